@@ -1,0 +1,285 @@
+/* weft-record.c — see weft-record.h. */
+#include "weft-record.h"
+
+#include "weft-convert.h"
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <unistd.h>
+
+#define WEFT_RECORD_ERROR (weft_record_error_quark ())
+static GQuark weft_record_error_quark (void);
+G_DEFINE_QUARK (weft-record-error-quark, weft_record_error)
+
+typedef enum
+{
+  WEFT_RECORD_ERROR_LTTNG,
+} WeftRecordError;
+
+/* Runs `lttng ARGS...`; on failure @error carries lttng's own message. */
+static gboolean
+lttng (GError **error, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *cmdline = NULL;
+  int status = 0;
+  va_list ap;
+  const char *arg;
+
+  g_ptr_array_add (argv, (gpointer) "lttng");
+  va_start (ap, error);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, error))
+    {
+      g_prefix_error (error, "cannot run lttng (Debian: install lttng-tools): ");
+      return FALSE;
+    }
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      cmdline = g_strjoinv (" ", (char **) argv->pdata);
+      g_set_error (error, WEFT_RECORD_ERROR, WEFT_RECORD_ERROR_LTTNG, "%s failed: %s", cmdline,
+                   g_strstrip (err != NULL && *err != '\0' ? err : out != NULL ? out : ""));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+sessiond_pidfile (void)
+{
+  if (geteuid () == 0)
+    return g_build_filename (g_getenv ("LTTNG_RUNDIR") ? g_getenv ("LTTNG_RUNDIR") : "/var/run/lttng",
+                             "lttng-sessiond.pid", NULL);
+  return g_build_filename (g_getenv ("LTTNG_HOME") ? g_getenv ("LTTNG_HOME") : g_get_home_dir (), ".lttng",
+                           "lttng-sessiond.pid", NULL);
+}
+
+/* Returns the pid of a session daemon we started, 0 if one was running. */
+static gboolean
+ensure_sessiond (GPid *started, GError **error)
+{
+  const char *argv[] = { "lttng-sessiond", "--daemonize", NULL };
+  g_autofree char *pidfile = NULL;
+  g_autofree char *text = NULL;
+  int status;
+
+  *started = 0;
+  if (lttng (NULL, "list", NULL))
+    return TRUE;
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL
+                                                   | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, error)
+      || !g_spawn_check_wait_status (status, error))
+    {
+      g_prefix_error (error, "no LTTng session daemon runs and lttng-sessiond failed to start: ");
+      return FALSE;
+    }
+  pidfile = sessiond_pidfile ();
+  if (g_file_get_contents (pidfile, &text, NULL, NULL))
+    *started = (GPid) g_ascii_strtoll (text, NULL, 10);
+  /* --daemonize returns once it accepts commands; be patient all the same. */
+  for (int i = 0; i < 50; i++)
+    {
+      if (lttng (NULL, "list", NULL))
+        return TRUE;
+      g_usleep (100000);
+    }
+  g_set_error_literal (error, WEFT_RECORD_ERROR, WEFT_RECORD_ERROR_LTTNG, "lttng-sessiond started but does not answer");
+  return FALSE;
+}
+
+static void
+stop_sessiond (GPid pid)
+{
+  if (pid <= 0 || kill (pid, SIGTERM) != 0)
+    return;
+  for (int i = 0; i < 100 && kill (pid, 0) == 0; i++)
+    g_usleep (100000);
+}
+
+typedef struct
+{
+  GMainLoop *loop;
+  GSubprocess *proc;
+  gboolean done, interrupted, timed_out;
+  guint kill_source;
+} RunState;
+
+static void
+on_command_exit (GObject *source, GAsyncResult *res, gpointer data)
+{
+  RunState *rs = data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  rs->done = TRUE;
+  g_main_loop_quit (rs->loop);
+}
+
+static gboolean
+on_kill (gpointer data)
+{
+  RunState *rs = data;
+
+  rs->kill_source = 0;
+  if (!rs->done)
+    g_subprocess_force_exit (rs->proc);
+  return G_SOURCE_REMOVE;
+}
+
+/* Asks the command to stop (SIGINT, like Ctrl-C), then kills it after 5 s. */
+static void
+stop_command (RunState *rs)
+{
+  if (rs->done)
+    return;
+  g_subprocess_send_signal (rs->proc, SIGINT);
+  if (rs->kill_source == 0)
+    rs->kill_source = g_timeout_add_seconds (5, on_kill, rs);
+}
+
+static gboolean
+on_timeout (gpointer data)
+{
+  RunState *rs = data;
+
+  rs->timed_out = TRUE;
+  stop_command (rs);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_sigint (gpointer data)
+{
+  RunState *rs = data;
+
+  /* The terminal sent SIGINT to the command too; forward it in case we
+   * alone were signalled, then wait for the command to exit. */
+  rs->interrupted = TRUE;
+  stop_command (rs);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (d != NULL && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    while ((name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *sub = g_build_filename (path, name, NULL);
+        rm_rf (sub);
+      }
+  g_remove (path);
+}
+
+static char *
+default_output (const char *cmd)
+{
+  g_autofree char *base = g_path_get_basename (cmd);
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+
+  return g_strdup_printf ("weft-%s-%s.weft", base, stamp);
+}
+
+char *
+weft_record (char **argv, const WeftRecordOptions *options, int *cmd_status, GError **error)
+{
+  g_autofree char *session = NULL;
+  g_autofree char *ctf = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *out_opt = NULL;
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autoptr (GError) run_error = NULL;
+  RunState rs = { 0 };
+  WeftConvertOptions copts = { 0 };
+  GPid sessiond = 0;
+  gboolean created = FALSE, ok;
+  guint sig_source, timeout_source = 0;
+
+  g_return_val_if_fail (argv != NULL && argv[0] != NULL && options != NULL, NULL);
+
+  *cmd_status = -1;
+  output = options->output != NULL ? g_strdup (options->output) : default_output (argv[0]);
+  ctf = g_dir_make_tmp ("weft-record-XXXXXX", error);
+  if (ctf == NULL)
+    return NULL;
+  session = g_strdup_printf ("weft-%d-%" G_GINT64_FORMAT, (int) getpid (), g_get_real_time ());
+  out_opt = g_strconcat ("--output=", ctf, NULL);
+
+  if (!ensure_sessiond (&sessiond, error))
+    goto fail;
+  /* The default 4 x 512 KiB per CPU loses events when goroutines switch
+   * at full speed. */
+  if (!lttng (error, "create", session, out_opt, NULL))
+    goto fail;
+  created = TRUE;
+  if (!lttng (error, "enable-channel", "--userspace", "--session", session, "--subbuf-size=1M", "--num-subbuf=4",
+              "weft", NULL)
+      || !lttng (error, "enable-event", "--userspace", "--session", session, "--channel=weft", "weft:*", NULL)
+      || !lttng (error, "enable-event", "--userspace", "--session", session, "--channel=weft",
+                 "lttng_ust_statedump:*", NULL)
+      || !lttng (error, "start", session, NULL))
+    goto fail;
+
+  proc = g_subprocess_newv ((const char *const *) argv, G_SUBPROCESS_FLAGS_NONE, &run_error);
+  if (proc != NULL)
+    {
+      loop = g_main_loop_new (NULL, FALSE);
+      rs.loop = loop;
+      rs.proc = proc;
+      g_subprocess_wait_async (proc, NULL, on_command_exit, &rs);
+      sig_source = g_unix_signal_add (SIGINT, on_sigint, &rs);
+      if (options->duration > 0)
+        timeout_source = g_timeout_add ((guint) (options->duration * 1000), on_timeout, &rs);
+      g_main_loop_run (loop);
+      g_source_remove (sig_source);
+      if (timeout_source != 0 && !rs.timed_out)
+        g_source_remove (timeout_source);
+      if (rs.kill_source != 0)
+        g_source_remove (rs.kill_source);
+      if (g_subprocess_get_if_signaled (proc))
+        *cmd_status = 128 + g_subprocess_get_term_sig (proc);
+      else
+        *cmd_status = g_subprocess_get_exit_status (proc);
+    }
+
+  /* stop waits until every buffer is flushed to the output. */
+  lttng (NULL, "stop", session, NULL);
+  lttng (NULL, "destroy", session, NULL);
+  created = FALSE;
+  stop_sessiond (sessiond);
+  sessiond = 0;
+  if (proc == NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&run_error), "cannot run %s: ", argv[0]);
+      goto fail;
+    }
+
+  copts.program = argv[0];
+  ok = weft_convert (ctf, output, &copts, NULL, error);
+  if (options->keep_ctf)
+    g_printerr ("weft: CTF trace kept in %s\n", ctf);
+  else
+    rm_rf (ctf);
+  return ok ? g_steal_pointer (&output) : NULL;
+
+fail:
+  if (created)
+    {
+      lttng (NULL, "stop", session, NULL);
+      lttng (NULL, "destroy", session, NULL);
+    }
+  stop_sessiond (sessiond);
+  rm_rf (ctf);
+  return NULL;
+}

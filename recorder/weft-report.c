@@ -1,0 +1,217 @@
+/* weft-report.c — see weft-report.h. */
+#include "weft-report.h"
+
+#include <string.h>
+
+static const char *const reports[] = { "summary", "goroutines", "leaks", "pauses", "gc", "blocking", "latency", NULL };
+
+gboolean
+weft_report_is_known (const char *name)
+{
+  return name != NULL && g_strv_contains (reports, name);
+}
+
+/* 3 significant digits, unit chosen by magnitude: "950ns", "1.25ms". */
+char *
+weft_format_duration (gint64 ns)
+{
+  static const struct
+  {
+    gint64 scale;
+    const char *unit;
+  } units[] = { { 1000000000, "s" }, { 1000000, "ms" }, { 1000, "µs" } };
+  gint64 a = ns < 0 ? -ns : ns;
+
+  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+    if (a >= units[i].scale)
+      {
+        double v = (double) ns / (double) units[i].scale;
+        double av = v < 0 ? -v : v;
+        return g_strdup_printf (av >= 100 ? "%.0f%s" : av >= 10 ? "%.1f%s" : "%.2f%s", v, units[i].unit);
+      }
+  return g_strdup_printf ("%" G_GINT64_FORMAT "ns", ns);
+}
+
+static void
+json_string (GString *out, const char *s)
+{
+  g_string_append_c (out, '"');
+  for (const unsigned char *p = (const unsigned char *) s; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_printf (out, "\\%c", *p);
+      else if (*p < 0x20)
+        g_string_append_printf (out, "\\u%04x", *p);
+      else
+        g_string_append_c (out, (char) *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+static gboolean
+is_duration_column (const char *name)
+{
+  return g_str_has_suffix (name, "_ns");
+}
+
+/* Bind the named parameters a query uses; others are left unbound. */
+static void
+bind_params (sqlite3_stmt *stmt, const WeftReportOptions *options)
+{
+  int i;
+
+  if ((i = sqlite3_bind_parameter_index (stmt, ":limit")) > 0)
+    sqlite3_bind_int64 (stmt, i, options->limit > 0 ? options->limit : -1);
+  if ((i = sqlite3_bind_parameter_index (stmt, ":min_blocked_ns")) > 0)
+    sqlite3_bind_int64 (stmt, i, options->min_blocked_ns);
+}
+
+static char *
+cell_text (sqlite3_stmt *stmt, int c, const char *col, const char *item)
+{
+  int type = sqlite3_column_type (stmt, c);
+
+  if (type == SQLITE_NULL)
+    return g_strdup ("-");
+  /* summary rows are (item, value): the item says whether it is a time. */
+  if (type == SQLITE_INTEGER && (is_duration_column (col) || (item != NULL && is_duration_column (item))))
+    return weft_format_duration (sqlite3_column_int64 (stmt, c));
+  return g_strdup ((const char *) sqlite3_column_text (stmt, c));
+}
+
+static char *
+header_text (const char *col)
+{
+  /* Times are shown with units: the _ns suffix would mislead. */
+  if (is_duration_column (col))
+    return g_strndup (col, strlen (col) - 3);
+  return g_strdup (col);
+}
+
+gboolean
+weft_report (WeftStore *store, const char *name, const WeftReportOptions *options, GString *out, guint *n_rows,
+             GError **error)
+{
+  sqlite3_stmt *stmt;
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autofree gboolean *numeric = NULL;
+  g_autofree gsize *width = NULL;
+  int n_cols, rc;
+  guint count = 0;
+
+  g_return_val_if_fail (store != NULL && weft_report_is_known (name) && options != NULL && out != NULL, FALSE);
+
+  stmt = weft_store_prepare_query (store, name, error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_params (stmt, options);
+  n_cols = sqlite3_column_count (stmt);
+  numeric = g_new0 (gboolean, n_cols);
+
+  if (options->json)
+    g_string_append (out, "[");
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *item = strcmp (name, "summary") == 0 ? (const char *) sqlite3_column_text (stmt, 0) : NULL;
+
+      count++;
+      if (options->json)
+        {
+          g_string_append (out, count == 1 ? "\n  {" : ",\n  {");
+          for (int c = 0; c < n_cols; c++)
+            {
+              const char *col = sqlite3_column_name (stmt, c);
+
+              if (c > 0)
+                g_string_append (out, ", ");
+              json_string (out, col);
+              g_string_append (out, ": ");
+              switch (sqlite3_column_type (stmt, c))
+                {
+                case SQLITE_NULL:
+                  g_string_append (out, "null");
+                  break;
+                case SQLITE_INTEGER:
+                  g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, c));
+                  break;
+                case SQLITE_FLOAT:
+                  g_string_append_printf (out, "%.17g", sqlite3_column_double (stmt, c));
+                  break;
+                default:
+                  json_string (out, (const char *) sqlite3_column_text (stmt, c));
+                  break;
+                }
+            }
+          g_string_append (out, "}");
+          continue;
+        }
+      {
+        char **cells = g_new0 (char *, n_cols + 1);
+
+        for (int c = 0; c < n_cols; c++)
+          {
+            int type = sqlite3_column_type (stmt, c);
+
+            cells[c] = cell_text (stmt, c, sqlite3_column_name (stmt, c), item);
+            if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
+              numeric[c] = TRUE;
+          }
+        g_ptr_array_add (rows, cells);
+      }
+    }
+  if (rc != SQLITE_DONE)
+    {
+      weft_store_set_sqlite_error (error, weft_store_get_db (store), name);
+      sqlite3_finalize (stmt);
+      return FALSE;
+    }
+  if (n_rows != NULL)
+    *n_rows = count;
+
+  if (options->json)
+    {
+      g_string_append (out, count > 0 ? "\n]\n" : "]\n");
+      sqlite3_finalize (stmt);
+      return TRUE;
+    }
+
+  /* Aligned text: numbers right-aligned, the rest left-aligned; widths
+   * counted in characters, since names may be UTF-8. */
+  width = g_new0 (gsize, n_cols);
+  for (int c = 0; c < n_cols; c++)
+    {
+      g_autofree char *h = header_text (sqlite3_column_name (stmt, c));
+      width[c] = g_utf8_strlen (h, -1);
+    }
+  for (guint r = 0; r < rows->len; r++)
+    {
+      char **cells = rows->pdata[r];
+      for (int c = 0; c < n_cols; c++)
+        width[c] = MAX (width[c], (gsize) g_utf8_strlen (cells[c], -1));
+    }
+  for (int row = -1; row < (int) rows->len; row++)
+    {
+      for (int c = 0; c < n_cols; c++)
+        {
+          g_autofree char *h = row < 0 ? header_text (sqlite3_column_name (stmt, c)) : NULL;
+          const char *text = row < 0 ? h : ((char **) rows->pdata[row])[c];
+          gsize pad = width[c] - (gsize) g_utf8_strlen (text, -1);
+          gboolean right = numeric[c] && row >= 0;
+
+          if (c > 0)
+            g_string_append (out, "  ");
+          if (right)
+            for (gsize i = 0; i < pad; i++)
+              g_string_append_c (out, ' ');
+          g_string_append (out, text);
+          if (!right && c < n_cols - 1)
+            for (gsize i = 0; i < pad; i++)
+              g_string_append_c (out, ' ');
+        }
+      g_string_append_c (out, '\n');
+    }
+  if (rows->len == 0)
+    g_string_append (out, "(no rows)\n");
+  sqlite3_finalize (stmt);
+  return TRUE;
+}

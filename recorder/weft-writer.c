@@ -1,0 +1,287 @@
+/* weft-writer.c — batched inserts on a writer thread. */
+#include "weft-writer.h"
+
+#include <string.h>
+
+#define BATCH_ROWS 8192
+#define N_BATCHES 8
+
+typedef struct
+{
+  WeftRow rows[BATCH_ROWS];
+  guint n_rows;
+  gboolean last; /* sentinel: the producer is done */
+  GString *text;
+} Batch;
+
+typedef struct
+{
+  const char *sql;
+  guint n_cols;
+  guint16 text_cols; /* bit i: column i is text */
+} RowInfo;
+
+#define T(i) (1u << (i))
+
+/* The one place that knows the column order of each row kind. Duplicates
+ * are tolerated where a trace may legitimately repeat a fact (stacks are
+ * re-announced every generation). */
+static const RowInfo row_info[WEFT_ROW_N_KINDS] = {
+  [WEFT_ROW_META_INT] = { "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", 2, T (0) },
+  [WEFT_ROW_META_TEXT] = { "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", 2, T (0) | T (1) },
+  [WEFT_ROW_GOROUTINE] = { "INSERT OR REPLACE INTO goroutine (goid, parent, start_pc, name, create_stack, created_ns, "
+                           "ended_ns, final_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           8, T (3) },
+  [WEFT_ROW_GSTATE] = { "INSERT INTO gstate (goid, start_ns, end_ns, state, wait_reason, wait_obj, stack, stop_reason, "
+                        "p, m, unblocked_by, open_start, open_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        13, 0 },
+  [WEFT_ROW_PSTATE] = { "INSERT INTO pstate (p, start_ns, end_ns, goid, m, open_start, open_end) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        7, 0 },
+  [WEFT_ROW_MSTATE] = { "INSERT INTO mstate (m, start_ns, end_ns, state, p, goid, open_start, open_end) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        8, 0 },
+  [WEFT_ROW_THREAD] = { "INSERT OR REPLACE INTO thread (m, tid, started_ns) VALUES (?, ?, ?)", 3, 0 },
+  [WEFT_ROW_STACK] = { "INSERT OR IGNORE INTO stack (id, depth) VALUES (?, ?)", 2, 0 },
+  [WEFT_ROW_FRAME] = { "INSERT OR IGNORE INTO frame (stack, depth, pc) VALUES (?, ?, ?)", 3, 0 },
+  [WEFT_ROW_MAPPING] = { "INSERT OR REPLACE INTO mapping (base, memsz, path, is_pic, build_id, debug_link) "
+                         "VALUES (?, ?, ?, ?, ?, ?)",
+                         6, T (2) | T (4) | T (5) },
+  [WEFT_ROW_LOST] = { "INSERT INTO lost (kind, stream, stream_name, start_ns, end_ns, count) VALUES (?, ?, ?, ?, ?, ?)",
+                      6, T (0) | T (2) },
+  [WEFT_ROW_TASK] = { "INSERT OR REPLACE INTO task (id, parent, name, start_ns, end_ns, start_goid, end_goid) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      7, T (2) },
+  [WEFT_ROW_REGION] = { "INSERT INTO region (goid, task, name, start_ns, end_ns, depth, open_start, open_end) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        8, T (2) },
+  [WEFT_ROW_LOG] = { "INSERT INTO log (ts, goid, task, category, message) VALUES (?, ?, ?, ?, ?)", 5, T (3) | T (4) },
+  [WEFT_ROW_WAIT_REASON] = { "INSERT OR IGNORE INTO wait_reason (reason, name, category) VALUES (?, ?, ?)", 3,
+                             T (1) | T (2) },
+  [WEFT_ROW_SYMBOL] = { "INSERT OR REPLACE INTO symbol (pc, function, file, line, object, offset, runtime) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        7, T (1) | T (2) | T (4) },
+};
+
+struct _WeftWriter
+{
+  WeftStore *store; /* not owned */
+  sqlite3_stmt *stmts[WEFT_ROW_N_KINDS];
+  GThread *thread;
+  GAsyncQueue *full;  /* batches to insert */
+  GAsyncQueue *empty; /* batches to fill */
+  Batch *cur;
+  Batch *pool[N_BATCHES];
+  /* Set by the writer thread, read by the producer: the first error. */
+  GMutex lock;
+  GError *error;
+  gint failed; /* atomic */
+  guint64 rows;
+};
+
+static Batch *
+batch_new (void)
+{
+  Batch *b = g_new (Batch, 1);
+
+  b->n_rows = 0;
+  b->last = FALSE;
+  b->text = g_string_sized_new (64 * 1024);
+  return b;
+}
+
+static void
+batch_free (Batch *b)
+{
+  g_string_free (b->text, TRUE);
+  g_free (b);
+}
+
+static void
+writer_fail (WeftWriter *self, GError *error)
+{
+  g_mutex_lock (&self->lock);
+  if (self->error == NULL)
+    self->error = error;
+  else
+    g_error_free (error);
+  g_mutex_unlock (&self->lock);
+  g_atomic_int_set (&self->failed, 1);
+}
+
+static void
+insert_batch (WeftWriter *self, Batch *b)
+{
+  sqlite3 *db = weft_store_get_db (self->store);
+
+  if (g_atomic_int_get (&self->failed))
+    return;
+  for (guint i = 0; i < b->n_rows; i++)
+    {
+      const WeftRow *row = &b->rows[i];
+      const RowInfo *info = &row_info[row->kind];
+      sqlite3_stmt *stmt = self->stmts[row->kind];
+
+      for (guint c = 0; c < info->n_cols; c++)
+        {
+          if (row->nulls & (1u << c))
+            sqlite3_bind_null (stmt, (int) c + 1);
+          else if (info->text_cols & (1u << c))
+            sqlite3_bind_text (stmt, (int) c + 1, b->text->str + row->v[c], -1, SQLITE_STATIC);
+          else
+            sqlite3_bind_int64 (stmt, (int) c + 1, row->v[c]);
+        }
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        {
+          GError *error = NULL;
+
+          weft_store_set_sqlite_error (&error, db, "inserting rows");
+          sqlite3_reset (stmt);
+          writer_fail (self, error);
+          return;
+        }
+      sqlite3_reset (stmt);
+    }
+  self->rows += b->n_rows;
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  WeftWriter *self = data;
+
+  for (;;)
+    {
+      Batch *b = g_async_queue_pop (self->full);
+      gboolean last = b->last;
+
+      insert_batch (self, b);
+      b->n_rows = 0;
+      b->last = FALSE;
+      g_string_truncate (b->text, 0);
+      g_async_queue_push (self->empty, b);
+      if (last)
+        return NULL;
+    }
+}
+
+/* Hands the current batch to the writer and takes an empty one. */
+static void
+flush (WeftWriter *self, gboolean last)
+{
+  Batch *b = self->cur;
+
+  b->last = last;
+  if (self->thread != NULL)
+    {
+      g_async_queue_push (self->full, b);
+      self->cur = last ? NULL : g_async_queue_pop (self->empty);
+    }
+  else
+    {
+      insert_batch (self, b);
+      b->n_rows = 0;
+      b->last = FALSE;
+      g_string_truncate (b->text, 0);
+    }
+}
+
+/* @threaded: insert on a thread of its own; otherwise inline, when a batch
+ * is full (for tests and small jobs). */
+WeftWriter *
+weft_writer_new (WeftStore *store, gboolean threaded, GError **error)
+{
+  WeftWriter *self;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  self = g_new0 (WeftWriter, 1);
+  self->store = store;
+  g_mutex_init (&self->lock);
+  for (int k = 0; k < WEFT_ROW_N_KINDS; k++)
+    {
+      self->stmts[k] = weft_store_prepare (store, row_info[k].sql, error);
+      if (self->stmts[k] == NULL)
+        {
+          g_prefix_error (error, "%s: ", row_info[k].sql);
+          for (int j = 0; j < k; j++)
+            sqlite3_finalize (self->stmts[j]);
+          g_mutex_clear (&self->lock);
+          g_free (self);
+          return NULL;
+        }
+    }
+  self->full = g_async_queue_new ();
+  self->empty = g_async_queue_new ();
+  for (int i = 0; i < N_BATCHES; i++)
+    self->pool[i] = batch_new ();
+  for (int i = 1; i < N_BATCHES; i++)
+    g_async_queue_push (self->empty, self->pool[i]);
+  self->cur = self->pool[0];
+  if (threaded)
+    self->thread = g_thread_new ("weft-writer", writer_thread, self);
+  return self;
+}
+
+/* Returns a zeroed row of @kind in the current batch (all columns 0, not
+ * NULL). Valid until the next call. */
+WeftRow *
+weft_writer_row (WeftWriter *self, WeftRowKind kind)
+{
+  WeftRow *row;
+
+  if (self->cur->n_rows == BATCH_ROWS)
+    flush (self, FALSE);
+  row = &self->cur->rows[self->cur->n_rows++];
+  memset (row, 0, sizeof *row);
+  row->kind = (guint16) kind;
+  return row;
+}
+
+/* Sets text column @col of @row, the row last returned; NULL text makes
+ * the column NULL. */
+void
+weft_writer_set_text (WeftWriter *self, WeftRow *row, guint col, const char *text)
+{
+  GString *s = self->cur->text;
+
+  if (text == NULL)
+    {
+      weft_row_set_null (row, col);
+      return;
+    }
+  row->v[col] = (gint64) s->len;
+  g_string_append_len (s, text, (gssize) strlen (text) + 1);
+}
+
+gboolean
+weft_writer_failed (WeftWriter *self)
+{
+  return g_atomic_int_get (&self->failed) != 0;
+}
+
+/* Inserts what is left, stops the thread and frees @self. @rows, if not
+ * NULL, receives the number of rows inserted. */
+gboolean
+weft_writer_close (WeftWriter *self, guint64 *rows, GError **error)
+{
+  gboolean ok;
+
+  flush (self, TRUE);
+  if (self->thread != NULL)
+    g_thread_join (self->thread);
+  if (rows != NULL)
+    *rows = self->rows;
+  for (int k = 0; k < WEFT_ROW_N_KINDS; k++)
+    sqlite3_finalize (self->stmts[k]);
+  for (int i = 0; i < N_BATCHES; i++)
+    batch_free (self->pool[i]);
+  g_async_queue_unref (self->full);
+  g_async_queue_unref (self->empty);
+  ok = self->error == NULL;
+  if (!ok)
+    g_propagate_error (error, self->error);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+  return ok;
+}

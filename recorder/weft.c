@@ -1,0 +1,234 @@
+/* weft.c — the weft command: convert, record, report. */
+#include "weft-convert.h"
+#include "weft-record.h"
+#include "weft-report.h"
+#include "weft-store.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const usage_text =
+  "Usage:\n"
+  "  weft convert CTF_DIR -o OUT.weft [--no-symbols] [--single-thread]\n"
+  "  weft record [-o OUT.weft] [--duration SECONDS] [--keep-ctf] -- CMD [ARGS...]\n"
+  "  weft report {summary|goroutines|leaks|pauses|gc|blocking|latency} FILE.weft\n"
+  "              [--json] [--limit N] [--threshold DURATION] [--fail-on-leak]\n"
+  "\n"
+  "CTF_DIR is a folder holding a CTF `metadata` file, or any folder above such\n"
+  "folders (an LTTng output root). DURATION is like 500ms, 2s, 1m or ns.\n";
+
+static int
+usage (void)
+{
+  fputs (usage_text, stderr);
+  return 2;
+}
+
+/* Parses "1.5s", "200ms", "10us", "3m", or plain nanoseconds. */
+static gboolean
+parse_duration (const char *text, gint64 *ns)
+{
+  static const struct
+  {
+    const char *suffix;
+    double scale;
+  } units[] = { { "ns", 1 }, { "us", 1e3 }, { "µs", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "", 1 } };
+  char *end = NULL;
+  double v = g_ascii_strtod (text, &end);
+
+  if (end == text || v < 0)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+    if (strcmp (end, units[i].suffix) == 0)
+      {
+        *ns = (gint64) (v * units[i].scale);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static int
+cmd_convert (int argc, char **argv)
+{
+  g_autofree char *output = NULL;
+  gboolean no_symbols = FALSE, single_thread = FALSE;
+  const GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Database to write", "OUT.weft" },
+    { "no-symbols", 0, 0, G_OPTION_ARG_NONE, &no_symbols, "Do not symbolise addresses", NULL },
+    { "single-thread", 0, 0, G_OPTION_ARG_NONE, &single_thread, "Insert on the reading thread", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("CTF_DIR - convert a CTF trace to a .weft database");
+  g_autoptr (GError) error = NULL;
+  WeftConvertOptions opts = { 0 };
+  WeftConvertStats stats;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("weft convert: %s\n", error->message);
+      return 2;
+    }
+  if (argc != 2 || output == NULL)
+    return usage ();
+  opts.no_symbols = no_symbols;
+  opts.single_thread = single_thread;
+  if (!weft_convert (argv[1], output, &opts, &stats, &error))
+    {
+      g_printerr ("weft convert: %s\n", error->message);
+      return 1;
+    }
+  g_print ("%s: %" G_GUINT64_FORMAT " events, %" G_GUINT64_FORMAT " rows in %.2f s "
+           "(%.0f events/s reading+inserting, %.2f s in all); %.1f CTF bytes/event, %.1f database bytes/event\n",
+           output, stats.events, stats.rows, stats.read_seconds,
+           stats.read_seconds > 0 ? stats.events / stats.read_seconds : 0.0, stats.total_seconds,
+           stats.events ? (double) stats.ctf_bytes / stats.events : 0.0,
+           stats.events ? (double) stats.db_bytes / stats.events : 0.0);
+  if (stats.lost_events > 0)
+    g_printerr ("weft convert: warning: the tracer lost %" G_GUINT64_FORMAT " events: states around them are guessed\n",
+                stats.lost_events);
+  if (stats.inconsistencies > 0)
+    g_printerr ("weft convert: note: %" G_GUINT64_FORMAT " inconsistencies repaired (meta 'inconsistency.*')\n",
+                stats.inconsistencies);
+  return 0;
+}
+
+static int
+print_report (const char *path, const char *name, const WeftReportOptions *opts, guint *n_rows)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, &error);
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  if (store == NULL || !weft_report (store, name, opts, out, n_rows, &error))
+    {
+      g_printerr ("weft report: %s\n", error->message);
+      return 1;
+    }
+  if (!opts->json && *n_rows == 0 && (strcmp (name, "pauses") == 0 || strcmp (name, "gc") == 0))
+    g_string_assign (out, "(no GC events in this trace: the runtime does not emit them yet)\n");
+  fputs (out->str, stdout);
+  return 0;
+}
+
+static int
+cmd_report (int argc, char **argv)
+{
+  gboolean json = FALSE, fail_on_leak = FALSE;
+  gint limit = 50;
+  g_autofree char *threshold = NULL;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Rows per table (0: all; default 50)", "N" },
+    { "threshold", 0, 0, G_OPTION_ARG_STRING, &threshold,
+      "leaks: only goroutines blocked at least this long at the end (default 0)", "DURATION" },
+    { "fail-on-leak", 0, 0, G_OPTION_ARG_NONE, &fail_on_leak, "leaks: exit 1 if there are leaks or suspects", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("KIND FILE - print a report of a .weft database");
+  g_autoptr (GError) error = NULL;
+  WeftReportOptions opts = { 0 };
+  guint n_rows = 0;
+  int rc;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("weft report: %s\n", error->message);
+      return 2;
+    }
+  if (argc != 3 || !weft_report_is_known (argv[1]))
+    return usage ();
+  opts.json = json;
+  opts.limit = limit;
+  if (threshold != NULL && !parse_duration (threshold, &opts.min_blocked_ns))
+    {
+      g_printerr ("weft report: bad duration \"%s\"\n", threshold);
+      return 2;
+    }
+  rc = print_report (argv[2], argv[1], &opts, &n_rows);
+  if (rc == 0 && fail_on_leak && strcmp (argv[1], "leaks") == 0 && n_rows > 0)
+    return 1;
+  return rc;
+}
+
+static int
+cmd_record (int argc, char **argv)
+{
+  g_autofree char *output = NULL;
+  g_autofree char *duration = NULL;
+  g_autofree char *attach = NULL;
+  g_autofree char *db = NULL;
+  gboolean keep_ctf = FALSE;
+  const GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Database to write (default weft-CMD-DATE.weft)", "OUT.weft" },
+    { "duration", 0, 0, G_OPTION_ARG_STRING, &duration, "Stop after this long (e.g. 10s)", "DURATION" },
+    { "keep-ctf", 0, 0, G_OPTION_ARG_NONE, &keep_ctf, "Keep the CTF trace", NULL },
+    { "attach", 0, 0, G_OPTION_ARG_STRING, &attach, "Not implemented yet", "PID|NAME" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("-- CMD [ARGS...] - trace a command");
+  g_autoptr (GError) error = NULL;
+  WeftRecordOptions opts = { 0 };
+  WeftReportOptions ropts = { .limit = 50 };
+  gint64 ns = 0;
+  int status;
+  guint n_rows;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("weft record: %s\n", error->message);
+      return 2;
+    }
+  if (attach != NULL)
+    {
+      g_printerr ("weft record: --attach is not implemented yet\n");
+      return 2;
+    }
+  /* GOption leaves "--" in argv when it is not the first argument. */
+  if (argc >= 2 && strcmp (argv[1], "--") == 0)
+    argv++, argc--;
+  if (argc < 2)
+    return usage ();
+  if (duration != NULL && !parse_duration (duration, &ns))
+    {
+      g_printerr ("weft record: bad duration \"%s\"\n", duration);
+      return 2;
+    }
+  opts.output = output;
+  opts.duration = ns / 1e9;
+  opts.keep_ctf = keep_ctf;
+  db = weft_record (argv + 1, &opts, &status, &error);
+  if (status >= 0 && status != 0)
+    g_printerr ("weft record: %s exited with status %d\n", argv[1], status);
+  if (db == NULL)
+    {
+      g_printerr ("weft record: %s\n", error->message);
+      return 1;
+    }
+  g_print ("%s\n", db);
+  return print_report (db, "summary", &ropts, &n_rows);
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  if (argc < 2)
+    return usage ();
+  if (strcmp (argv[1], "convert") == 0)
+    return cmd_convert (argc - 1, argv + 1);
+  if (strcmp (argv[1], "record") == 0)
+    return cmd_record (argc - 1, argv + 1);
+  if (strcmp (argv[1], "report") == 0)
+    return cmd_report (argc - 1, argv + 1);
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    {
+      fputs (usage_text, stdout);
+      return 0;
+    }
+  return usage ();
+}

@@ -1,0 +1,39 @@
+-- weft-indexes.sql — indexes of schema version 1, created after the bulk
+-- load (see weft-schema.sql).
+--
+-- The viewer's question is "what happens on these lanes between t0 and t1".
+-- The intervals of one lane never overlap, so those that meet [t0, t1) are
+-- the ones starting in [t0, t1) plus at most one starting before t0: two
+-- range scans of a (lane, start_ns) index, whatever the zoom:
+--
+--   SELECT * FROM gstate WHERE goid = :g AND start_ns >= :t0 AND start_ns < :t1
+--   UNION ALL
+--   SELECT * FROM (SELECT * FROM gstate WHERE goid = :g AND start_ns < :t0
+--                  ORDER BY start_ns DESC LIMIT 1) WHERE end_ns > :t0;
+--
+-- (queries/window-gstate.sql); pstate_p_start and mstate_m_start serve the
+-- P and M lanes the same way. The cost is proportional to the intervals
+-- returned: a zoomed-out view of a busy lane returns many, and a summary
+-- table per zoom level (or an R*Tree with duration as a dimension) is
+-- left for when the viewer needs it. Analyses scan whole tables and need
+-- no index of their own.
+
+-- Goroutine lanes by time.
+CREATE INDEX IF NOT EXISTS gstate_goid_start ON gstate (goid, start_ns);
+-- Goroutines still blocked at the end (leak analysis) and other open ends.
+CREATE INDEX IF NOT EXISTS gstate_open_end ON gstate (goid) WHERE open_end = 1;
+-- P lanes by time.
+CREATE INDEX IF NOT EXISTS pstate_p_start ON pstate (p, start_ns);
+-- M lanes by time.
+CREATE INDEX IF NOT EXISTS mstate_m_start ON mstate (m, start_ns);
+-- Regions of a goroutine by time.
+CREATE INDEX IF NOT EXISTS region_goid_start ON region (goid, start_ns);
+-- Logs by time.
+CREATE INDEX IF NOT EXISTS log_ts ON log (ts);
+-- Children of a goroutine.
+CREATE INDEX IF NOT EXISTS goroutine_parent ON goroutine (parent);
+-- Symbols by function, for "where is this function" lookups.
+CREATE INDEX IF NOT EXISTS symbol_function ON symbol (function);
+-- STW pauses and GC spans by time.
+CREATE INDEX IF NOT EXISTS stw_start ON stw (start_ns);
+CREATE INDEX IF NOT EXISTS gc_span_start ON gc_span (start_ns);

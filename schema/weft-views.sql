@@ -1,0 +1,167 @@
+-- weft-views.sql — analysis views of schema version 1, shared by the
+-- `weft report` commands and the viewer. Views prefixed with '_' are
+-- building blocks, not a stable interface. Durations are ns.
+
+-- Label of an address: "function (file:line)", or its hex value when it
+-- could not be symbolised.
+CREATE VIEW IF NOT EXISTS _pc_label AS
+SELECT s.pc AS pc,
+       COALESCE(s.function, printf('0x%x', s.pc))
+         || CASE WHEN s.file IS NOT NULL
+                 THEN ' (' || s.file || ':' || COALESCE(s.line, '?') || ')' ELSE '' END AS label,
+       s.function AS function
+FROM symbol AS s;
+
+-- Each stack's call site: its innermost frame outside the Weft runtime (or
+-- its innermost frame if all are in the runtime or none is symbolised).
+-- SQLite takes the bare columns of a MIN() aggregate from the minimal row.
+CREATE VIEW IF NOT EXISTS _stack_site AS
+WITH user_frame AS (
+  SELECT f.stack AS stack, MIN(f.depth) AS depth, f.pc AS pc
+  FROM frame AS f LEFT JOIN symbol AS s ON s.pc = f.pc
+  WHERE COALESCE(s.runtime, 0) = 0
+  GROUP BY f.stack)
+SELECT st.id AS stack,
+       COALESCE(u.pc, f0.pc) AS pc,
+       COALESCE(l.label, printf('0x%x', COALESCE(u.pc, f0.pc))) AS site,
+       COALESCE(l.function, printf('0x%x', COALESCE(u.pc, f0.pc))) AS function
+FROM stack AS st
+LEFT JOIN user_frame AS u ON u.stack = st.id
+LEFT JOIN frame AS f0 ON f0.stack = st.id AND f0.depth = 0
+LEFT JOIN _pc_label AS l ON l.pc = COALESCE(u.pc, f0.pc);
+
+-- Every goroutine with its start function (Go's grouping key), creation
+-- site and lifetime.
+CREATE VIEW IF NOT EXISTS goroutine_info AS
+SELECT g.goid, g.parent, g.name, g.start_pc,
+       COALESCE(s.function, printf('0x%x', g.start_pc)) AS start_function,
+       COALESCE(cs.site, 'unknown') AS create_site,
+       g.create_stack, g.created_ns, g.ended_ns, g.final_state
+FROM goroutine AS g
+LEFT JOIN symbol AS s ON s.pc = g.start_pc
+LEFT JOIN _stack_site AS cs ON cs.stack = g.create_stack;
+
+-- Per goroutine: time in each state, and blocked time by reason category.
+CREATE VIEW IF NOT EXISTS _goroutine_time AS
+SELECT s.goid,
+       SUM(CASE WHEN s.state = 0 THEN s.end_ns - s.start_ns ELSE 0 END) AS exec_ns,
+       SUM(CASE WHEN s.state = 1 THEN s.end_ns - s.start_ns ELSE 0 END) AS sched_wait_ns,
+       SUM(CASE WHEN s.state = 3 THEN s.end_ns - s.start_ns ELSE 0 END) AS syscall_ns,
+       SUM(CASE WHEN s.state = 2 AND r.category = 'sync' THEN s.end_ns - s.start_ns ELSE 0 END) AS block_sync_ns,
+       SUM(CASE WHEN s.state = 2 AND r.category = 'chan' THEN s.end_ns - s.start_ns ELSE 0 END) AS block_chan_ns,
+       SUM(CASE WHEN s.state = 2 AND r.category = 'net' THEN s.end_ns - s.start_ns ELSE 0 END) AS block_net_ns,
+       SUM(CASE WHEN s.state = 2 AND r.category = 'sleep' THEN s.end_ns - s.start_ns ELSE 0 END) AS block_sleep_ns,
+       SUM(CASE WHEN s.state = 2 AND COALESCE(r.category, 'other') NOT IN ('sync', 'chan', 'net', 'sleep')
+                THEN s.end_ns - s.start_ns ELSE 0 END) AS block_other_ns
+FROM gstate AS s LEFT JOIN wait_reason AS r ON r.reason = s.wait_reason
+GROUP BY s.goid;
+
+-- Go's "goroutine analysis": goroutines grouped by start function. The
+-- syscall column is time in system calls (the "syscall" category).
+CREATE VIEW IF NOT EXISTS goroutine_analysis AS
+SELECT i.start_function,
+       COUNT(*) AS goroutines,
+       SUM(i.ended_ns IS NULL) AS alive_at_end,
+       COALESCE(SUM(t.exec_ns), 0) AS total_exec_ns,
+       CAST(COALESCE(SUM(t.exec_ns), 0) / COUNT(*) AS INTEGER) AS avg_exec_ns,
+       COALESCE(SUM(t.sched_wait_ns), 0) AS sched_wait_ns,
+       COALESCE(SUM(t.block_sync_ns), 0) AS block_sync_ns,
+       COALESCE(SUM(t.block_chan_ns), 0) AS block_chan_ns,
+       COALESCE(SUM(t.block_net_ns), 0) AS block_net_ns,
+       COALESCE(SUM(t.syscall_ns), 0) AS syscall_ns,
+       COALESCE(SUM(t.block_sleep_ns), 0) AS block_sleep_ns,
+       COALESCE(SUM(t.block_other_ns), 0) AS block_other_ns
+FROM goroutine_info AS i LEFT JOIN _goroutine_time AS t ON t.goid = i.goid
+GROUP BY i.start_function;
+
+-- Leak candidates: goroutines alive at the end of the trace whose last
+-- state is blocked, with how long they had been blocked. The leaks report
+-- keeps those blocked longer than a threshold ("suspects").
+CREATE VIEW IF NOT EXISTS leak_candidates AS
+SELECT s.goid,
+       i.start_function,
+       i.create_site,
+       i.create_stack,
+       s.wait_reason,
+       COALESCE(r.name, 'reason ' || s.wait_reason) AS wait_reason_name,
+       COALESCE(ws.site, 'unknown') AS block_site,
+       s.stack AS block_stack,
+       s.wait_obj,
+       s.start_ns AS blocked_since_ns,
+       s.end_ns - s.start_ns AS blocked_ns,
+       s.open_start
+FROM gstate AS s
+JOIN goroutine_info AS i ON i.goid = s.goid
+LEFT JOIN wait_reason AS r ON r.reason = s.wait_reason
+LEFT JOIN _stack_site AS ws ON ws.stack = s.stack
+WHERE s.open_end = 1 AND s.state = 2 AND i.ended_ns IS NULL;
+
+-- Leaks proven by the GC (table leaked), with their sites.
+CREATE VIEW IF NOT EXISTS leaked_goroutines AS
+SELECT l.goid, l.ts, l.gc_cycle, i.start_function, i.create_site,
+       COALESCE(ws.site, 'unknown') AS block_site, l.stack AS block_stack
+FROM leaked AS l
+LEFT JOIN goroutine_info AS i ON i.goid = l.goid
+LEFT JOIN _stack_site AS ws ON ws.stack = l.stack;
+
+-- Blocking profile: blocked time by wait reason and blocking stack.
+CREATE VIEW IF NOT EXISTS blocking_profile AS
+SELECT s.wait_reason,
+       COALESCE(r.name, 'reason ' || s.wait_reason) AS wait_reason_name,
+       COALESCE(r.category, 'other') AS category,
+       s.stack,
+       COALESCE(ws.site, 'unknown') AS block_site,
+       COUNT(*) AS count,
+       SUM(s.end_ns - s.start_ns) AS total_ns,
+       CAST(AVG(s.end_ns - s.start_ns) AS INTEGER) AS avg_ns,
+       MAX(s.end_ns - s.start_ns) AS max_ns
+FROM gstate AS s
+LEFT JOIN wait_reason AS r ON r.reason = s.wait_reason
+LEFT JOIN _stack_site AS ws ON ws.stack = s.stack
+WHERE s.state = 2
+GROUP BY s.wait_reason, s.stack;
+
+-- Scheduler latency: every wait of a runnable goroutine for a P that ended
+-- with the goroutine running (waits still going on at the end are left out).
+CREATE VIEW IF NOT EXISTS sched_latency AS
+SELECT s.goid, s.start_ns, s.end_ns - s.start_ns AS latency_ns
+FROM gstate AS s
+WHERE s.state = 1 AND s.open_end = 0 AND s.open_start = 0;
+
+-- Its distribution. Percentiles are nearest-rank: the smallest latency
+-- with at least p% of the waits at or below it.
+CREATE VIEW IF NOT EXISTS sched_latency_summary AS
+WITH ranked AS (
+  SELECT latency_ns AS l,
+         ROW_NUMBER() OVER (ORDER BY latency_ns) AS rn,
+         COUNT(*) OVER () AS n
+  FROM sched_latency)
+SELECT COUNT(*) AS count,
+       MIN(l) AS min_ns,
+       CAST(AVG(l) AS INTEGER) AS mean_ns,
+       MIN(l) FILTER (WHERE rn * 100 >= n * 50) AS p50_ns,
+       MIN(l) FILTER (WHERE rn * 100 >= n * 90) AS p90_ns,
+       MIN(l) FILTER (WHERE rn * 100 >= n * 99) AS p99_ns,
+       MIN(l) FILTER (WHERE rn * 1000 >= n * 999) AS p999_ns,
+       MAX(l) AS max_ns
+FROM ranked;
+
+-- Stop-the-world pauses with their GC cycle (empty until GC events exist).
+CREATE VIEW IF NOT EXISTS gc_pauses AS
+SELECT p.id, p.start_ns, p.end_ns - p.start_ns AS duration_ns, p.reason, p.gc_cycle
+FROM stw AS p;
+
+-- GC cycles with their pause and work totals (empty until GC events exist).
+CREATE VIEW IF NOT EXISTS gc_summary AS
+SELECT c.id AS gc_cycle, c.start_ns, c.end_ns - c.start_ns AS duration_ns, c.trigger,
+       c.heap_before, c.heap_after, c.heap_goal,
+       (SELECT COALESCE(SUM(end_ns - start_ns), 0) FROM stw WHERE gc_cycle = c.id) AS stw_ns,
+       (SELECT COALESCE(SUM(end_ns - start_ns), 0) FROM gc_span WHERE gc_cycle = c.id AND kind = 'mark') AS mark_ns,
+       (SELECT COALESCE(SUM(end_ns - start_ns), 0) FROM gc_span WHERE gc_cycle = c.id AND kind = 'assist') AS assist_ns,
+       (SELECT COALESCE(SUM(end_ns - start_ns), 0) FROM gc_span WHERE gc_cycle = c.id AND kind = 'sweep') AS sweep_ns
+FROM gc_cycle AS c;
+
+-- Frames with their symbols, innermost first.
+CREATE VIEW IF NOT EXISTS stack_frame AS
+SELECT f.stack, f.depth, f.pc, s.function, s.file, s.line, s.object, s.runtime
+FROM frame AS f LEFT JOIN symbol AS s ON s.pc = f.pc;

@@ -1,0 +1,3 @@
+module weft.example/bench
+
+go 1.19

@@ -1,0 +1,316 @@
+/* test-analysis.c — the analysis views and report queries on a hand-built
+ * database whose answers are known. */
+#include "weft-report.h"
+#include "weft-store.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+typedef struct
+{
+  char *dir, *path;
+  WeftStore *store;
+} Fixture;
+
+static void
+row (Fixture *f, const char *sql, int n, const gint64 *v)
+{
+  g_autoptr (GError) error = NULL;
+  sqlite3_stmt *stmt = weft_store_prepare (f->store, sql, &error);
+
+  g_assert_no_error (error);
+  for (int i = 0; i < n; i++)
+    {
+      if (v[i] == G_MININT64)
+        sqlite3_bind_null (stmt, i + 1);
+      else
+        sqlite3_bind_int64 (stmt, i + 1, v[i]);
+    }
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+}
+
+#define NUL G_MININT64
+#define ROW(f, sql, ...)                                 \
+  G_STMT_START                                           \
+  {                                                      \
+    const gint64 v_[] = { __VA_ARGS__ };                 \
+    row ((f), (sql), G_N_ELEMENTS (v_), v_);             \
+  }                                                      \
+  G_STMT_END
+
+static void
+symbol (Fixture *f, gint64 pc, const char *function, int runtime)
+{
+  g_autoptr (GError) error = NULL;
+  sqlite3_stmt *stmt
+    = weft_store_prepare (f->store, "INSERT INTO symbol (pc, function, file, line, runtime) VALUES (?, ?, ?, ?, ?)", &error);
+
+  g_assert_no_error (error);
+  sqlite3_bind_int64 (stmt, 1, pc);
+  sqlite3_bind_text (stmt, 2, function, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, "x.c", -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, pc & 0xff);
+  sqlite3_bind_int (stmt, 5, runtime);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+}
+
+#define GOROUTINE "INSERT INTO goroutine (goid, parent, start_pc, create_stack, created_ns, ended_ns) VALUES (?, ?, ?, ?, ?, ?)"
+#define GSTATE "INSERT INTO gstate (goid, start_ns, end_ns, state, wait_reason, stack, open_end) VALUES (?, ?, ?, ?, ?, ?, ?)"
+#define FRAME "INSERT INTO frame (stack, depth, pc) VALUES (?, ?, ?)"
+#define STACK "INSERT INTO stack (id, depth) VALUES (?, ?)"
+
+/* main (1); workers 2-4 created at stack 10; leakers 5, 6 at stack 11 and
+ * 7 at stack 12, all three blocked at the end on stack 20. */
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("weft-test-analysis-XXXXXX", NULL);
+  f->path = g_build_filename (f->dir, "t.weft", NULL);
+  f->store = weft_store_create (f->path, WEFT_STORE_CREATE_DEFAULT, &error);
+  g_assert_no_error (error);
+
+  symbol (f, 0x100, "main", 0);
+  symbol (f, 0x200, "worker", 0);
+  symbol (f, 0x300, "leaker", 0);
+  symbol (f, 0x1000, "weft_go", 1);
+  symbol (f, 0x1100, "spawn_workers", 0);
+  symbol (f, 0x1200, "spawn_leakers", 0);
+  symbol (f, 0x1300, "other_site", 0);
+  symbol (f, 0x2000, "weft_chan_send", 1);
+  symbol (f, 0x2100, "send_result", 0);
+  for (int s = 10; s <= 12; s++)
+    {
+      ROW (f, STACK, s, 2);
+      ROW (f, FRAME, s, 0, 0x1000);
+      ROW (f, FRAME, s, 1, 0x1100 + (s - 10) * 0x100);
+    }
+  ROW (f, STACK, 20, 2);
+  ROW (f, FRAME, 20, 0, 0x2000);
+  ROW (f, FRAME, 20, 1, 0x2100);
+
+  ROW (f, GOROUTINE, 1, 0, 0x100, NUL, NUL, NUL);
+  for (int g = 2; g <= 4; g++)
+    ROW (f, GOROUTINE, g, 1, 0x200, 10, 0, 3000);
+  ROW (f, GOROUTINE, 5, 1, 0x300, 11, 0, NUL);
+  ROW (f, GOROUTINE, 6, 1, 0x300, 11, 0, NUL);
+  ROW (f, GOROUTINE, 7, 1, 0x300, 12, 0, NUL);
+
+  /* main runs throughout. */
+  ROW (f, GSTATE, 1, 0, 3000, 0, NUL, NUL, 1);
+  /* Workers: 500 ns running (2: 200, 3: 300), 10 runnable waits of
+   * 10, 20 ... 100 ns, blocked 750 on a channel (2), 40 on a mutex (3),
+   * 60 asleep and 25 in a syscall (4). */
+  ROW (f, GSTATE, 2, 0, 100, 0, NUL, NUL, 0);
+  ROW (f, GSTATE, 2, 150, 250, 0, NUL, NUL, 0);
+  ROW (f, GSTATE, 3, 0, 300, 0, NUL, NUL, 0);
+  for (int i = 1; i <= 10; i++)
+    ROW (f, GSTATE, 2 + i % 3, 1000 + i * 100, 1000 + i * 100 + i * 10, 1, NUL, NUL, 0);
+  ROW (f, GSTATE, 2, 250, 1000, 2, 2, 20, 0);
+  ROW (f, GSTATE, 3, 300, 340, 2, 7, NUL, 0);
+  ROW (f, GSTATE, 4, 0, 60, 2, 12, NUL, 0);
+  ROW (f, GSTATE, 4, 60, 85, 3, NUL, NUL, 0);
+  /* A runnable wait cut by the end of the trace is not a latency. */
+  ROW (f, GSTATE, 4, 2900, 3000, 1, NUL, NUL, 1);
+  /* Leakers: blocked since 1000 (5, 6) and since 2900 (7). */
+  ROW (f, GSTATE, 5, 1000, 3000, 2, 1, 20, 1);
+  ROW (f, GSTATE, 6, 1000, 3000, 2, 1, 20, 1);
+  ROW (f, GSTATE, 7, 2900, 3000, 2, 1, 20, 1);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  weft_store_free (f->store);
+  g_remove (f->path);
+  g_rmdir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static sqlite3_stmt *
+query (Fixture *f, const char *sql)
+{
+  g_autoptr (GError) error = NULL;
+  sqlite3_stmt *stmt = weft_store_prepare (f->store, sql, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  return stmt;
+}
+
+static void
+test_latency (Fixture *f, gconstpointer data)
+{
+  sqlite3_stmt *s = query (f, "SELECT count, min_ns, mean_ns, p50_ns, p90_ns, p99_ns, max_ns FROM sched_latency_summary");
+
+  g_assert_cmpint (sqlite3_column_int64 (s, 0), ==, 10);
+  g_assert_cmpint (sqlite3_column_int64 (s, 1), ==, 10);
+  g_assert_cmpint (sqlite3_column_int64 (s, 2), ==, 55);
+  /* Nearest rank: p50 = 5th of 10, p90 = 9th, p99 = 10th. */
+  g_assert_cmpint (sqlite3_column_int64 (s, 3), ==, 50);
+  g_assert_cmpint (sqlite3_column_int64 (s, 4), ==, 90);
+  g_assert_cmpint (sqlite3_column_int64 (s, 5), ==, 100);
+  g_assert_cmpint (sqlite3_column_int64 (s, 6), ==, 100);
+  sqlite3_finalize (s);
+}
+
+static void
+test_goroutine_analysis (Fixture *f, gconstpointer data)
+{
+  sqlite3_stmt *s;
+
+  s = weft_store_prepare (f->store,
+                          "SELECT goroutines, alive_at_end, total_exec_ns, avg_exec_ns, sched_wait_ns, block_sync_ns, "
+                          "block_chan_ns, block_net_ns, syscall_ns, block_sleep_ns FROM goroutine_analysis WHERE start_function = ?",
+                          NULL);
+  sqlite3_bind_text (s, 1, "worker", -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int64 (s, 0), ==, 3);
+  g_assert_cmpint (sqlite3_column_int64 (s, 1), ==, 0);
+  g_assert_cmpint (sqlite3_column_int64 (s, 2), ==, 500);
+  g_assert_cmpint (sqlite3_column_int64 (s, 3), ==, 166);
+  g_assert_cmpint (sqlite3_column_int64 (s, 4), ==, 550 + 100);
+  g_assert_cmpint (sqlite3_column_int64 (s, 5), ==, 40);
+  g_assert_cmpint (sqlite3_column_int64 (s, 6), ==, 750);
+  g_assert_cmpint (sqlite3_column_int64 (s, 7), ==, 0);
+  g_assert_cmpint (sqlite3_column_int64 (s, 8), ==, 25);
+  g_assert_cmpint (sqlite3_column_int64 (s, 9), ==, 60);
+  sqlite3_finalize (s);
+  s = query (f, "SELECT COUNT(*), SUM(goroutines) FROM goroutine_analysis");
+  g_assert_cmpint (sqlite3_column_int64 (s, 0), ==, 3);
+  g_assert_cmpint (sqlite3_column_int64 (s, 1), ==, 7);
+  sqlite3_finalize (s);
+}
+
+static void
+test_leaks (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  WeftReportOptions opts = { .json = TRUE, .limit = 0, .min_blocked_ns = 0 };
+  g_autoptr (GString) out = g_string_new (NULL);
+  guint n = 0;
+  sqlite3_stmt *s = weft_store_prepare_query (f->store, "leaks", &error);
+
+  g_assert_no_error (error);
+  sqlite3_bind_int64 (s, sqlite3_bind_parameter_index (s, ":min_blocked_ns"), 0);
+  /* Two groups, by creation site; the user frames name them, not the
+   * runtime's weft_go / weft_chan_send. */
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 0), ==, "suspect");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 1), ==, "spawn_leakers (x.c:0)");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 2), ==, "send_result (x.c:0)");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 3), ==, "chan send");
+  g_assert_cmpint (sqlite3_column_int64 (s, 4), ==, 2);
+  g_assert_cmpint (sqlite3_column_int64 (s, 5), ==, 2000);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 7), ==, "5 6");
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 1), ==, "other_site (x.c:0)");
+  g_assert_cmpint (sqlite3_column_int64 (s, 4), ==, 1);
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_DONE);
+  sqlite3_finalize (s);
+
+  /* A threshold keeps only the long-blocked group. */
+  opts.min_blocked_ns = 500;
+  g_assert_true (weft_report (f->store, "leaks", &opts, out, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_nonnull (strstr (out->str, "\"goids\": \"5 6\""));
+
+  /* A proven leak comes first, and is no longer a suspect. */
+  ROW (f, "INSERT INTO leaked (goid, ts, stack) VALUES (?, ?, ?)", 7, 2950, 20);
+  opts.min_blocked_ns = 0;
+  g_string_truncate (out, 0);
+  g_assert_true (weft_report (f->store, "leaks", &opts, out, &n, &error));
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_true (g_str_has_prefix (out->str, "[\n  {\"kind\": \"leaked\", \"create_site\": \"other_site (x.c:0)\""));
+}
+
+static void
+test_blocking (Fixture *f, gconstpointer data)
+{
+  sqlite3_stmt *s = query (f, "SELECT wait_reason_name, block_site, count, total_ns, max_ns FROM blocking_profile "
+                              "ORDER BY total_ns DESC");
+
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 0), ==, "chan send");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 1), ==, "send_result (x.c:0)");
+  g_assert_cmpint (sqlite3_column_int64 (s, 2), ==, 3);
+  g_assert_cmpint (sqlite3_column_int64 (s, 3), ==, 4100);
+  g_assert_cmpint (sqlite3_column_int64 (s, 4), ==, 2000);
+  sqlite3_finalize (s);
+}
+
+static void
+test_reports_run (Fixture *f, gconstpointer data)
+{
+  static const char *const names[] = { "summary", "goroutines", "leaks", "pauses", "gc", "blocking", "latency" };
+  WeftReportOptions opts = { .limit = 10 };
+
+  for (guint j = 0; j < 2; j++)
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      {
+        g_autoptr (GError) error = NULL;
+        g_autoptr (GString) out = g_string_new (NULL);
+        guint n;
+
+        opts.json = j == 1;
+        g_assert_true (weft_report (f->store, names[i], &opts, out, &n, &error));
+        g_assert_no_error (error);
+        g_assert_cmpuint (out->len, >, 0);
+      }
+}
+
+static void
+test_window (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  sqlite3_stmt *s = weft_store_prepare_query (f->store, "window-gstate", &error);
+  int n = 0;
+
+  g_assert_no_error (error);
+  /* Goroutine 2: [0,100) [150,250) [250,1000) ... ; the window [120, 300)
+   * meets [150,250) and [250,1000), not [0,100). */
+  sqlite3_bind_int64 (s, sqlite3_bind_parameter_index (s, ":goid"), 2);
+  sqlite3_bind_int64 (s, sqlite3_bind_parameter_index (s, ":t0"), 120);
+  sqlite3_bind_int64 (s, sqlite3_bind_parameter_index (s, ":t1"), 300);
+  while (sqlite3_step (s) == SQLITE_ROW)
+    n++;
+  g_assert_cmpint (n, ==, 2);
+  sqlite3_reset (s);
+  sqlite3_bind_int64 (s, sqlite3_bind_parameter_index (s, ":t0"), 200);
+  n = 0;
+  while (sqlite3_step (s) == SQLITE_ROW)
+    n++;
+  g_assert_cmpint (n, ==, 2);
+  sqlite3_finalize (s);
+}
+
+static void
+test_format_duration (void)
+{
+  g_autofree char *a = weft_format_duration (950);
+  g_autofree char *b = weft_format_duration (1250000);
+  g_autofree char *c = weft_format_duration (12300000000);
+
+  g_assert_cmpstr (a, ==, "950ns");
+  g_assert_cmpstr (b, ==, "1.25ms");
+  g_assert_cmpstr (c, ==, "12.3s");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("/Weft/Analysis/latency-percentiles", test_latency);
+  ADD ("/Weft/Analysis/goroutine-analysis", test_goroutine_analysis);
+  ADD ("/Weft/Analysis/leak-suspects", test_leaks);
+  ADD ("/Weft/Analysis/blocking-profile", test_blocking);
+  ADD ("/Weft/Analysis/reports-run", test_reports_run);
+  ADD ("/Weft/Analysis/window-query", test_window);
+  g_test_add_func ("/Weft/Analysis/format-duration", test_format_duration);
+  return g_test_run ();
+}

@@ -1,0 +1,297 @@
+/* test-convert.c — conversion of real LTTng traces (integration).
+ *
+ * Traces are written by build-aux/weft-lttng around weft-trace-gen (the
+ * scenario's answers are known: see weft-trace-gen.c) and, when they are
+ * built, around data/examples/leaky-pipeline and pingpong. Tests skip when
+ * LTTng cannot trace here (weft-lttng exits 125).
+ */
+#include "weft-convert.h"
+#include "weft-store.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+static char *tmpdir;
+static char *scenario_ctf; /* shared by several tests */
+
+/* Runs CMD under weft-lttng; returns the CTF folder, NULL if LTTng cannot
+ * be used (the test is then skipped). */
+static char *
+record (const char *name, const char *const *cmd)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *outdir = g_build_filename (tmpdir, name, NULL);
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) lines = NULL;
+  int status;
+  guint n;
+
+  if (g_getenv ("WEFT_LTTNG") == NULL || !g_file_test (g_getenv ("WEFT_LTTNG"), G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_message ("no build-aux/weft-lttng");
+      return NULL;
+    }
+  g_ptr_array_add (argv, (gpointer) g_getenv ("WEFT_LTTNG"));
+  g_ptr_array_add (argv, (gpointer) "run");
+  g_ptr_array_add (argv, outdir);
+  g_ptr_array_add (argv, (gpointer) "--");
+  for (guint i = 0; cmd[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) cmd[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, 0, NULL, NULL, &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 125)
+    {
+      g_test_message ("weft-lttng: %s", err);
+      return NULL;
+    }
+  lines = g_strsplit (g_strstrip (out), "\n", -1);
+  n = g_strv_length (lines);
+  if (n == 0 || !g_file_test (lines[n - 1], G_FILE_TEST_IS_DIR))
+    {
+      g_test_message ("no CTF folder; stdout: %s; stderr: %s", out, err);
+      return NULL;
+    }
+  return g_strdup (lines[n - 1]);
+}
+
+static const char *
+scenario (void)
+{
+  if (scenario_ctf == NULL)
+    {
+      const char *cmd[] = { g_getenv ("WEFT_TRACE_GEN"), "scenario", NULL };
+      scenario_ctf = record ("scenario", cmd);
+    }
+  return scenario_ctf;
+}
+
+static WeftStore *
+convert (const char *ctf, const char *name)
+{
+  g_autofree char *db = g_build_filename (tmpdir, name, NULL);
+  g_autoptr (GError) error = NULL;
+  WeftConvertStats stats;
+  WeftStore *store;
+
+  g_assert_true (weft_convert (ctf, db, NULL, &stats, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (stats.events, >, 0);
+  store = weft_store_open (db, WEFT_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  return store;
+}
+
+static gint64
+scalar (WeftStore *store, const char *sql)
+{
+  sqlite3_stmt *s = weft_store_prepare (store, sql, NULL);
+  gint64 v = -1;
+
+  g_assert_nonnull (s);
+  if (sqlite3_step (s) == SQLITE_ROW)
+    v = sqlite3_column_int64 (s, 0);
+  sqlite3_finalize (s);
+  return v;
+}
+
+static char *
+text (WeftStore *store, const char *sql)
+{
+  sqlite3_stmt *s = weft_store_prepare (store, sql, NULL);
+  char *v = NULL;
+
+  g_assert_nonnull (s);
+  if (sqlite3_step (s) == SQLITE_ROW && sqlite3_column_type (s, 0) != SQLITE_NULL)
+    v = g_strdup ((const char *) sqlite3_column_text (s, 0));
+  sqlite3_finalize (s);
+  return v;
+}
+
+static void
+test_scenario (void)
+{
+  const char *ctf = scenario ();
+  g_autoptr (WeftStore) store = NULL;
+  g_autofree char *create_site = NULL, *block_site = NULL, *program = NULL;
+
+  if (ctf == NULL)
+    {
+      g_test_skip ("LTTng cannot trace here");
+      return;
+    }
+  store = convert (ctf, "scenario.weft");
+  g_assert_cmpint (scalar (store, "SELECT value FROM meta WHERE key = 'inconsistencies'"), ==, 0);
+  g_assert_cmpint (scalar (store, "SELECT value FROM meta WHERE key = 'lost_events'"), ==, 0);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM goroutine"), ==, 16);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM goroutine WHERE ended_ns IS NULL"), ==, 8);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 2 AND wait_reason = 1"), ==, 10);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 2 AND wait_reason = 12"), ==, 5);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 2 AND wait_reason = 12 AND unblocked_by = 0"), ==, 5);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 3"), ==, 1);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM task WHERE name = 'scenario' AND end_ns IS NOT NULL"), ==, 1);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM region WHERE name = 'spawn'"), ==, 1);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM log"), ==, 1);
+  /* The leak suspects: the 7 producers never released, one group. */
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM leak_candidates"), ==, 7);
+  create_site = text (store, "SELECT DISTINCT create_site FROM leak_candidates");
+  block_site = text (store, "SELECT DISTINCT block_site FROM leak_candidates");
+  g_assert_true (g_str_has_prefix (create_site, "site_go_producer"));
+  g_assert_true (g_str_has_prefix (block_site, "site_chan_send"));
+  g_assert_cmpint (scalar (store, "SELECT goroutines FROM goroutine_analysis WHERE start_function = 'producer'"), ==, 10);
+  program = text (store, "SELECT value FROM meta WHERE key = 'program'");
+  g_assert_cmpstr (program, ==, "weft-trace-gen");
+}
+
+/* The CLI on broken input: a clear message and exit status 1, never a
+ * crash, and no database left behind. */
+static void
+check_cli_fails (const char *ctf, const char *expect)
+{
+  g_autofree char *db = g_build_filename (tmpdir, "broken.weft", NULL);
+  g_autofree char *partial = g_strconcat (db, ".partial", NULL);
+  const char *argv[] = { g_getenv ("WEFT_CLI"), "convert", ctf, "-o", db, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, 0, NULL, NULL, &out, &err, &status, &error));
+  g_test_message ("stderr: %s", err);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "weft convert: "));
+  if (expect != NULL)
+    g_assert_nonnull (strstr (err, expect));
+  g_assert_false (g_file_test (db, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (partial, G_FILE_TEST_EXISTS));
+}
+
+static char *
+copy_tree (const char *src, const char *name)
+{
+  g_autofree char *dst = g_build_filename (tmpdir, name, NULL);
+  const char *argv[] = { "cp", "-r", src, dst, NULL };
+  int status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return g_steal_pointer (&dst);
+}
+
+static void
+test_corrupt (void)
+{
+  const char *ctf = scenario ();
+  g_autofree char *bad_meta = NULL, *truncated = NULL, *meta = NULL, *empty = NULL;
+  g_autoptr (GDir) d = NULL;
+  const char *name;
+
+  if (ctf == NULL)
+    {
+      g_test_skip ("LTTng cannot trace here");
+      return;
+    }
+  /* Garbage metadata. */
+  bad_meta = copy_tree (ctf, "bad-metadata");
+  meta = g_build_filename (bad_meta, "metadata", NULL);
+  g_assert_true (g_file_set_contents (meta, "/* CTF 1.8 */\ntrace { major = ; }}}}\n", -1, NULL));
+  check_cli_fails (bad_meta, "cannot read the CTF trace");
+
+  /* Every stream cut in the middle of a packet. */
+  truncated = copy_tree (ctf, "truncated");
+  d = g_dir_open (truncated, 0, NULL);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (truncated, name, NULL);
+      GStatBuf st;
+
+      if (strcmp (name, "metadata") == 0 || g_file_test (path, G_FILE_TEST_IS_DIR) || g_stat (path, &st) != 0)
+        continue;
+      g_assert_cmpint (truncate (path, st.st_size / 2 + 7), ==, 0);
+    }
+  check_cli_fails (truncated, NULL);
+
+  /* No trace at all. */
+  empty = g_build_filename (tmpdir, "empty", NULL);
+  g_mkdir (empty, 0755);
+  check_cli_fails (empty, "no CTF trace");
+}
+
+static void
+test_leaky_pipeline (void)
+{
+  const char *exe = g_getenv ("WEFT_EXAMPLE_LEAKY_PIPELINE");
+  const char *cmd[] = { exe, NULL };
+  g_autofree char *ctf = NULL;
+  g_autoptr (WeftStore) store = NULL;
+
+  if (exe == NULL || !g_file_test (exe, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("data/examples/leaky-pipeline is not built");
+      return;
+    }
+  ctf = record ("leaky", cmd);
+  if (ctf == NULL)
+    {
+      g_test_skip ("LTTng cannot trace here");
+      return;
+    }
+  store = convert (ctf, "leaky.weft");
+  /* 100 requests, every 10th leaks its producer; all from one site. */
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM goroutine WHERE name = 'row-producer'"), ==, 100);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM goroutine WHERE name = 'handler'"), ==, 100);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM leak_candidates AS l JOIN goroutine AS g USING (goid) "
+                                  "WHERE g.name = 'row-producer' AND l.wait_reason = 1"),
+                   ==, 10);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(DISTINCT create_site) FROM leak_candidates AS l JOIN goroutine AS g "
+                                  "USING (goid) WHERE g.name = 'row-producer'"),
+                   ==, 1);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM leak_candidates WHERE create_site LIKE 'handle %'"), ==, 10);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM leak_candidates WHERE block_site LIKE 'produce_rows %'"), ==, 10);
+}
+
+static void
+test_pingpong (void)
+{
+  const char *exe = g_getenv ("WEFT_EXAMPLE_PINGPONG");
+  const char *cmd[] = { exe, NULL };
+  g_autofree char *ctf = NULL;
+  g_autoptr (WeftStore) store = NULL;
+
+  if (exe == NULL || !g_file_test (exe, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("data/examples/pingpong is not built");
+      return;
+    }
+  ctf = record ("pingpong", cmd);
+  if (ctf == NULL)
+    {
+      g_test_skip ("LTTng cannot trace here");
+      return;
+    }
+  store = convert (ctf, "pingpong.weft");
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM goroutine"), >=, 3);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 2 AND wait_reason IN (1, 2, 3)"), >, 0);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM gstate WHERE end_ns < start_ns"), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  int rc;
+  const char *rm[] = { "rm", "-rf", NULL, NULL };
+
+  g_test_init (&argc, &argv, NULL);
+  tmpdir = g_dir_make_tmp ("weft-test-convert-XXXXXX", NULL);
+  g_test_add_func ("/Weft/Convert/scenario", test_scenario);
+  g_test_add_func ("/Weft/Convert/corrupt-input", test_corrupt);
+  g_test_add_func ("/Weft/Convert/leaky-pipeline", test_leaky_pipeline);
+  g_test_add_func ("/Weft/Convert/pingpong", test_pingpong);
+  rc = g_test_run ();
+  rm[2] = tmpdir;
+  g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+  g_free (tmpdir);
+  g_free (scenario_ctf);
+  return rc;
+}

@@ -1,0 +1,112 @@
+/* test-store.c — opening and creating .weft files. */
+#include "weft-store.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+static char *
+tmp_path (const char *name)
+{
+  g_autofree char *dir = g_dir_make_tmp ("weft-test-store-XXXXXX", NULL);
+  g_assert_nonnull (dir);
+  return g_build_filename (dir, name, NULL);
+}
+
+static void
+test_not_a_database (void)
+{
+  g_autofree char *path = tmp_path ("junk.weft");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = NULL;
+
+  g_assert_true (g_file_set_contents (path, "this is not a database at all, not even close......................"
+                                            "................................................................",
+                                      -1, NULL));
+  store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, &error);
+  g_assert_null (store);
+  g_assert_error (error, WEFT_STORE_ERROR, WEFT_STORE_ERROR_NOT_WEFT);
+  g_assert_nonnull (strstr (error->message, "is not a Weft trace database"));
+  g_remove (path);
+}
+
+static void
+test_other_sqlite (void)
+{
+  g_autofree char *path = tmp_path ("other.db");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = NULL;
+  sqlite3 *db;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE t (x); PRAGMA user_version = 1", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, &error);
+  g_assert_null (store);
+  g_assert_error (error, WEFT_STORE_ERROR, WEFT_STORE_ERROR_NOT_WEFT);
+  g_assert_nonnull (strstr (error->message, "another application"));
+  g_remove (path);
+}
+
+static void
+test_newer_version (void)
+{
+  g_autofree char *path = tmp_path ("new.weft");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = weft_store_create (path, WEFT_STORE_CREATE_DEFAULT, &error);
+  g_autoptr (WeftStore) reopened = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (weft_store_exec (store, "PRAGMA user_version = 99", &error));
+  g_clear_pointer (&store, weft_store_free);
+  reopened = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, &error);
+  g_assert_null (reopened);
+  g_assert_error (error, WEFT_STORE_ERROR, WEFT_STORE_ERROR_TOO_NEW);
+  g_assert_nonnull (strstr (error->message, "newer Weft (schema version 99"));
+  g_remove (path);
+}
+
+static void
+test_missing (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = weft_store_open ("/nonexistent/x.weft", WEFT_STORE_OPEN_READ_ONLY, &error);
+
+  g_assert_null (store);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+}
+
+static void
+test_create_reopen (void)
+{
+  g_autofree char *path = tmp_path ("ok.weft");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = weft_store_create (path, WEFT_STORE_CREATE_BULK, &error);
+  g_autofree char *value = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (weft_store_set_meta_int (store, "events", 42, &error));
+  g_assert_true (weft_store_finish (store, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&store, weft_store_free);
+  store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (weft_store_get_meta_int (store, "events", -1), ==, 42);
+  value = weft_store_get_meta (store, "nothing");
+  g_assert_null (value);
+  /* Creating over an existing file is refused. */
+  g_assert_null (weft_store_create (path, WEFT_STORE_CREATE_DEFAULT, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_remove (path);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Weft/Store/not-a-database", test_not_a_database);
+  g_test_add_func ("/Weft/Store/other-sqlite-database", test_other_sqlite);
+  g_test_add_func ("/Weft/Store/newer-version", test_newer_version);
+  g_test_add_func ("/Weft/Store/missing-file", test_missing);
+  g_test_add_func ("/Weft/Store/create-reopen", test_create_reopen);
+  return g_test_run ();
+}

@@ -1,0 +1,79 @@
+/* trace.h — Runtime -> tracer API (Go's traceruntime.go boundary).
+ *
+ * The runtime calls these wrappers at every scheduling and blocking point;
+ * only trace.c knows about LTTng. Each wrapper is an inline test of one
+ * global flag, so a program that is not being traced pays a predictable
+ * load and branch per event site and nothing else.
+ *
+ * weft_trace_on follows whether any "weft" tracepoint is enabled: it is
+ * set at start-up and then polled by sysmon (weft_trace_poll). On each
+ * rising edge trace.c writes a fresh snapshot (runtime info, one go_status
+ * per goroutine, stacks are re-announced) so that a session attached to a
+ * running process can rebuild every goroutine's state.
+ */
+#pragma once
+
+#include "runtime.h"
+
+extern WEFT_HIDDEN _Atomic int weft_trace_on;
+
+static inline bool
+weft_tracing (void)
+{
+  return unlikely (atomic_load_explicit (&weft_trace_on, memory_order_relaxed));
+}
+
+/* Loads the LTTng provider (unless WEFT_TRACE=0) and reads its state. */
+WEFT_HIDDEN void weft_trace_init (void);
+/* From sysmon: notices sessions starting and stopping. */
+WEFT_HIDDEN void weft_trace_poll (void);
+
+/* Stack ids: the calling goroutine's stack is named by a small id (ids
+ * start at 1; 0 = no stack) and announced (weft:stack) by the first event
+ * of a session that refers to it. When libweft is a shared object, the
+ * stack starts at the outermost libweft frame of the leading run of them
+ * (the public call the program made: weft_chan_recv, weft_go…), found by
+ * address, and @skip is ignored; when libweft is linked into the
+ * executable, the frame calling weft_trace_stack() and @skip more are
+ * dropped instead. */
+WEFT_HIDDEN uint32_t _weft_trace_stack (int skip);
+
+#define WEFT_TRACE_WRAP(name, params, args)  \
+  WEFT_HIDDEN void _weft_trace_##name params; \
+  static inline void weft_trace_##name params \
+  {                                           \
+    if (weft_tracing ())                      \
+      _weft_trace_##name args;                \
+  }
+
+/* @newg was created by the current goroutine (or by the runtime when
+ * none runs); its creation stack is newg->create_stack. */
+WEFT_TRACE_WRAP (go_create, (G * newg), (newg))
+/* On @pp/@mp, prev (may be NULL: the P was idle) stopped for @reason and
+ * next (may be NULL: the P goes idle) starts. One event for both sides.
+ * For WEFT_STOP_BLOCKED, prev's wait_reason/wait_obj/wait_stack apply. */
+WEFT_TRACE_WRAP (go_switch, (P * pp, M * mp, G * prev, WeftStopReason reason, G * next), (pp, mp, prev, reason, next))
+/* @gp became runnable because of the current goroutine (or the runtime). */
+WEFT_TRACE_WRAP (go_unblock, (G * gp), (gp))
+WEFT_TRACE_WRAP (syscall_enter, (G * gp, P * pp), (gp, pp))
+/* @pp is the P it continues on (NULL: it lost its P and waits for one). */
+WEFT_TRACE_WRAP (syscall_exit, (G * gp, P * pp), (gp, pp))
+/* sysmon took @pp from @mp, which is blocked in a syscall. */
+WEFT_TRACE_WRAP (proc_steal, (P * pp, M * mp), (pp, mp))
+WEFT_TRACE_WRAP (proc_start, (P * pp, M * mp), (pp, mp))
+WEFT_TRACE_WRAP (proc_stop, (P * pp, M * mp), (pp, mp))
+WEFT_TRACE_WRAP (thread_start, (M * mp), (mp))
+WEFT_TRACE_WRAP (thread_park, (M * mp), (mp))
+WEFT_TRACE_WRAP (thread_unpark, (M * mp), (mp))
+WEFT_TRACE_WRAP (task_begin, (uint64_t task, uint64_t parent, const char *name), (task, parent, name))
+WEFT_TRACE_WRAP (task_end, (uint64_t task), (task))
+WEFT_TRACE_WRAP (region_begin, (uint64_t task, const char *name), (task, name))
+WEFT_TRACE_WRAP (region_end, (uint64_t task, const char *name), (task, name))
+WEFT_TRACE_WRAP (log, (uint64_t task, const char *category, const char *message), (task, category, message))
+
+/* Stack id for the current goroutine's call site (0 when not tracing). */
+static inline uint32_t
+weft_trace_stack (int skip)
+{
+  return weft_tracing () ? _weft_trace_stack (skip + 1) : 0;
+}
