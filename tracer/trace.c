@@ -119,11 +119,14 @@ typedef struct
 
 typedef _Atomic (StackEntry *) StackSlot;
 
-typedef struct
+typedef struct StackTable StackTable;
+struct StackTable
 {
-  uint32_t mask; /* slots - 1; slots is a power of two */
+  StackTable *retired; /* the smaller table it replaced: lock-free readers
+                        * may still be in it, so it is kept, not freed */
+  uint32_t mask;       /* slots - 1; slots is a power of two */
   StackSlot slots[];
-} StackTable;
+};
 
 static WeftLock stack_lock;
 static _Atomic (StackTable *) stack_table;
@@ -190,6 +193,7 @@ table_reserve (StackTable *tab)
   bigger = table_new (tab == NULL ? STACK_TABLE_MIN : (tab->mask + 1) * 2);
   if (bigger == NULL)
     return NULL;
+  bigger->retired = tab;
   if (tab != NULL)
     for (uint32_t i = 0; i <= tab->mask; i++)
       {
