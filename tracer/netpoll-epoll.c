@@ -18,13 +18,13 @@
 static int epfd = -1;
 static int break_fd = -1;
 static _Atomic int break_pending;
-static char break_token; /* its address marks the eventfd's events */
+#define BREAK_TOKEN UINT64_MAX /* marks the eventfd's events */
 static bool have_pwait2 = true;
 
 void
 weft_netpoll_backend_init (void)
 {
-  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &break_token };
+  struct epoll_event ev = { .events = EPOLLIN, .data.u64 = BREAK_TOKEN };
 
   epfd = epoll_create1 (EPOLL_CLOEXEC);
   if (epfd < 0)
@@ -37,9 +37,9 @@ weft_netpoll_backend_init (void)
 }
 
 int
-weft_netpoll_backend_open (int fd, WeftPollDesc *pd)
+weft_netpoll_backend_open (int fd, uint64_t data)
 {
-  struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = pd };
+  struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.u64 = data };
   return epoll_ctl (epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
@@ -103,7 +103,7 @@ got:
       uint32_t e = events[i].events;
       int modes = 0;
 
-      if (events[i].data.ptr == &break_token)
+      if (events[i].data.u64 == BREAK_TOKEN)
         {
           uint64_t v;
           if (read (break_fd, &v, sizeof v) < 0 && errno != EAGAIN)
@@ -115,8 +115,9 @@ got:
         modes |= 1;
       if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))
         modes |= 2;
-      if (modes != 0)
-        weft_netpoll_ready (events[i].data.ptr, modes, &list);
+      WeftPollDesc *pd = weft_poll_lookup_event (events[i].data.u64);
+      if (modes != 0 && pd != NULL)
+        weft_netpoll_ready (pd, (uint32_t) events[i].data.u64, modes, &list);
     }
   return list;
 }

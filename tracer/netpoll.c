@@ -48,6 +48,9 @@ struct WeftPollDesc
 {
   WeftLock lock;
   _Atomic int32_t refs; /* the socket table's, plus one per call in progress */
+  uint32_t index;       /* immutable: its slot in pd_chunks */
+  uint32_t seq;         /* incarnation, bumped at each open: lock */
+  WeftPollDesc *next_free; /* pd_lock */
   int fd;
   bool closing;  /* lock */
   G *rg;         /* lock */
@@ -57,6 +60,62 @@ struct WeftPollDesc
 };
 
 static _Atomic int32_t netpoll_waiters;
+
+/* pollDescs are never freed: an event that epoll returned just before the
+ * fd was closed may still be in flight on another thread. Each carries an
+ * index (its place here) and a sequence number; epoll's user data holds
+ * both, and an event from an earlier incarnation is ignored. */
+#define PD_CHUNK 256
+#define PD_MAX_CHUNKS 4096
+static _Atomic (WeftPollDesc *) pd_chunks[PD_MAX_CHUNKS];
+static uint32_t pd_count;       /* pd_lock */
+static WeftPollDesc *pd_free;   /* pd_lock */
+static WeftLock pd_lock;
+
+static WeftPollDesc *
+pd_alloc (void)
+{
+  WeftPollDesc *pd;
+
+  weft_lock (&pd_lock);
+  pd = pd_free;
+  if (pd != NULL)
+    pd_free = pd->next_free;
+  else
+    {
+      uint32_t chunk = pd_count / PD_CHUNK;
+      if (chunk >= PD_MAX_CHUNKS)
+        {
+          weft_unlock (&pd_lock);
+          return NULL;
+        }
+      if (pd_count % PD_CHUNK == 0)
+        {
+          WeftPollDesc *c = calloc (PD_CHUNK, sizeof *c);
+          if (c == NULL)
+            {
+              weft_unlock (&pd_lock);
+              return NULL;
+            }
+          for (uint32_t i = 0; i < PD_CHUNK; i++)
+            c[i].index = chunk * PD_CHUNK + i;
+          atomic_store (&pd_chunks[chunk], c);
+        }
+      pd = &atomic_load (&pd_chunks[chunk])[pd_count % PD_CHUNK];
+      pd_count++;
+    }
+  weft_unlock (&pd_lock);
+  return pd;
+}
+
+WeftPollDesc *
+weft_poll_lookup_event (uint64_t data)
+{
+  uint32_t index = (uint32_t) (data >> 32);
+  WeftPollDesc *chunk = index / PD_CHUNK < PD_MAX_CHUNKS ? atomic_load (&pd_chunks[index / PD_CHUNK]) : NULL;
+
+  return chunk != NULL ? &chunk[index % PD_CHUNK] : NULL;
+}
 
 int32_t
 weft_netpoll_waiters (void)
@@ -73,19 +132,26 @@ weft_netpoll_init (void)
 WeftPollDesc *
 weft_poll_open (int fd)
 {
-  WeftPollDesc *pd = calloc (1, sizeof *pd);
+  WeftPollDesc *pd = pd_alloc ();
+  uint32_t seq;
 
   if (pd == NULL)
     {
       errno = ENOMEM;
       return NULL;
     }
+  weft_lock (&pd->lock);
+  seq = ++pd->seq;
   pd->fd = fd;
+  pd->closing = false;
+  pd->rg = NULL;
+  pd->wg = NULL;
+  weft_unlock (&pd->lock);
   atomic_store (&pd->refs, 1);
-  if (weft_netpoll_backend_open (fd, pd) != 0)
+  if (weft_netpoll_backend_open (fd, (uint64_t) pd->index << 32 | seq) != 0)
     {
       int err = errno;
-      free (pd);
+      weft_poll_unref (pd);
       errno = err;
       return NULL;
     }
@@ -116,11 +182,13 @@ take_waiter (G **slot, Timer *deadline, void *why, bool set_ready)
 }
 
 void
-weft_netpoll_ready (WeftPollDesc *pd, int modes, G **list)
+weft_netpoll_ready (WeftPollDesc *pd, uint32_t seq, int modes, G **list)
 {
   G *r = NULL, *w = NULL;
 
   weft_lock (&pd->lock);
+  if (pd->seq != seq || pd->closing)
+    modes = 0; /* an event for a socket closed since */
   if (modes & 1)
     r = take_waiter (&pd->rg, pd->rt, WAKE_READY, true);
   if (modes & 2)
@@ -154,9 +222,11 @@ weft_poll_unref (WeftPollDesc *pd)
 {
   if (atomic_fetch_sub (&pd->refs, 1) != 1)
     return;
-  free (pd->rt);
-  free (pd->wt);
-  free (pd);
+  /* Its deadline timers stay with it for the next incarnation. */
+  weft_lock (&pd_lock);
+  pd->next_free = pd_free;
+  pd_free = pd;
+  weft_unlock (&pd_lock);
 }
 
 void
@@ -181,6 +251,7 @@ typedef struct
 {
   WeftPollDesc *pd;
   G **slot;
+  uint32_t seq; /* the incarnation that armed it: lock */
 } Waiting;
 
 static void
@@ -191,7 +262,7 @@ deadline_fired (Timer *t, int64_t now)
   (void) now;
 
   weft_lock (&w->pd->lock);
-  gp = take_waiter (w->slot, t, WAKE_TIMEOUT, false);
+  gp = w->seq == w->pd->seq ? take_waiter (w->slot, t, WAKE_TIMEOUT, false) : NULL;
   weft_unlock (&w->pd->lock);
   if (gp != NULL)
     weft_goready (gp);
@@ -259,6 +330,8 @@ weft_poll_wait (WeftPollDesc *pd, int mode, int64_t deadline, WeftWaitReason rea
           waiting->pd = pd;
           waiting->slot = slot;
         }
+      waiting = weft_timer_impl_arg (*tp);
+      waiting->seq = pd->seq;
       args.timer = *tp;
     }
   gp->param = NULL;

@@ -22,9 +22,12 @@ WEFT_HIDDEN int weft_poll_wait (WeftPollDesc *pd, int mode, int64_t deadline, We
 
 /* Backend (netpoll-epoll.c). */
 WEFT_HIDDEN void weft_netpoll_backend_init (void);
-WEFT_HIDDEN int weft_netpoll_backend_open (int fd, WeftPollDesc *pd);
+/* @data (index and incarnation of the pollDesc) comes back with events. */
+WEFT_HIDDEN int weft_netpoll_backend_open (int fd, uint64_t data);
 WEFT_HIDDEN void weft_netpoll_backend_close (int fd);
-/* Called by the backend for each readiness event, with mode 'r', 'w' or
- * 'r' + 'w' as a bitmask of 1 (read) and 2 (write). Appends goroutines to
- * ready to *list. */
-WEFT_HIDDEN void weft_netpoll_ready (WeftPollDesc *pd, int modes, G **list);
+/* The pollDesc an event's data names (its incarnation may be over). */
+WEFT_HIDDEN WeftPollDesc *weft_poll_lookup_event (uint64_t data);
+/* Called by the backend for each readiness event, with @modes a bitmask
+ * of 1 (readable) and 2 (writable). Ignores events of an incarnation @seq
+ * that is over. Appends goroutines to ready to *list. */
+WEFT_HIDDEN void weft_netpoll_ready (WeftPollDesc *pd, uint32_t seq, int modes, G **list);

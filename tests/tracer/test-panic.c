@@ -203,21 +203,24 @@ run_case (const char *name, Result *r)
 
   if (pipe (fds) != 0)
     abort ();
-  /* libweft leaves SIGSEGV to a handler installed before it (a sanitizer's):
-   * in an ASan build, let the runtime report the overflow itself. */
-  static const char *asan_options;
+  /* libweft leaves SIGSEGV to a handler installed before it (a
+   * sanitizer's): in sanitizer builds, let the runtime report the overflow. */
+  static const char *const sanitizer_vars[] = { "ASAN_OPTIONS", "TSAN_OPTIONS" };
+  static const char *saved_values[2];
   static bool saved;
-  if (!saved)
+  for (int i = 0; i < 2; i++)
     {
-      asan_options = getenv ("ASAN_OPTIONS");
-      saved = true;
+      if (!saved)
+        saved_values[i] = getenv (sanitizer_vars[i]);
+      if (strcmp (name, "stack-overflow") == 0)
+        setenv (sanitizer_vars[i], "handle_segv=0", 1);
+      else if (saved_values[i] != NULL)
+        setenv (sanitizer_vars[i], saved_values[i], 1);
+      else
+        unsetenv (sanitizer_vars[i]);
     }
-  if (strcmp (name, "stack-overflow") == 0)
-    setenv ("ASAN_OPTIONS", "handle_segv=0", 1);
-  else if (asan_options != NULL)
-    setenv ("ASAN_OPTIONS", asan_options, 1);
-  else
-    unsetenv ("ASAN_OPTIONS");
+  saved = true;
+
   posix_spawn_file_actions_init (&fa);
   posix_spawn_file_actions_adddup2 (&fa, fds[1], 2);
   posix_spawn_file_actions_addclose (&fa, fds[0]);

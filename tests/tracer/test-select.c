@@ -572,7 +572,8 @@ typedef struct
   int    id;
 } ArenaJob;
 
-static ArenaJob arena_jobs[NSEND > NRECV ? NSEND : NRECV];
+static ArenaJob recv_jobs[NRECV];
+static ArenaJob send_jobs[NSEND];
 
 /* Sends each of its values through a select over every channel (odd ids)
  * or a plain send on one channel (even ids): selects meet selects and
@@ -643,13 +644,13 @@ run_arena (size_t cap)
     a.chans[k] = weft_chan_new (sizeof (uint32_t), cap);
   for (int i = 0; i < NRECV; i++)
     {
-      arena_jobs[i] = (ArenaJob){ &a, i };
-      weft_go (arena_receiver, &arena_jobs[i]);
+      recv_jobs[i] = (ArenaJob){ &a, i };
+      weft_go (arena_receiver, &recv_jobs[i]);
     }
   for (int i = 0; i < NSEND; i++)
     {
-      arena_jobs[i] = (ArenaJob){ &a, i };
-      weft_go (arena_sender, &arena_jobs[i]);
+      send_jobs[i] = (ArenaJob){ &a, i };
+      weft_go (arena_sender, &send_jobs[i]);
     }
   for (int i = 0; i < NSEND; i++)
     weft_chan_recv (a.senders_done, NULL);
