@@ -19,8 +19,8 @@ tree_size (const char *path)
 {
   g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
   const char *name;
-  guint64 total = 0;
-  GStatBuf st;
+  guint64     total = 0;
+  GStatBuf    st;
 
   if (d == NULL)
     return g_stat (path, &st) == 0 ? (guint64) st.st_size : 0;
@@ -33,8 +33,7 @@ tree_size (const char *path)
 }
 
 gboolean
-weft_convert (const char *ctf_path, const char *out_path, const WeftConvertOptions *options,
-              WeftConvertStats *stats, GError **error)
+weft_convert (const char *ctf_path, const char *out_path, const WeftConvertOptions *options, WeftConvertStats *stats, GError **error)
 {
   static const WeftConvertOptions defaults = { 0 };
   g_auto (GStrv) dirs = NULL;
@@ -44,11 +43,11 @@ weft_convert (const char *ctf_path, const char *out_path, const WeftConvertOptio
   g_autoptr (GDateTime) dt = NULL;
   g_autoptr (GError) read_error = NULL;
   WeftConvertStats local = { 0 };
-  WeftWriter *writer;
-  WeftIngest *ingest;
-  gint64 t0 = g_get_monotonic_time ();
-  gboolean ok;
-  GStatBuf st;
+  WeftWriter      *writer;
+  WeftIngest      *ingest;
+  gint64           t0 = g_get_monotonic_time ();
+  gboolean         ok;
+  GStatBuf         st;
 
   g_return_val_if_fail (ctf_path != NULL && out_path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);

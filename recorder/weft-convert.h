@@ -16,21 +16,20 @@ typedef struct
   guint64 rows;            /* rows inserted by the writer */
   guint64 lost_events;     /* events the tracer discarded */
   guint64 inconsistencies; /* repaired inconsistencies */
-  guint symbols_resolved, symbols_unresolved;
-  gdouble read_seconds;    /* reading + inserting, until the writer is done */
-  gdouble total_seconds;   /* including symbols, indexes and views */
-  guint64 ctf_bytes;       /* size of the CTF input */
-  guint64 db_bytes;        /* size of the database */
+  guint   symbols_resolved, symbols_unresolved;
+  gdouble read_seconds;  /* reading + inserting, until the writer is done */
+  gdouble total_seconds; /* including symbols, indexes and views */
+  guint64 ctf_bytes;     /* size of the CTF input */
+  guint64 db_bytes;      /* size of the database */
 } WeftConvertStats;
 
 typedef struct
 {
-  const char *program; /* meta 'program' if the trace does not say; may be NULL */
-  gboolean no_symbols; /* skip symbolisation */
-  gboolean single_thread; /* insert on the reading thread (for comparison) */
+  const char *program;       /* meta 'program' if the trace does not say; may be NULL */
+  gboolean    no_symbols;    /* skip symbolisation */
+  gboolean    single_thread; /* insert on the reading thread (for comparison) */
 } WeftConvertOptions;
 
-gboolean weft_convert (const char *ctf_path, const char *out_path, const WeftConvertOptions *options,
-                       WeftConvertStats *stats, GError **error);
+gboolean weft_convert (const char *ctf_path, const char *out_path, const WeftConvertOptions *options, WeftConvertStats *stats, GError **error);
 
 G_END_DECLS

@@ -4,32 +4,32 @@
 #include <babeltrace2/babeltrace.h>
 #include <string.h>
 
-G_DEFINE_QUARK (weft-ctf-error-quark, weft_ctf_error)
+G_DEFINE_QUARK (weft - ctf - error - quark, weft_ctf_error)
 
 /* How one event class maps onto a WeftEventSpec, resolved on first sight. */
 typedef struct
 {
-  WeftEventType type;
-  const WeftEventSpec *spec;
-  int member[16];       /* payload member index per spec field, -1: absent */
-  gboolean is_signed[16];
-  gboolean incomplete;
-  gboolean has_clock;
+  WeftEventType         type;
+  const WeftEventSpec  *spec;
+  int                   member[16]; /* payload member index per spec field, -1: absent */
+  gboolean              is_signed[16];
+  gboolean              incomplete;
+  gboolean              has_clock;
   const bt_clock_class *clock; /* to convert go_status's wait_since */
 } ClassInfo;
 
 typedef struct
 {
-  WeftIngest *ingest;
-  WeftWriter *writer;
-  bt_message_iterator *iter;
-  GHashTable *classes; /* const bt_event_class * -> ClassInfo */
+  WeftIngest           *ingest;
+  WeftWriter           *writer;
+  bt_message_iterator  *iter;
+  GHashTable           *classes; /* const bt_event_class * -> ClassInfo */
   const bt_event_class *last_class;
-  ClassInfo *last_info;
-  GHashTable *traces; /* const bt_trace * whose environment was read */
-  guint64 weft_events;
-  GError *error;
-  WeftEvent ev; /* scratch: big (the stack sequence) */
+  ClassInfo            *last_info;
+  GHashTable           *traces; /* const bt_trace * whose environment was read */
+  guint64               weft_events;
+  GError               *error;
+  WeftEvent             ev; /* scratch: big (the stack sequence) */
 } SinkData;
 
 /* ------------------------------------------------------------------ finding traces */
@@ -39,7 +39,7 @@ find_metadata (const char *dir, GPtrArray *out, int depth)
 {
   g_autoptr (GDir) d = NULL;
   g_autofree char *meta = g_build_filename (dir, "metadata", NULL);
-  const char *name;
+  const char      *name;
 
   if (g_file_test (meta, G_FILE_TEST_IS_REGULAR))
     {
@@ -105,14 +105,14 @@ take_bt_error (GError **error, WeftCtfError code, const char *what)
   if (err != NULL)
     {
       guint64 n = bt_error_get_cause_count (err);
-      guint shown = 0;
+      guint   shown = 0;
 
       /* The most recent cause comes first; the oldest is the root. Keep a
        * few, the root cause last, as babeltrace2's CLI does. */
       for (guint64 i = 0; i < n && shown < 4; i++)
         {
           const bt_error_cause *cause = bt_error_borrow_cause_by_index (err, i);
-          g_autofree char *text = g_strstrip (g_strdup (bt_error_cause_get_message (cause)));
+          g_autofree char      *text = g_strstrip (g_strdup (bt_error_cause_get_message (cause)));
 
           /* The graph's generic causes repeat component addresses and
            * class descriptions: noise for a user. */
@@ -136,9 +136,9 @@ class_info_free (gpointer data)
 static ClassInfo *
 resolve_class (SinkData *data, const bt_event_class *ec)
 {
-  ClassInfo *info = g_new0 (ClassInfo, 1);
-  const char *name = bt_event_class_get_name (ec);
-  const bt_field_class *payload = bt_event_class_borrow_payload_field_class_const (ec);
+  ClassInfo             *info = g_new0 (ClassInfo, 1);
+  const char            *name = bt_event_class_get_name (ec);
+  const bt_field_class  *payload = bt_event_class_borrow_payload_field_class_const (ec);
   const bt_stream_class *sc = bt_event_class_borrow_stream_class_const (ec);
 
   info->type = name != NULL ? weft_event_type_from_name (name) : WEFT_EV_UNKNOWN;
@@ -157,10 +157,10 @@ resolve_class (SinkData *data, const bt_event_class *ec)
           for (guint64 i = 0; i < n; i++)
             {
               const bt_field_class_structure_member *mem
-                = bt_field_class_structure_borrow_member_by_index_const (payload, i);
+                  = bt_field_class_structure_borrow_member_by_index_const (payload, i);
               const bt_field_class *fc = bt_field_class_structure_member_borrow_field_class_const (mem);
-              bt_field_class_type t = bt_field_class_get_type (fc);
-              gboolean ok;
+              bt_field_class_type   t = bt_field_class_get_type (fc);
+              gboolean              ok;
 
               if (strcmp (bt_field_class_structure_member_get_name (mem), fs->name) != 0)
                 continue;
@@ -176,8 +176,8 @@ resolve_class (SinkData *data, const bt_event_class *ec)
                 case WEFT_FIELD_SEQUENCE:
                   ok = bt_field_class_type_is (t, BT_FIELD_CLASS_TYPE_ARRAY)
                        && bt_field_class_type_is (
-                         bt_field_class_get_type (bt_field_class_array_borrow_element_field_class_const (fc)),
-                         BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER);
+                           bt_field_class_get_type (bt_field_class_array_borrow_element_field_class_const (fc)),
+                           BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER);
                   break;
                 default:
                   ok = FALSE;
@@ -227,13 +227,13 @@ read_environment (SinkData *data, const bt_stream *stream)
 static void
 on_event (SinkData *data, const bt_message *msg)
 {
-  const bt_event *event = bt_message_event_borrow_event_const (msg);
+  const bt_event       *event = bt_message_event_borrow_event_const (msg);
   const bt_event_class *ec = bt_event_borrow_class_const (event);
-  ClassInfo *info;
-  WeftEvent *ev = &data->ev;
-  const bt_field *payload;
-  gint64 ts = 0;
-  guint ni = 0, ns = 0;
+  ClassInfo            *info;
+  WeftEvent            *ev = &data->ev;
+  const bt_field       *payload;
+  gint64                ts = 0;
+  guint                 ni = 0, ns = 0;
 
   /* Events of a class come in runs: a one-entry cache spares most lookups. */
   if (G_LIKELY (ec == data->last_class))
@@ -262,8 +262,8 @@ on_event (SinkData *data, const bt_message *msg)
   for (guint k = 0; k < info->spec->n_fields; k++)
     {
       const bt_field *f = info->member[k] >= 0 && payload != NULL
-                            ? bt_field_structure_borrow_member_field_by_index_const (payload, info->member[k])
-                            : NULL;
+                              ? bt_field_structure_borrow_member_field_by_index_const (payload, info->member[k])
+                              : NULL;
 
       switch (info->spec->fields[k].kind)
         {
@@ -314,13 +314,13 @@ on_event (SinkData *data, const bt_message *msg)
 static void
 on_discarded (SinkData *data, const bt_message *msg, gboolean packets)
 {
-  const bt_stream *stream = packets ? bt_message_discarded_packets_borrow_stream_const (msg)
-                                    : bt_message_discarded_events_borrow_stream_const (msg);
-  const bt_stream_class *sc = bt_stream_borrow_class_const (stream);
+  const bt_stream         *stream = packets ? bt_message_discarded_packets_borrow_stream_const (msg)
+                                            : bt_message_discarded_events_borrow_stream_const (msg);
+  const bt_stream_class   *sc = bt_stream_borrow_class_const (stream);
   const bt_clock_snapshot *begin = NULL, *end = NULL;
-  int64_t b = 0, e = 0;
-  uint64_t count = 0;
-  gboolean has_range = FALSE, has_count;
+  int64_t                  b = 0, e = 0;
+  uint64_t                 count = 0;
+  gboolean                 has_range = FALSE, has_count;
 
   if (packets ? bt_stream_class_discarded_packets_have_default_clock_snapshots (sc)
               : bt_stream_class_discarded_events_have_default_clock_snapshots (sc))
@@ -344,9 +344,9 @@ on_discarded (SinkData *data, const bt_message *msg, gboolean packets)
 static bt_component_class_sink_consume_method_status
 sink_consume (bt_self_component_sink *self)
 {
-  SinkData *data = bt_self_component_get_data (bt_self_component_sink_as_self_component (self));
+  SinkData              *data = bt_self_component_get_data (bt_self_component_sink_as_self_component (self));
   bt_message_array_const msgs;
-  uint64_t count = 0;
+  uint64_t               count = 0;
 
   switch (bt_message_iterator_next (data->iter, &msgs, &count))
     {
@@ -397,8 +397,7 @@ sink_consume (bt_self_component_sink *self)
 }
 
 static bt_component_class_initialize_method_status
-sink_initialize (bt_self_component_sink *self, bt_self_component_sink_configuration *config,
-                 const bt_value *params, void *init_data)
+sink_initialize (bt_self_component_sink *self, bt_self_component_sink_configuration *config, const bt_value *params, void *init_data)
 {
   bt_self_component_set_data (bt_self_component_sink_as_self_component (self), init_data);
   if (bt_self_component_sink_add_input_port (self, "in", NULL, NULL) != BT_SELF_COMPONENT_ADD_PORT_STATUS_OK)
@@ -409,7 +408,7 @@ sink_initialize (bt_self_component_sink *self, bt_self_component_sink_configurat
 static bt_component_class_sink_graph_is_configured_method_status
 sink_graph_is_configured (bt_self_component_sink *self)
 {
-  SinkData *data = bt_self_component_get_data (bt_self_component_sink_as_self_component (self));
+  SinkData                     *data = bt_self_component_get_data (bt_self_component_sink_as_self_component (self));
   bt_self_component_port_input *port = bt_self_component_sink_borrow_input_port_by_index (self, 0);
 
   if (bt_message_iterator_create_from_sink_component (self, port, &data->iter)
@@ -453,13 +452,13 @@ static bt_graph *
 build_graph (const char *const *dirs, SinkData *data, GError **error)
 {
   g_autoptr (GPtrArray) plugins = g_ptr_array_new_with_free_func ((GDestroyNotify) bt_plugin_put_ref);
-  const bt_plugin *ctf, *utils;
+  const bt_plugin                 *ctf, *utils;
   const bt_component_class_source *fs_cls;
   const bt_component_class_filter *muxer_cls;
-  bt_component_class_sink *sink_cls = NULL;
-  const bt_component_filter *muxer = NULL;
-  const bt_component_sink *sink = NULL;
-  bt_graph *graph;
+  bt_component_class_sink         *sink_cls = NULL;
+  const bt_component_filter       *muxer = NULL;
+  const bt_component_sink         *sink = NULL;
+  bt_graph                        *graph;
 
   if ((ctf = find_plugin ("ctf", error)) == NULL)
     return NULL;
@@ -488,10 +487,10 @@ build_graph (const char *const *dirs, SinkData *data, GError **error)
 
   for (guint i = 0; dirs[i] != NULL; i++)
     {
-      g_autofree char *name = g_strdup_printf ("ctf%u", i);
-      const bt_component_source *src = NULL;
-      bt_value *params = bt_value_map_create ();
-      bt_value *inputs = NULL;
+      g_autofree char              *name = g_strdup_printf ("ctf%u", i);
+      const bt_component_source    *src = NULL;
+      bt_value                     *params = bt_value_map_create ();
+      bt_value                     *inputs = NULL;
       bt_graph_add_component_status st;
 
       if (params == NULL || bt_value_map_insert_empty_array_entry (params, "inputs", &inputs) != BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK
@@ -515,7 +514,7 @@ build_graph (const char *const *dirs, SinkData *data, GError **error)
           const bt_port_output *out = bt_component_source_borrow_output_port_by_index_const (src, p);
           /* The muxer always has one free input port, added as the
            * previous one gets connected: the last one. */
-          guint64 n_in = bt_component_filter_get_input_port_count (muxer);
+          guint64              n_in = bt_component_filter_get_input_port_count (muxer);
           const bt_port_input *in = bt_component_filter_borrow_input_port_by_index_const (muxer, n_in - 1);
 
           if (bt_graph_connect_ports (graph, out, in, NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
@@ -527,7 +526,7 @@ build_graph (const char *const *dirs, SinkData *data, GError **error)
   if (sink_cls == NULL
       || bt_component_class_sink_set_initialize_method (sink_cls, sink_initialize) != BT_COMPONENT_CLASS_SET_METHOD_STATUS_OK
       || bt_component_class_sink_set_graph_is_configured_method (sink_cls, sink_graph_is_configured)
-           != BT_COMPONENT_CLASS_SET_METHOD_STATUS_OK
+             != BT_COMPONENT_CLASS_SET_METHOD_STATUS_OK
       || bt_component_class_sink_set_finalize_method (sink_cls, sink_finalize) != BT_COMPONENT_CLASS_SET_METHOD_STATUS_OK)
     goto bt_fail;
   if (bt_graph_add_sink_component_with_initialize_method_data (graph, sink_cls, "weft", NULL, data,
@@ -555,10 +554,10 @@ bt_fail:
 gboolean
 weft_ctf_read (const char *const *trace_dirs, WeftIngest *ingest, WeftWriter *writer, GError **error)
 {
-  SinkData *data;
-  bt_graph *graph;
+  SinkData           *data;
+  bt_graph           *graph;
   bt_graph_run_status st;
-  gboolean ok = TRUE;
+  gboolean            ok = TRUE;
 
   g_return_val_if_fail (trace_dirs != NULL && trace_dirs[0] != NULL, FALSE);
   g_return_val_if_fail (ingest != NULL, FALSE);

@@ -16,16 +16,16 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  WEFT_CTF_ERROR_NO_TRACE,     /* no CTF metadata under the path */
-  WEFT_CTF_ERROR_PLUGIN,       /* babeltrace2 plugins missing */
-  WEFT_CTF_ERROR_READ,         /* the trace could not be read (corrupt...) */
-  WEFT_CTF_ERROR_NOT_WEFT,     /* a readable trace without a single weft event */
-  WEFT_CTF_ERROR_CANCELLED,    /* the consumer gave up (writer failure) */
+  WEFT_CTF_ERROR_NO_TRACE,  /* no CTF metadata under the path */
+  WEFT_CTF_ERROR_PLUGIN,    /* babeltrace2 plugins missing */
+  WEFT_CTF_ERROR_READ,      /* the trace could not be read (corrupt...) */
+  WEFT_CTF_ERROR_NOT_WEFT,  /* a readable trace without a single weft event */
+  WEFT_CTF_ERROR_CANCELLED, /* the consumer gave up (writer failure) */
 } WeftCtfError;
 
 GQuark weft_ctf_error_quark (void);
 
-GStrv weft_ctf_find_traces (const char *path, GError **error);
+GStrv    weft_ctf_find_traces (const char *path, GError **error);
 gboolean weft_ctf_read (const char *const *trace_dirs, WeftIngest *ingest, WeftWriter *writer, GError **error);
 
 G_END_DECLS

@@ -3,18 +3,27 @@
 
 #include <string.h>
 
-#define I(n) { n, WEFT_FIELD_INT }
-#define S(n) { n, WEFT_FIELD_STRING }
-#define Q(n) { n, WEFT_FIELD_SEQUENCE }
+#define I(n)          \
+  {                   \
+    n, WEFT_FIELD_INT \
+  }
+#define S(n)             \
+  {                      \
+    n, WEFT_FIELD_STRING \
+  }
+#define Q(n)               \
+  {                        \
+    n, WEFT_FIELD_SEQUENCE \
+  }
 
 /* Integer fields must be listed in the order of the enums in weft-event.h. */
 static const WeftFieldSpec runtime_info[] = { I ("pid"), I ("nprocs"), I ("stack_size"), I ("format"), S ("version") };
 static const WeftFieldSpec go_create[] = { I ("goid"), I ("parent"), I ("start_pc"), I ("create_stack"), S ("name") };
-static const WeftFieldSpec go_switch[] = { I ("p"),        I ("m"),        I ("prev"),       I ("stop_reason"),
+static const WeftFieldSpec go_switch[] = { I ("p"), I ("m"), I ("prev"), I ("stop_reason"),
                                            I ("wait_reason"), I ("wait_obj"), I ("wait_stack"), I ("next") };
 static const WeftFieldSpec go_unblock[] = { I ("goid"), I ("by"), I ("p") };
-static const WeftFieldSpec go_status[] = { I ("goid"),       I ("status"),   I ("wait_reason"), I ("wait_obj"),
-                                           I ("wait_stack"), I ("wait_since"), I ("start_pc"),  I ("parent"),
+static const WeftFieldSpec go_status[] = { I ("goid"), I ("status"), I ("wait_reason"), I ("wait_obj"),
+                                           I ("wait_stack"), I ("wait_since"), I ("start_pc"), I ("parent"),
                                            I ("create_stack"), S ("name") };
 static const WeftFieldSpec snapshot[] = { I ("generation"), I ("goroutines") };
 static const WeftFieldSpec syscall[] = { I ("goid"), I ("p") };
@@ -26,7 +35,7 @@ static const WeftFieldSpec task_begin[] = { I ("goid"), I ("task"), I ("parent")
 static const WeftFieldSpec task_end[] = { I ("goid"), I ("task") };
 static const WeftFieldSpec region[] = { I ("goid"), I ("task"), S ("name") };
 static const WeftFieldSpec log_[] = { I ("goid"), I ("task"), S ("category"), S ("message") };
-static const WeftFieldSpec bin_info[] = { I ("baddr"),        I ("memsz"),          S ("path"), I ("is_pic"),
+static const WeftFieldSpec bin_info[] = { I ("baddr"), I ("memsz"), S ("path"), I ("is_pic"),
                                           I ("has_build_id"), I ("has_debug_link") };
 static const WeftFieldSpec build_id[] = { I ("baddr"), Q ("build_id") };
 static const WeftFieldSpec procname[] = { S ("procname") };

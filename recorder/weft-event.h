@@ -55,15 +55,15 @@ typedef enum
 
 typedef struct
 {
-  const char *name;
+  const char   *name;
   WeftFieldKind kind;
 } WeftFieldSpec;
 
 typedef struct
 {
-  const char *name; /* "provider:event" */
+  const char          *name; /* "provider:event" */
   const WeftFieldSpec *fields;
-  guint n_fields;
+  guint                n_fields;
 } WeftEventSpec;
 
 /* A decoded event. Integer fields are in f[] in the order of the spec's
@@ -72,49 +72,141 @@ typedef struct
 typedef struct
 {
   WeftEventType type;
-  gint64 ts;                 /* ns from the clock's origin */
-  guint64 f[WEFT_EVENT_MAX_FIELDS];
-  const char *s[WEFT_EVENT_MAX_STRINGS]; /* borrowed, never NULL */
-  guint n_seq;
-  guint64 seq[WEFT_EVENT_MAX_SEQ];
+  gint64        ts; /* ns from the clock's origin */
+  guint64       f[WEFT_EVENT_MAX_FIELDS];
+  const char   *s[WEFT_EVENT_MAX_STRINGS]; /* borrowed, never NULL */
+  guint         n_seq;
+  guint64       seq[WEFT_EVENT_MAX_SEQ];
   /* go_status: wait_since converted to the event clock, if it could be. */
   gboolean wait_since_valid;
-  gint64 wait_since_ns;
+  gint64   wait_since_ns;
   /* Some field of the spec is absent from the trace's event (read as 0). */
   gboolean incomplete;
 } WeftEvent;
 
-WeftEventType weft_event_type_from_name (const char *name);
+WeftEventType        weft_event_type_from_name (const char *name);
 const WeftEventSpec *weft_event_spec (WeftEventType type);
 
 /* Indices into WeftEvent.f for each event, following weft-tp.h. */
-enum { RUNTIME_INFO_PID, RUNTIME_INFO_NPROCS, RUNTIME_INFO_STACK_SIZE, RUNTIME_INFO_FORMAT };
-enum { GO_CREATE_GOID, GO_CREATE_PARENT, GO_CREATE_START_PC, GO_CREATE_CREATE_STACK };
 enum
 {
-  GO_SWITCH_P, GO_SWITCH_M, GO_SWITCH_PREV, GO_SWITCH_STOP_REASON, GO_SWITCH_WAIT_REASON, GO_SWITCH_WAIT_OBJ,
-  GO_SWITCH_WAIT_STACK, GO_SWITCH_NEXT
+  RUNTIME_INFO_PID,
+  RUNTIME_INFO_NPROCS,
+  RUNTIME_INFO_STACK_SIZE,
+  RUNTIME_INFO_FORMAT
 };
-enum { GO_UNBLOCK_GOID, GO_UNBLOCK_BY, GO_UNBLOCK_P };
 enum
 {
-  GO_STATUS_GOID, GO_STATUS_STATUS, GO_STATUS_WAIT_REASON, GO_STATUS_WAIT_OBJ, GO_STATUS_WAIT_STACK,
-  GO_STATUS_WAIT_SINCE, GO_STATUS_START_PC, GO_STATUS_PARENT, GO_STATUS_CREATE_STACK
+  GO_CREATE_GOID,
+  GO_CREATE_PARENT,
+  GO_CREATE_START_PC,
+  GO_CREATE_CREATE_STACK
 };
-enum { SNAPSHOT_GENERATION, SNAPSHOT_GOROUTINES };
-enum { SYSCALL_GOID, SYSCALL_P };
-enum { PROC_P, PROC_M };
-enum { THREAD_M, THREAD_TID };
-enum { STACK_ID };
-enum { TASK_GOID, TASK_TASK, TASK_PARENT };
-enum { REGION_GOID, REGION_TASK };
-enum { LOG_GOID, LOG_TASK };
-enum { BIN_INFO_BADDR, BIN_INFO_MEMSZ, BIN_INFO_IS_PIC, BIN_INFO_HAS_BUILD_ID, BIN_INFO_HAS_DEBUG_LINK };
-enum { BUILD_ID_BADDR };
-enum { DEBUG_LINK_BADDR, DEBUG_LINK_CRC };
+enum
+{
+  GO_SWITCH_P,
+  GO_SWITCH_M,
+  GO_SWITCH_PREV,
+  GO_SWITCH_STOP_REASON,
+  GO_SWITCH_WAIT_REASON,
+  GO_SWITCH_WAIT_OBJ,
+  GO_SWITCH_WAIT_STACK,
+  GO_SWITCH_NEXT
+};
+enum
+{
+  GO_UNBLOCK_GOID,
+  GO_UNBLOCK_BY,
+  GO_UNBLOCK_P
+};
+enum
+{
+  GO_STATUS_GOID,
+  GO_STATUS_STATUS,
+  GO_STATUS_WAIT_REASON,
+  GO_STATUS_WAIT_OBJ,
+  GO_STATUS_WAIT_STACK,
+  GO_STATUS_WAIT_SINCE,
+  GO_STATUS_START_PC,
+  GO_STATUS_PARENT,
+  GO_STATUS_CREATE_STACK
+};
+enum
+{
+  SNAPSHOT_GENERATION,
+  SNAPSHOT_GOROUTINES
+};
+enum
+{
+  SYSCALL_GOID,
+  SYSCALL_P
+};
+enum
+{
+  PROC_P,
+  PROC_M
+};
+enum
+{
+  THREAD_M,
+  THREAD_TID
+};
+enum
+{
+  STACK_ID
+};
+enum
+{
+  TASK_GOID,
+  TASK_TASK,
+  TASK_PARENT
+};
+enum
+{
+  REGION_GOID,
+  REGION_TASK
+};
+enum
+{
+  LOG_GOID,
+  LOG_TASK
+};
+enum
+{
+  BIN_INFO_BADDR,
+  BIN_INFO_MEMSZ,
+  BIN_INFO_IS_PIC,
+  BIN_INFO_HAS_BUILD_ID,
+  BIN_INFO_HAS_DEBUG_LINK
+};
+enum
+{
+  BUILD_ID_BADDR
+};
+enum
+{
+  DEBUG_LINK_BADDR,
+  DEBUG_LINK_CRC
+};
 
 /* weft-tp.h's enums. */
-enum { WEFT_STOP_NONE_, WEFT_STOP_YIELD_, WEFT_STOP_PREEMPTED_, WEFT_STOP_BLOCKED_, WEFT_STOP_EXITED_, WEFT_STOP_SYSCALL_ };
-enum { WEFT_GS_IDLE, WEFT_GS_RUNNABLE, WEFT_GS_RUNNING, WEFT_GS_SYSCALL, WEFT_GS_WAITING, WEFT_GS_DEAD };
+enum
+{
+  WEFT_STOP_NONE_,
+  WEFT_STOP_YIELD_,
+  WEFT_STOP_PREEMPTED_,
+  WEFT_STOP_BLOCKED_,
+  WEFT_STOP_EXITED_,
+  WEFT_STOP_SYSCALL_
+};
+enum
+{
+  WEFT_GS_IDLE,
+  WEFT_GS_RUNNABLE,
+  WEFT_GS_RUNNING,
+  WEFT_GS_SYSCALL,
+  WEFT_GS_WAITING,
+  WEFT_GS_DEAD
+};
 
 G_END_DECLS

@@ -19,24 +19,24 @@ enum
 #define MAX_P 4096
 #define MAX_M 65536
 
-#define INCONSISTENCIES(X)                                                                                             \
-  X (UNKNOWN_GOROUTINE, "unknown_goroutine")                                                                          \
-  X (DEAD_GOROUTINE_EVENT, "dead_goroutine_event")                                                                    \
-  X (DUPLICATE_CREATE, "duplicate_create")                                                                            \
-  X (SWITCH_PREV_NOT_RUNNING, "switch_prev_not_running")                                                              \
-  X (SWITCH_PREV_ELSEWHERE, "switch_prev_elsewhere")                                                                  \
-  X (SWITCH_NEXT_RUNNING, "switch_next_running")                                                                      \
-  X (SWITCH_NEXT_NOT_RUNNABLE, "switch_next_not_runnable")                                                            \
-  X (P_MISMATCH, "p_mismatch")                                                                                        \
-  X (UNBLOCK_BEFORE_BLOCK, "unblock_before_block")                                                                    \
-  X (UNBLOCK_NOT_BLOCKED, "unblock_not_blocked")                                                                      \
-  X (SYSCALL_NOT_RUNNING, "syscall_enter_not_running")                                                                \
-  X (SYSCALL_EXIT_NOT_IN_SYSCALL, "syscall_exit_not_in_syscall")                                                      \
-  X (SNAPSHOT_DISAGREES, "snapshot_disagrees")                                                                        \
-  X (VANISHED, "vanished")                                                                                            \
-  X (REGION_UNBALANCED, "region_unbalanced")                                                                          \
-  X (BAD_ID, "bad_p_or_m")                                                                                            \
-  X (TIME_BACKWARDS, "time_backwards")                                                                                \
+#define INCONSISTENCIES(X)                                       \
+  X (UNKNOWN_GOROUTINE, "unknown_goroutine")                     \
+  X (DEAD_GOROUTINE_EVENT, "dead_goroutine_event")               \
+  X (DUPLICATE_CREATE, "duplicate_create")                       \
+  X (SWITCH_PREV_NOT_RUNNING, "switch_prev_not_running")         \
+  X (SWITCH_PREV_ELSEWHERE, "switch_prev_elsewhere")             \
+  X (SWITCH_NEXT_RUNNING, "switch_next_running")                 \
+  X (SWITCH_NEXT_NOT_RUNNABLE, "switch_next_not_runnable")       \
+  X (P_MISMATCH, "p_mismatch")                                   \
+  X (UNBLOCK_BEFORE_BLOCK, "unblock_before_block")               \
+  X (UNBLOCK_NOT_BLOCKED, "unblock_not_blocked")                 \
+  X (SYSCALL_NOT_RUNNING, "syscall_enter_not_running")           \
+  X (SYSCALL_EXIT_NOT_IN_SYSCALL, "syscall_exit_not_in_syscall") \
+  X (SNAPSHOT_DISAGREES, "snapshot_disagrees")                   \
+  X (VANISHED, "vanished")                                       \
+  X (REGION_UNBALANCED, "region_unbalanced")                     \
+  X (BAD_ID, "bad_p_or_m")                                       \
+  X (TIME_BACKWARDS, "time_backwards")                           \
   X (MISSING_FIELD, "missing_field")
 
 typedef enum
@@ -44,7 +44,7 @@ typedef enum
 #define X(id, name) INC_##id,
   INCONSISTENCIES (X)
 #undef X
-    N_INC
+      N_INC
 } Inconsistency;
 
 static const char *const inc_names[N_INC] = {
@@ -55,32 +55,32 @@ static const char *const inc_names[N_INC] = {
 
 typedef struct
 {
-  char *name;
-  guint64 task;
-  gint64 start;
+  char    *name;
+  guint64  task;
+  gint64   start;
   gboolean open_start;
 } Region;
 
 typedef struct
 {
-  guint64 goid;
-  int state;
-  gint64 since;
+  guint64  goid;
+  int      state;
+  gint64   since;
   gboolean open_start;
-  gint32 p, m;
-  guint8 wait_reason;
-  guint64 wait_obj;
-  guint32 wait_stack;
+  gint32   p, m;
+  guint8   wait_reason;
+  guint64  wait_obj;
+  guint32  wait_stack;
   /* go_unblock seen while still running: the block's go_switch is late. */
   gboolean pending_unblock;
-  guint64 pending_by;
-  gint64 pending_ts;
+  guint64  pending_by;
+  gint64   pending_ts;
   /* The goroutine row. */
-  guint64 parent, start_pc;
-  guint32 create_stack;
-  char *name;
+  guint64  parent, start_pc;
+  guint32  create_stack;
+  char    *name;
   gboolean created_known;
-  gint64 created;
+  gint64   created;
   /* Generations in which a transition / a go_status named it. */
   guint32 gen_event, gen_status;
   GArray *regions; /* of Region, innermost last; NULL if none yet */
@@ -88,65 +88,65 @@ typedef struct
 
 typedef struct
 {
-  guint64 goid; /* 0: runs none */
-  gint64 since;
-  gint32 m;
+  guint64  goid; /* 0: runs none */
+  gint64   since;
+  gint32   m;
   gboolean open_start;
 } Proc;
 
 typedef struct
 {
   gboolean known;
-  int state;
-  gint64 since;
-  gint32 p;
-  guint64 goid;
+  int      state;
+  gint64   since;
+  gint32   p;
+  guint64  goid;
   gboolean open_start;
   /* Inputs the state is derived from. */
   gboolean parked, in_syscall;
-  gint32 cur_p;
-  guint64 cur_g;
+  gint32   cur_p;
+  guint64  cur_g;
 } Thread;
 
 typedef struct
 {
-  guint64 parent;
-  char *name;
+  guint64  parent;
+  char    *name;
   gboolean start_known;
-  gint64 start;
-  guint64 start_goid;
+  gint64   start;
+  guint64  start_goid;
 } Task;
 
 typedef struct
 {
-  guint64 base, memsz;
-  char *path;
+  guint64  base, memsz;
+  char    *path;
   gboolean is_pic;
-  char *build_id, *debug_link;
+  char    *build_id, *debug_link;
 } Mapping;
 
 struct _WeftIngest
 {
   WeftWriter *w;
-  gboolean have_origin;
-  gint64 origin; /* absolute ns of relative time 0 */
-  gint64 last;   /* latest relative time seen */
-  guint64 events, unknown_events;
-  guint64 lost_events, lost_packets;
-  guint64 inc[N_INC];
+  gboolean    have_origin;
+  gint64      origin; /* absolute ns of relative time 0 */
+  gint64      last;   /* latest relative time seen */
+  guint64     events, unknown_events;
+  guint64     lost_events, lost_packets;
+  guint64     inc[N_INC];
   GHashTable *gs;     /* goid -> Gor */
   GHashTable *dead;   /* goids that exited */
   GHashTable *stacks; /* stack ids already written */
   GHashTable *tasks;  /* task id -> Task */
   GHashTable *maps;   /* base -> Mapping */
   GHashTable *meta;   /* key -> value (text) */
-  Proc *procs;
-  guint n_procs;
-  Thread *threads;
-  guint n_threads;
-  guint32 gen;
-  guint n_snapshots;
-  guint64 reasons_seen[4]; /* bitset of wait reason codes */
+  Proc       *procs;
+  guint       n_procs;
+  Thread     *threads;
+  guint       n_threads;
+  guint32     gen;
+  guint       n_snapshots;
+  guint64     reasons_seen[4]; /* bitset of wait reason codes */
 };
 
 static void
@@ -448,7 +448,7 @@ proc_get (WeftIngest *self, gint64 p)
 static void
 proc_close (WeftIngest *self, gint64 p, gint64 ts, gboolean open_end)
 {
-  Proc *pp = proc_get (self, p);
+  Proc    *pp = proc_get (self, p);
   WeftRow *r;
 
   if (pp == NULL || pp->goid == 0)
@@ -555,14 +555,14 @@ thread_update (WeftIngest *self, gint64 m, Thread *t, gint64 ts)
 static void
 on_go_switch (WeftIngest *self, const WeftEvent *ev, gint64 ts)
 {
-  gint64 p = (gint16) ev->f[GO_SWITCH_P];
-  gint64 m = (gint32) ev->f[GO_SWITCH_M];
+  gint64  p = (gint16) ev->f[GO_SWITCH_P];
+  gint64  m = (gint32) ev->f[GO_SWITCH_M];
   guint64 prev = ev->f[GO_SWITCH_PREV];
   guint64 next = ev->f[GO_SWITCH_NEXT];
-  int stop = (int) ev->f[GO_SWITCH_STOP_REASON];
-  Proc *pp = proc_get (self, p);
+  int     stop = (int) ev->f[GO_SWITCH_STOP_REASON];
+  Proc   *pp = proc_get (self, p);
   Thread *t = thread_get (self, m, ts);
-  Gor *g;
+  Gor    *g;
 
   if (prev != 0 && (g = gor_get (self, prev, ST_RUNNING)) != NULL)
     {
@@ -691,7 +691,7 @@ static void
 on_go_create (WeftIngest *self, const WeftEvent *ev, gint64 ts)
 {
   guint64 goid = ev->f[GO_CREATE_GOID];
-  Gor *g;
+  Gor    *g;
 
   if (goid == 0)
     return;
@@ -741,10 +741,10 @@ status_to_state (guint64 status)
 static void
 on_go_status (WeftIngest *self, const WeftEvent *ev, gint64 ts)
 {
-  guint64 goid = ev->f[GO_STATUS_GOID];
-  int state = status_to_state (ev->f[GO_STATUS_STATUS]);
+  guint64  goid = ev->f[GO_STATUS_GOID];
+  int      state = status_to_state (ev->f[GO_STATUS_STATUS]);
   gboolean first_sight;
-  Gor *g;
+  Gor     *g;
 
   if (goid == 0 || state == ST_UNKNOWN || g_hash_table_contains (self->dead, GSIZE_TO_POINTER (goid)))
     return;
@@ -790,8 +790,8 @@ static void
 on_snapshot_end (WeftIngest *self, gint64 ts)
 {
   GHashTableIter iter;
-  gpointer value;
-  GPtrArray *gone;
+  gpointer       value;
+  GPtrArray     *gone;
 
   /* After the first snapshot, a goroutine our model holds that neither the
    * snapshot nor any event of this generation named has exited unseen
@@ -819,9 +819,9 @@ on_snapshot_end (WeftIngest *self, gint64 ts)
 static void
 on_syscall_enter (WeftIngest *self, const WeftEvent *ev, gint64 ts)
 {
-  Gor *g = gor_get (self, ev->f[SYSCALL_GOID], ST_RUNNING);
-  gint64 p = (gint16) ev->f[SYSCALL_P];
-  gint32 m;
+  Gor    *g = gor_get (self, ev->f[SYSCALL_GOID], ST_RUNNING);
+  gint64  p = (gint16) ev->f[SYSCALL_P];
+  gint32  m;
   Thread *t;
 
   if (g == NULL)
@@ -843,9 +843,9 @@ on_syscall_enter (WeftIngest *self, const WeftEvent *ev, gint64 ts)
 static void
 on_syscall_exit (WeftIngest *self, const WeftEvent *ev, gint64 ts)
 {
-  Gor *g = gor_get (self, ev->f[SYSCALL_GOID], ST_SYSCALL);
-  gint64 p = (gint16) ev->f[SYSCALL_P];
-  gint32 old_p, m;
+  Gor    *g = gor_get (self, ev->f[SYSCALL_GOID], ST_SYSCALL);
+  gint64  p = (gint16) ev->f[SYSCALL_P];
+  gint32  old_p, m;
   Thread *t;
 
   if (g == NULL)
@@ -885,9 +885,9 @@ on_syscall_exit (WeftIngest *self, const WeftEvent *ev, gint64 ts)
 static void
 on_proc (WeftIngest *self, const WeftEvent *ev, gint64 ts)
 {
-  gint64 p = (gint16) ev->f[PROC_P];
-  gint64 m = (gint32) ev->f[PROC_M];
-  Proc *pp = proc_get (self, p);
+  gint64  p = (gint16) ev->f[PROC_P];
+  gint64  m = (gint32) ev->f[PROC_M];
+  Proc   *pp = proc_get (self, p);
   Thread *t = thread_get (self, m, ts);
 
   switch (ev->type)
@@ -923,8 +923,8 @@ on_proc (WeftIngest *self, const WeftEvent *ev, gint64 ts)
 static void
 on_thread (WeftIngest *self, const WeftEvent *ev, gint64 ts)
 {
-  gint64 m = (gint32) ev->f[THREAD_M];
-  Thread *t = thread_get (self, m, ts);
+  gint64   m = (gint32) ev->f[THREAD_M];
+  Thread  *t = thread_get (self, m, ts);
   WeftRow *r;
 
   if (t == NULL)
@@ -954,7 +954,7 @@ on_thread (WeftIngest *self, const WeftEvent *ev, gint64 ts)
 static void
 on_stack (WeftIngest *self, const WeftEvent *ev)
 {
-  guint64 id = ev->f[STACK_ID];
+  guint64  id = ev->f[STACK_ID];
   WeftRow *r;
 
   if (id == 0 || g_hash_table_contains (self->stacks, GSIZE_TO_POINTER (id)))
@@ -990,7 +990,7 @@ static void
 on_task (WeftIngest *self, const WeftEvent *ev, gint64 ts)
 {
   guint64 id = ev->f[TASK_TASK];
-  Task *t;
+  Task   *t;
 
   if (ev->type == WEFT_EV_TASK_BEGIN)
     {
@@ -1011,7 +1011,7 @@ on_task (WeftIngest *self, const WeftEvent *ev, gint64 ts)
 static void
 on_region (WeftIngest *self, const WeftEvent *ev, gint64 ts)
 {
-  Gor *g = gor_get (self, ev->f[REGION_GOID], ST_RUNNING);
+  Gor   *g = gor_get (self, ev->f[REGION_GOID], ST_RUNNING);
   Region rg = { 0 };
 
   if (g == NULL)
@@ -1213,8 +1213,7 @@ weft_ingest_unknown_event (WeftIngest *self, gint64 ts)
 }
 
 void
-weft_ingest_lost (WeftIngest *self, gboolean packets, gint64 stream, const char *stream_name, gboolean has_range,
-                  gint64 start, gint64 end, gboolean has_count, guint64 count)
+weft_ingest_lost (WeftIngest *self, gboolean packets, gint64 stream, const char *stream_name, gboolean has_range, gint64 start, gint64 end, gboolean has_count, guint64 count)
 {
   WeftRow *r;
 
@@ -1258,9 +1257,9 @@ compare_goid (gconstpointer a, gconstpointer b)
 void
 weft_ingest_finish (WeftIngest *self)
 {
-  gint64 end = self->last;
+  gint64         end = self->last;
   GHashTableIter iter;
-  gpointer key, value;
+  gpointer       key, value;
   g_autoptr (GPtrArray) alive = g_ptr_array_new ();
   guint64 total = 0;
 
@@ -1310,7 +1309,7 @@ weft_ingest_finish (WeftIngest *self)
     if (self->reasons_seen[code / 64] & (G_GUINT64_CONSTANT (1) << (code % 64)))
       {
         /* INSERT OR IGNORE: only codes newer than the schema's list land. */
-        WeftRow *r = weft_writer_row (self->w, WEFT_ROW_WAIT_REASON);
+        WeftRow         *r = weft_writer_row (self->w, WEFT_ROW_WAIT_REASON);
         g_autofree char *name = g_strdup_printf ("reason %u", code);
 
         r->v[0] = code;
@@ -1322,8 +1321,8 @@ weft_ingest_finish (WeftIngest *self)
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       const char *text = value;
-      char *endp = NULL;
-      gint64 v = g_ascii_strtoll (text, &endp, 10);
+      char       *endp = NULL;
+      gint64      v = g_ascii_strtoll (text, &endp, 10);
 
       if (*text != '\0' && *endp == '\0')
         emit_meta_int (self, key, v);

@@ -18,16 +18,15 @@ G_BEGIN_DECLS
 typedef struct _WeftIngest WeftIngest;
 
 WeftIngest *weft_ingest_new (WeftWriter *writer);
-void weft_ingest_event (WeftIngest *self, const WeftEvent *ev);
-void weft_ingest_unknown_event (WeftIngest *self, gint64 ts);
-void weft_ingest_lost (WeftIngest *self, gboolean packets, gint64 stream, const char *stream_name, gboolean has_range,
-                       gint64 start, gint64 end, gboolean has_count, guint64 count);
-void weft_ingest_set_meta (WeftIngest *self, const char *key, const char *value);
-void weft_ingest_finish (WeftIngest *self);
-guint64 weft_ingest_get_events (WeftIngest *self);
-guint64 weft_ingest_get_inconsistencies (WeftIngest *self);
-guint64 weft_ingest_get_lost_events (WeftIngest *self);
-void weft_ingest_free (WeftIngest *self);
+void        weft_ingest_event (WeftIngest *self, const WeftEvent *ev);
+void        weft_ingest_unknown_event (WeftIngest *self, gint64 ts);
+void        weft_ingest_lost (WeftIngest *self, gboolean packets, gint64 stream, const char *stream_name, gboolean has_range, gint64 start, gint64 end, gboolean has_count, guint64 count);
+void        weft_ingest_set_meta (WeftIngest *self, const char *key, const char *value);
+void        weft_ingest_finish (WeftIngest *self);
+guint64     weft_ingest_get_events (WeftIngest *self);
+guint64     weft_ingest_get_inconsistencies (WeftIngest *self);
+guint64     weft_ingest_get_lost_events (WeftIngest *self);
+void        weft_ingest_free (WeftIngest *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftIngest, weft_ingest_free)
 

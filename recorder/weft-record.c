@@ -11,7 +11,7 @@
 
 #define WEFT_RECORD_ERROR (weft_record_error_quark ())
 static GQuark weft_record_error_quark (void);
-G_DEFINE_QUARK (weft-record-error-quark, weft_record_error)
+G_DEFINE_QUARK (weft - record - error - quark, weft_record_error)
 
 typedef enum
 {
@@ -25,9 +25,9 @@ lttng (GError **error, ...)
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autofree char *out = NULL, *err = NULL;
   g_autofree char *cmdline = NULL;
-  int status = 0;
-  va_list ap;
-  const char *arg;
+  int              status = 0;
+  va_list          ap;
+  const char      *arg;
 
   g_ptr_array_add (argv, (gpointer) "lttng");
   va_start (ap, error);
@@ -44,7 +44,8 @@ lttng (GError **error, ...)
     {
       cmdline = g_strjoinv (" ", (char **) argv->pdata);
       g_set_error (error, WEFT_RECORD_ERROR, WEFT_RECORD_ERROR_LTTNG, "%s failed: %s", cmdline,
-                   g_strstrip (err != NULL && *err != '\0' ? err : out != NULL ? out : ""));
+                   g_strstrip (err != NULL && *err != '\0' ? err : out != NULL ? out
+                                                                               : ""));
       return FALSE;
     }
   return TRUE;
@@ -64,16 +65,15 @@ sessiond_pidfile (void)
 static gboolean
 ensure_sessiond (GPid *started, GError **error)
 {
-  const char *argv[] = { "lttng-sessiond", "--daemonize", NULL };
+  const char      *argv[] = { "lttng-sessiond", "--daemonize", NULL };
   g_autofree char *pidfile = NULL;
   g_autofree char *text = NULL;
-  int status;
+  int              status;
 
   *started = 0;
   if (lttng (NULL, "list", NULL))
     return TRUE;
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL
-                                                   | G_SPAWN_STDERR_TO_DEV_NULL,
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
                      NULL, NULL, NULL, NULL, &status, error)
       || !g_spawn_check_wait_status (status, error))
     {
@@ -105,10 +105,10 @@ stop_sessiond (GPid pid)
 
 typedef struct
 {
-  GMainLoop *loop;
+  GMainLoop   *loop;
   GSubprocess *proc;
-  gboolean done, interrupted, timed_out;
-  guint kill_source;
+  gboolean     done, interrupted, timed_out;
+  guint        kill_source;
 } RunState;
 
 static void
@@ -200,11 +200,11 @@ weft_record (char **argv, const WeftRecordOptions *options, int *cmd_status, GEr
   g_autoptr (GSubprocess) proc = NULL;
   g_autoptr (GMainLoop) loop = NULL;
   g_autoptr (GError) run_error = NULL;
-  RunState rs = { 0 };
+  RunState           rs = { 0 };
   WeftConvertOptions copts = { 0 };
-  GPid sessiond = 0;
-  gboolean created = FALSE, ok;
-  guint sig_source, timeout_source = 0;
+  GPid               sessiond = 0;
+  gboolean           created = FALSE, ok;
+  guint              sig_source, timeout_source = 0;
 
   g_return_val_if_fail (argv != NULL && argv[0] != NULL && options != NULL, NULL);
 

@@ -16,9 +16,9 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  const char *output;  /* database path; NULL: weft-CMD-DATE.weft */
-  gdouble duration;    /* seconds, <= 0: until the command exits */
-  gboolean keep_ctf;   /* keep the CTF trace (its folder is printed) */
+  const char *output;   /* database path; NULL: weft-CMD-DATE.weft */
+  gdouble     duration; /* seconds, <= 0: until the command exits */
+  gboolean    keep_ctf; /* keep the CTF trace (its folder is printed) */
 } WeftRecordOptions;
 
 /* Returns the database written (free it), NULL on error. *cmd_status is

@@ -17,7 +17,7 @@ weft_format_duration (gint64 ns)
 {
   static const struct
   {
-    gint64 scale;
+    gint64      scale;
     const char *unit;
   } units[] = { { 1000000000, "s" }, { 1000000, "ms" }, { 1000, "µs" } };
   gint64 a = ns < 0 ? -ns : ns;
@@ -27,7 +27,9 @@ weft_format_duration (gint64 ns)
       {
         double v = (double) ns / (double) units[i].scale;
         double av = v < 0 ? -v : v;
-        return g_strdup_printf (av >= 100 ? "%.0f%s" : av >= 10 ? "%.1f%s" : "%.2f%s", v, units[i].unit);
+        return g_strdup_printf (av >= 100 ? "%.0f%s" : av >= 10 ? "%.1f%s"
+                                                                : "%.2f%s",
+                                v, units[i].unit);
       }
   return g_strdup_printf ("%" G_GINT64_FORMAT "ns", ns);
 }
@@ -89,15 +91,14 @@ header_text (const char *col)
 }
 
 gboolean
-weft_report (WeftStore *store, const char *name, const WeftReportOptions *options, GString *out, guint *n_rows,
-             GError **error)
+weft_report (WeftStore *store, const char *name, const WeftReportOptions *options, GString *out, guint *n_rows, GError **error)
 {
   sqlite3_stmt *stmt;
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   g_autofree gboolean *numeric = NULL;
-  g_autofree gsize *width = NULL;
-  int n_cols, rc;
-  guint count = 0;
+  g_autofree gsize    *width = NULL;
+  int                  n_cols, rc;
+  guint                count = 0;
 
   g_return_val_if_fail (store != NULL && weft_report_is_known (name) && options != NULL && out != NULL, FALSE);
 
@@ -194,9 +195,9 @@ weft_report (WeftStore *store, const char *name, const WeftReportOptions *option
       for (int c = 0; c < n_cols; c++)
         {
           g_autofree char *h = row < 0 ? header_text (sqlite3_column_name (stmt, c)) : NULL;
-          const char *text = row < 0 ? h : ((char **) rows->pdata[row])[c];
-          gsize pad = width[c] - (gsize) g_utf8_strlen (text, -1);
-          gboolean right = numeric[c] && row >= 0;
+          const char      *text = row < 0 ? h : ((char **) rows->pdata[row])[c];
+          gsize            pad = width[c] - (gsize) g_utf8_strlen (text, -1);
+          gboolean         right = numeric[c] && row >= 0;
 
           if (c > 0)
             g_string_append (out, "  ");

@@ -10,16 +10,15 @@ G_BEGIN_DECLS
 typedef struct
 {
   gboolean json;
-  gint64 limit;          /* :limit, rows per table */
-  gint64 min_blocked_ns; /* :min_blocked_ns, the leak threshold */
+  gint64   limit;          /* :limit, rows per table */
+  gint64   min_blocked_ns; /* :min_blocked_ns, the leak threshold */
 } WeftReportOptions;
 
 /* Prints report @name ("summary", "goroutines", "leaks", "pauses", "gc",
  * "blocking", "latency") of @store to @out. *n_rows is set to the number
  * of data rows (for leaks: leak and suspect groups). */
-gboolean weft_report (WeftStore *store, const char *name, const WeftReportOptions *options, GString *out,
-                      guint *n_rows, GError **error);
+gboolean weft_report (WeftStore *store, const char *name, const WeftReportOptions *options, GString *out, guint *n_rows, GError **error);
 gboolean weft_report_is_known (const char *name);
-char *weft_format_duration (gint64 ns);
+char    *weft_format_duration (gint64 ns);
 
 G_END_DECLS

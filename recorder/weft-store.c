@@ -8,11 +8,11 @@
 struct _WeftStore
 {
   sqlite3 *db;
-  char *path;
+  char    *path;
   gboolean bulk; /* created with WEFT_STORE_CREATE_BULK, not finished yet */
 };
 
-G_DEFINE_QUARK (weft-store-error-quark, weft_store_error)
+G_DEFINE_QUARK (weft - store - error - quark, weft_store_error)
 
 gboolean
 weft_store_set_sqlite_error (GError **error, sqlite3 *db, const char *what)
@@ -92,7 +92,7 @@ weft_store_prepare_query (WeftStore *self, const char *name, GError **error)
 {
   g_autofree char *file = g_strconcat ("queries/", name, ".sql", NULL);
   g_autofree char *sql = weft_schema_load (file, error);
-  sqlite3_stmt *stmt;
+  sqlite3_stmt    *stmt;
 
   if (sql == NULL)
     return NULL;
@@ -138,8 +138,8 @@ static gboolean
 pragma_int (WeftStore *self, const char *pragma, gint64 *out, GError **error)
 {
   g_autofree char *sql = g_strdup_printf ("PRAGMA %s", pragma);
-  sqlite3_stmt *stmt;
-  int rc;
+  sqlite3_stmt    *stmt;
+  int              rc;
 
   /* SQLite reads the file lazily: this is where a file that is not a
    * database is found out (SQLITE_NOTADB). */
@@ -192,7 +192,7 @@ weft_store_open (const char *path, WeftStoreOpenFlags flags, GError **error)
 {
   g_autoptr (WeftStore) self = NULL;
   gint64 app_id = 0, version = 0;
-  int oflags;
+  int    oflags;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -307,7 +307,7 @@ gboolean
 weft_store_set_meta_int (WeftStore *self, const char *key, gint64 value, GError **error)
 {
   sqlite3_stmt *stmt = weft_store_prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", error);
-  int rc;
+  int           rc;
 
   if (stmt == NULL)
     return FALSE;
@@ -322,7 +322,7 @@ gboolean
 weft_store_set_meta_text (WeftStore *self, const char *key, const char *value, GError **error)
 {
   sqlite3_stmt *stmt = weft_store_prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", error);
-  int rc;
+  int           rc;
 
   if (stmt == NULL)
     return FALSE;
@@ -338,7 +338,7 @@ char *
 weft_store_get_meta (WeftStore *self, const char *key)
 {
   sqlite3_stmt *stmt = weft_store_prepare (self, "SELECT value FROM meta WHERE key = ?", NULL);
-  char *value = NULL;
+  char         *value = NULL;
 
   if (stmt == NULL)
     return NULL;
@@ -353,8 +353,8 @@ gint64
 weft_store_get_meta_int (WeftStore *self, const char *key, gint64 fallback)
 {
   g_autofree char *text = weft_store_get_meta (self, key);
-  char *end = NULL;
-  gint64 v;
+  char            *end = NULL;
+  gint64           v;
 
   if (text == NULL)
     return fallback;

@@ -48,23 +48,23 @@ GQuark weft_store_error_quark (void);
 
 WeftStore *weft_store_open (const char *path, WeftStoreOpenFlags flags, GError **error);
 WeftStore *weft_store_create (const char *path, WeftStoreCreateFlags flags, GError **error);
-gboolean weft_store_finish (WeftStore *self, GError **error);
-void weft_store_free (WeftStore *self);
+gboolean   weft_store_finish (WeftStore *self, GError **error);
+void       weft_store_free (WeftStore *self);
 
-sqlite3 *weft_store_get_db (WeftStore *self);
+sqlite3    *weft_store_get_db (WeftStore *self);
 const char *weft_store_get_path (WeftStore *self);
 
-gboolean weft_store_exec (WeftStore *self, const char *sql, GError **error);
-gboolean weft_store_exec_resource (WeftStore *self, const char *name, GError **error);
+gboolean      weft_store_exec (WeftStore *self, const char *sql, GError **error);
+gboolean      weft_store_exec_resource (WeftStore *self, const char *name, GError **error);
 sqlite3_stmt *weft_store_prepare (WeftStore *self, const char *sql, GError **error);
 sqlite3_stmt *weft_store_prepare_query (WeftStore *self, const char *name, GError **error);
 
 gboolean weft_store_set_meta_int (WeftStore *self, const char *key, gint64 value, GError **error);
 gboolean weft_store_set_meta_text (WeftStore *self, const char *key, const char *value, GError **error);
-char *weft_store_get_meta (WeftStore *self, const char *key);
-gint64 weft_store_get_meta_int (WeftStore *self, const char *key, gint64 fallback);
+char    *weft_store_get_meta (WeftStore *self, const char *key);
+gint64   weft_store_get_meta_int (WeftStore *self, const char *key, gint64 fallback);
 
-char *weft_schema_load (const char *name, GError **error);
+char    *weft_schema_load (const char *name, GError **error);
 gboolean weft_store_set_sqlite_error (GError **error, sqlite3 *db, const char *what);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftStore, weft_store_free)

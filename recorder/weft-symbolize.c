@@ -6,16 +6,16 @@
 
 typedef struct
 {
-  gint64 base, memsz;
-  char *path;
+  gint64   base, memsz;
+  char    *path;
   gboolean is_pic;
 } Map;
 
 typedef struct
 {
-  gint64 pc;
+  gint64   pc;
   gboolean is_return; /* a return address: look up pc - 1, the call */
-  Map *map;
+  Map     *map;
 } Pc;
 
 static int
@@ -29,7 +29,7 @@ static int
 compare_pc_map (gconstpointer a, gconstpointer b)
 {
   const Pc *x = a, *y = b;
-  int c = g_strcmp0 (x->map->path, y->map->path);
+  int       c = g_strcmp0 (x->map->path, y->map->path);
   return c != 0 ? c : (x->pc < y->pc ? -1 : x->pc > y->pc);
 }
 
@@ -65,7 +65,7 @@ is_runtime_object (const char *path)
 static guint
 resolve_object (sqlite3_stmt *insert, Pc *pcs, guint from, guint to, GError **error)
 {
-  Map *map = pcs[from].map;
+  Map        *map = pcs[from].map;
   const char *argv[] = { "addr2line", "-f", "-C", "-e", map->path, NULL };
   g_autoptr (GSubprocess) proc = NULL;
   g_autoptr (GString) input = g_string_new (NULL);
@@ -78,8 +78,7 @@ resolve_object (sqlite3_stmt *insert, Pc *pcs, guint from, guint to, GError **er
       gint64 addr = (map->is_pic ? pcs[i].pc - map->base : pcs[i].pc) - (pcs[i].is_return ? 1 : 0);
       g_string_append_printf (input, "%" G_GINT64_MODIFIER "x\n", addr);
     }
-  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                    | G_SUBPROCESS_FLAGS_STDERR_SILENCE, error);
+  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, error);
   if (proc == NULL)
     return 0;
   /* communicate writes and reads at once: addr2line answers as it reads. */
@@ -89,11 +88,11 @@ resolve_object (sqlite3_stmt *insert, Pc *pcs, guint from, guint to, GError **er
   n_lines = g_strv_length (lines);
   for (guint i = from; i < to; i++)
     {
-      guint k = (i - from) * 2;
-      const char *func, *loc;
+      guint            k = (i - from) * 2;
+      const char      *func, *loc;
       g_autofree char *file = NULL;
-      gint64 line = 0;
-      char *colon, *paren;
+      gint64           line = 0;
+      char            *colon, *paren;
 
       if (k + 1 >= n_lines)
         break;
@@ -143,8 +142,8 @@ weft_symbolize (WeftStore *store, guint *n_resolved, guint *n_unresolved, GError
   g_autoptr (GArray) pcs = g_array_new (FALSE, FALSE, sizeof (Pc));
   sqlite3_stmt *stmt;
   sqlite3_stmt *insert;
-  guint resolved = 0, total = 0;
-  gboolean ok = TRUE;
+  guint         resolved = 0, total = 0;
+  gboolean      ok = TRUE;
 
   g_return_val_if_fail (store != NULL, FALSE);
 

@@ -8,8 +8,8 @@
 
 typedef struct
 {
-  WeftRow rows[BATCH_ROWS];
-  guint n_rows;
+  WeftRow  rows[BATCH_ROWS];
+  guint    n_rows;
   gboolean last; /* sentinel: the producer is done */
   GString *text;
 } Batch;
@@ -17,8 +17,8 @@ typedef struct
 typedef struct
 {
   const char *sql;
-  guint n_cols;
-  guint16 text_cols; /* bit i: column i is text */
+  guint       n_cols;
+  guint16     text_cols; /* bit i: column i is text */
 } RowInfo;
 
 #define T(i) (1u << (i))
@@ -65,17 +65,17 @@ static const RowInfo row_info[WEFT_ROW_N_KINDS] = {
 
 struct _WeftWriter
 {
-  WeftStore *store; /* not owned */
+  WeftStore    *store; /* not owned */
   sqlite3_stmt *stmts[WEFT_ROW_N_KINDS];
-  GThread *thread;
-  GAsyncQueue *full;  /* batches to insert */
-  GAsyncQueue *empty; /* batches to fill */
-  Batch *cur;
-  Batch *pool[N_BATCHES];
+  GThread      *thread;
+  GAsyncQueue  *full;  /* batches to insert */
+  GAsyncQueue  *empty; /* batches to fill */
+  Batch        *cur;
+  Batch        *pool[N_BATCHES];
   /* Set by the writer thread, read by the producer: the first error. */
-  GMutex lock;
+  GMutex  lock;
   GError *error;
-  gint failed; /* atomic */
+  gint    failed; /* atomic */
   guint64 rows;
 };
 
@@ -120,7 +120,7 @@ insert_batch (WeftWriter *self, Batch *b)
     {
       const WeftRow *row = &b->rows[i];
       const RowInfo *info = &row_info[row->kind];
-      sqlite3_stmt *stmt = self->stmts[row->kind];
+      sqlite3_stmt  *stmt = self->stmts[row->kind];
 
       for (guint c = 0; c < info->n_cols; c++)
         {
@@ -152,7 +152,7 @@ writer_thread (gpointer data)
 
   for (;;)
     {
-      Batch *b = g_async_queue_pop (self->full);
+      Batch   *b = g_async_queue_pop (self->full);
       gboolean last = b->last;
 
       insert_batch (self, b);

@@ -42,16 +42,16 @@ typedef struct
 {
   guint16 kind;
   guint16 nulls; /* bit i: column i is NULL */
-  gint64 v[WEFT_ROW_MAX_COLS];
+  gint64  v[WEFT_ROW_MAX_COLS];
 } WeftRow;
 
 typedef struct _WeftWriter WeftWriter;
 
 WeftWriter *weft_writer_new (WeftStore *store, gboolean threaded, GError **error);
-WeftRow *weft_writer_row (WeftWriter *self, WeftRowKind kind);
-void weft_writer_set_text (WeftWriter *self, WeftRow *row, guint col, const char *text);
-gboolean weft_writer_failed (WeftWriter *self);
-gboolean weft_writer_close (WeftWriter *self, guint64 *rows, GError **error);
+WeftRow    *weft_writer_row (WeftWriter *self, WeftRowKind kind);
+void        weft_writer_set_text (WeftWriter *self, WeftRow *row, guint col, const char *text);
+gboolean    weft_writer_failed (WeftWriter *self);
+gboolean    weft_writer_close (WeftWriter *self, guint64 *rows, GError **error);
 
 static inline void
 weft_row_set_null (WeftRow *row, guint col)

@@ -9,15 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const usage_text =
-  "Usage:\n"
-  "  weft convert CTF_DIR -o OUT.weft [--no-symbols] [--single-thread]\n"
-  "  weft record [-o OUT.weft] [--duration SECONDS] [--keep-ctf] -- CMD [ARGS...]\n"
-  "  weft report {summary|goroutines|leaks|pauses|gc|blocking|latency} FILE.weft\n"
-  "              [--json] [--limit N] [--threshold DURATION] [--fail-on-leak]\n"
-  "\n"
-  "CTF_DIR is a folder holding a CTF `metadata` file, or any folder above such\n"
-  "folders (an LTTng output root). DURATION is like 500ms, 2s, 1m or ns.\n";
+static const char *const usage_text = "Usage:\n"
+                                      "  weft convert CTF_DIR -o OUT.weft [--no-symbols] [--single-thread]\n"
+                                      "  weft record [-o OUT.weft] [--duration SECONDS] [--keep-ctf] -- CMD [ARGS...]\n"
+                                      "  weft report {summary|goroutines|leaks|pauses|gc|blocking|latency} FILE.weft\n"
+                                      "              [--json] [--limit N] [--threshold DURATION] [--fail-on-leak]\n"
+                                      "\n"
+                                      "CTF_DIR is a folder holding a CTF `metadata` file, or any folder above such\n"
+                                      "folders (an LTTng output root). DURATION is like 500ms, 2s, 1m or ns.\n";
 
 static int
 usage (void)
@@ -33,9 +32,9 @@ parse_duration (const char *text, gint64 *ns)
   static const struct
   {
     const char *suffix;
-    double scale;
+    double      scale;
   } units[] = { { "ns", 1 }, { "us", 1e3 }, { "µs", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "", 1 } };
-  char *end = NULL;
+  char  *end = NULL;
   double v = g_ascii_strtod (text, &end);
 
   if (end == text || v < 0)
@@ -52,8 +51,8 @@ parse_duration (const char *text, gint64 *ns)
 static int
 cmd_convert (int argc, char **argv)
 {
-  g_autofree char *output = NULL;
-  gboolean no_symbols = FALSE, single_thread = FALSE;
+  g_autofree char   *output = NULL;
+  gboolean           no_symbols = FALSE, single_thread = FALSE;
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Database to write", "OUT.weft" },
     { "no-symbols", 0, 0, G_OPTION_ARG_NONE, &no_symbols, "Do not symbolise addresses", NULL },
@@ -63,7 +62,7 @@ cmd_convert (int argc, char **argv)
   g_autoptr (GOptionContext) ctx = g_option_context_new ("CTF_DIR - convert a CTF trace to a .weft database");
   g_autoptr (GError) error = NULL;
   WeftConvertOptions opts = { 0 };
-  WeftConvertStats stats;
+  WeftConvertStats   stats;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -116,9 +115,9 @@ print_report (const char *path, const char *name, const WeftReportOptions *opts,
 static int
 cmd_report (int argc, char **argv)
 {
-  gboolean json = FALSE, fail_on_leak = FALSE;
-  gint limit = 50;
-  g_autofree char *threshold = NULL;
+  gboolean           json = FALSE, fail_on_leak = FALSE;
+  gint               limit = 50;
+  g_autofree char   *threshold = NULL;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Rows per table (0: all; default 50)", "N" },
@@ -130,8 +129,8 @@ cmd_report (int argc, char **argv)
   g_autoptr (GOptionContext) ctx = g_option_context_new ("KIND FILE - print a report of a .weft database");
   g_autoptr (GError) error = NULL;
   WeftReportOptions opts = { 0 };
-  guint n_rows = 0;
-  int rc;
+  guint             n_rows = 0;
+  int               rc;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -157,11 +156,11 @@ cmd_report (int argc, char **argv)
 static int
 cmd_record (int argc, char **argv)
 {
-  g_autofree char *output = NULL;
-  g_autofree char *duration = NULL;
-  g_autofree char *attach = NULL;
-  g_autofree char *db = NULL;
-  gboolean keep_ctf = FALSE;
+  g_autofree char   *output = NULL;
+  g_autofree char   *duration = NULL;
+  g_autofree char   *attach = NULL;
+  g_autofree char   *db = NULL;
+  gboolean           keep_ctf = FALSE;
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Database to write (default weft-CMD-DATE.weft)", "OUT.weft" },
     { "duration", 0, 0, G_OPTION_ARG_STRING, &duration, "Stop after this long (e.g. 10s)", "DURATION" },
@@ -173,9 +172,9 @@ cmd_record (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   WeftRecordOptions opts = { 0 };
   WeftReportOptions ropts = { .limit = 50 };
-  gint64 ns = 0;
-  int status;
-  guint n_rows;
+  gint64            ns = 0;
+  int               status;
+  guint             n_rows;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))

@@ -45,9 +45,9 @@ static inline void
 cpu_relax (void)
 {
 #if defined(__x86_64__)
-  __asm__ __volatile__ ("pause");
+  __asm__ __volatile__("pause");
 #elif defined(__aarch64__)
-  __asm__ __volatile__ ("yield");
+  __asm__ __volatile__("yield");
 #endif
 }
 
@@ -110,7 +110,7 @@ bool
 weft_note_tsleep (WeftNote *n, int64_t ns)
 {
   struct timespec now;
-  int64_t deadline;
+  int64_t         deadline;
 
   if (ns < 0)
     {

@@ -26,9 +26,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static WeftLock pds_lock;
+static WeftLock       pds_lock;
 static WeftPollDesc **pds;
-static int npds;
+static int            npds;
 
 static int
 track (int fd)
@@ -88,10 +88,10 @@ deadline_of (int64_t timeout_ns)
 static struct addrinfo *
 resolve (const char *host, uint16_t port, bool passive)
 {
-  struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC };
+  struct addrinfo  hints = { .ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC };
   struct addrinfo *res = NULL;
-  char service[8];
-  int err;
+  char             service[8];
+  int              err;
 
   hints.ai_flags = passive ? AI_PASSIVE : 0;
   snprintf (service, sizeof service, "%u", port);
@@ -110,7 +110,7 @@ int
 weft_net_listen_tcp (const char *host, uint16_t port, int backlog)
 {
   struct addrinfo *res = resolve (host, port, true);
-  int fd = -1, err = EADDRNOTAVAIL, one = 1;
+  int              fd = -1, err = EADDRNOTAVAIL, one = 1;
 
   if (res == NULL)
     return -1;
@@ -166,17 +166,17 @@ accept_on (WeftPollDesc *pd, int lfd, int64_t deadline)
 int
 weft_net_dial_tcp (const char *host, uint16_t port, int64_t timeout_ns)
 {
-  int64_t deadline = deadline_of (timeout_ns);
+  int64_t          deadline = deadline_of (timeout_ns);
   struct addrinfo *res = resolve (host, port, false);
-  int err = ECONNREFUSED;
+  int              err = ECONNREFUSED;
 
   if (res == NULL)
     return -1;
   for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
     {
-      int fd = track (socket (ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
+      int       fd = track (socket (ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
       socklen_t len = sizeof err;
-      int one = 1;
+      int       one = 1;
 
       if (fd < 0)
         {
@@ -261,23 +261,23 @@ write_on (WeftPollDesc *pd, int fd, const void *buf, size_t len, int64_t deadlin
 }
 
 /* Calls @op with a referenced pollDesc for @fd. */
-#define WITH_PD(fd, ret_type, call)      \
-  do                                     \
-    {                                    \
-      WeftPollDesc *pd = lookup (fd);    \
-      ret_type ret;                      \
-      int err;                           \
-      if (pd == NULL)                    \
-        {                                \
-          errno = EBADF;                 \
-          return -1;                     \
-        }                                \
-      ret = call;                        \
-      err = errno;                       \
-      weft_poll_unref (pd);              \
-      errno = err;                       \
-      return ret;                        \
-    }                                    \
+#define WITH_PD(fd, ret_type, call)   \
+  do                                  \
+    {                                 \
+      WeftPollDesc *pd = lookup (fd); \
+      ret_type      ret;              \
+      int           err;              \
+      if (pd == NULL)                 \
+        {                             \
+          errno = EBADF;              \
+          return -1;                  \
+        }                             \
+      ret = call;                     \
+      err = errno;                    \
+      weft_poll_unref (pd);           \
+      errno = err;                    \
+      return ret;                     \
+    }                                 \
   while (0)
 
 int
@@ -323,7 +323,7 @@ int
 weft_net_local_port (int fd)
 {
   struct sockaddr_storage ss;
-  socklen_t len = sizeof ss;
+  socklen_t               len = sizeof ss;
 
   if (getsockname (fd, (struct sockaddr *) &ss, &len) != 0)
     return -1;

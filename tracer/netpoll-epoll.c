@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int epfd = -1;
-static int break_fd = -1;
+static int         epfd = -1;
+static int         break_fd = -1;
 static _Atomic int break_pending;
 #define BREAK_TOKEN UINT64_MAX /* marks the eventfd's events */
 static bool have_pwait2 = true;
@@ -54,7 +54,7 @@ void
 weft_netpoll_break (void)
 {
   uint64_t one = 1;
-  int zero = 0;
+  int      zero = 0;
 
   if (!atomic_compare_exchange_strong (&break_pending, &zero, 1))
     return;
@@ -66,8 +66,8 @@ G *
 weft_netpoll (int64_t delay_ns)
 {
   struct epoll_event events[128];
-  G *list = NULL;
-  int timeout, n;
+  G                 *list = NULL;
+  int                timeout, n;
 
   /* epoll_pwait2 takes nanoseconds: timers wake on time, not on the next
    * millisecond. Kernels before 5.11 lack it; fall back to epoll_wait. */
@@ -101,7 +101,7 @@ got:
   for (int i = 0; i < n; i++)
     {
       uint32_t e = events[i].events;
-      int modes = 0;
+      int      modes = 0;
 
       if (events[i].data.u64 == BREAK_TOKEN)
         {

@@ -46,17 +46,17 @@
 
 struct WeftPollDesc
 {
-  WeftLock lock;
-  _Atomic int32_t refs; /* the socket table's, plus one per call in progress */
-  uint32_t index;       /* immutable: its slot in pd_chunks */
-  uint32_t seq;         /* incarnation, bumped at each open: lock */
-  WeftPollDesc *next_free; /* pd_lock */
-  int fd;
-  bool closing;  /* lock */
-  G *rg;         /* lock */
-  G *wg;         /* lock */
-  Timer *rt;     /* deadline timers: lock */
-  Timer *wt;
+  WeftLock        lock;
+  _Atomic int32_t refs;      /* the socket table's, plus one per call in progress */
+  uint32_t        index;     /* immutable: its slot in pd_chunks */
+  uint32_t        seq;       /* incarnation, bumped at each open: lock */
+  WeftPollDesc   *next_free; /* pd_lock */
+  int             fd;
+  bool            closing; /* lock */
+  G              *rg;      /* lock */
+  G              *wg;      /* lock */
+  Timer          *rt;      /* deadline timers: lock */
+  Timer          *wt;
 };
 
 static _Atomic int32_t netpoll_waiters;
@@ -68,9 +68,9 @@ static _Atomic int32_t netpoll_waiters;
 #define PD_CHUNK 256
 #define PD_MAX_CHUNKS 4096
 static _Atomic (WeftPollDesc *) pd_chunks[PD_MAX_CHUNKS];
-static uint32_t pd_count;       /* pd_lock */
-static WeftPollDesc *pd_free;   /* pd_lock */
-static WeftLock pd_lock;
+static uint32_t                 pd_count; /* pd_lock */
+static WeftPollDesc            *pd_free;  /* pd_lock */
+static WeftLock                 pd_lock;
 
 static WeftPollDesc *
 pd_alloc (void)
@@ -111,7 +111,7 @@ pd_alloc (void)
 WeftPollDesc *
 weft_poll_lookup_event (uint64_t data)
 {
-  uint32_t index = (uint32_t) (data >> 32);
+  uint32_t      index = (uint32_t) (data >> 32);
   WeftPollDesc *chunk = index / PD_CHUNK < PD_MAX_CHUNKS ? atomic_load (&pd_chunks[index / PD_CHUNK]) : NULL;
 
   return chunk != NULL ? &chunk[index % PD_CHUNK] : NULL;
@@ -133,7 +133,7 @@ WeftPollDesc *
 weft_poll_open (int fd)
 {
   WeftPollDesc *pd = pd_alloc ();
-  uint32_t seq;
+  uint32_t      seq;
 
   if (pd == NULL)
     {
@@ -250,15 +250,15 @@ weft_poll_close (WeftPollDesc *pd)
 typedef struct
 {
   WeftPollDesc *pd;
-  G **slot;
-  uint32_t seq; /* the incarnation that armed it: lock */
+  G           **slot;
+  uint32_t      seq; /* the incarnation that armed it: lock */
 } Waiting;
 
 static void
 deadline_fired (Timer *t, int64_t now)
 {
   Waiting *w = weft_timer_impl_arg (t);
-  G *gp;
+  G       *gp;
   (void) now;
 
   weft_lock (&w->pd->lock);
@@ -271,9 +271,9 @@ deadline_fired (Timer *t, int64_t now)
 typedef struct
 {
   WeftPollDesc *pd;
-  G **slot;
-  Timer *timer;
-  int64_t deadline;
+  G           **slot;
+  Timer        *timer;
+  int64_t       deadline;
 } ParkArgs;
 
 /* On g0, goroutine parked: publish it in the slot unless readiness or
@@ -308,12 +308,12 @@ park_on_slot (G *gp, void *arg)
 int
 weft_poll_wait (WeftPollDesc *pd, int mode, int64_t deadline, WeftWaitReason reason)
 {
-  G **slot = mode == 'r' ? &pd->rg : &pd->wg;
-  Timer **tp = mode == 'r' ? &pd->rt : &pd->wt;
+  G      **slot = mode == 'r' ? &pd->rg : &pd->wg;
+  Timer  **tp = mode == 'r' ? &pd->rt : &pd->wt;
   Waiting *waiting;
   ParkArgs args = { pd, slot, NULL, deadline };
-  G *gp = weft_getg ();
-  void *why;
+  G       *gp = weft_getg ();
+  void    *why;
 
   if (gp == NULL)
     weft_throw ("network I/O outside a goroutine");

@@ -23,7 +23,7 @@ WEFT_HIDDEN int weft_poll_wait (WeftPollDesc *pd, int mode, int64_t deadline, We
 /* Backend (netpoll-epoll.c). */
 WEFT_HIDDEN void weft_netpoll_backend_init (void);
 /* @data (index and incarnation of the pollDesc) comes back with events. */
-WEFT_HIDDEN int weft_netpoll_backend_open (int fd, uint64_t data);
+WEFT_HIDDEN int  weft_netpoll_backend_open (int fd, uint64_t data);
 WEFT_HIDDEN void weft_netpoll_backend_close (int fd);
 /* The pollDesc an event's data names (its incarnation may be over). */
 WEFT_HIDDEN WeftPollDesc *weft_poll_lookup_event (uint64_t data);

@@ -97,8 +97,8 @@ walk_frames (uintptr_t fp, uintptr_t lo, uintptr_t hi, int skip, uintptr_t *pcs,
 int
 weft_callers (int skip, uintptr_t *pcs, int max)
 {
-  M *mp = weft_getm ();
-  G *gp = mp != NULL ? (mp->curg != NULL ? mp->curg : mp->g0) : NULL;
+  M        *mp = weft_getm ();
+  G        *gp = mp != NULL ? (mp->curg != NULL ? mp->curg : mp->g0) : NULL;
   uintptr_t fp = (uintptr_t) __builtin_frame_address (0);
   uintptr_t lo, hi;
 
@@ -148,9 +148,9 @@ weft_g_callers (G *gp, uintptr_t *pcs, int max)
 static void __attribute__ ((format (printf, 2, 3)))
 fdprint (int fd, const char *fmt, ...)
 {
-  char buf[1024];
+  char    buf[1024];
   va_list ap;
-  int n;
+  int     n;
 
   va_start (ap, fmt);
   n = vsnprintf (buf, sizeof buf, fmt, ap);
@@ -170,7 +170,7 @@ static void
 print_pc (int fd, uintptr_t pc, bool is_return_address)
 {
   const char *func, *obj;
-  uintptr_t func_off, obj_off;
+  uintptr_t   func_off, obj_off;
   /* A return address points after the call: look up the call itself. */
   uintptr_t lookup = is_return_address ? pc - 1 : pc;
 
@@ -194,7 +194,7 @@ status_string (G *gp, char *buf, size_t len)
       return "syscall";
     case G_WAITING:
       {
-        int64_t mins = 0;
+        int64_t         mins = 0;
         struct timespec ts;
         clock_gettime (CLOCK_MONOTONIC_COARSE, &ts);
         if (gp->wait_since > 0)
@@ -214,7 +214,7 @@ static bool
 is_entry_frame (uintptr_t pc)
 {
   const char *func, *obj;
-  uintptr_t func_off, obj_off;
+  uintptr_t   func_off, obj_off;
 
   return weft_symbolize (pc - 1, &func, &func_off, &obj, &obj_off) && func != NULL
          && (strcmp (func, "weft_goroutine_main") == 0 || strcmp (func, "main_goroutine") == 0);
@@ -222,20 +222,20 @@ is_entry_frame (uintptr_t pc)
 
 typedef struct
 {
-  int fd;
-  G *self;
-  int printed;
+  int     fd;
+  G      *self;
+  int     printed;
   int64_t omitted[G_DEAD + 1]; /* by status, beyond MAX_DUMPED */
 } DumpCtx;
 
 static void
 dump_one (G *gp, void *data)
 {
-  DumpCtx *ctx = data;
-  uint32_t status = atomic_load (&gp->status);
+  DumpCtx  *ctx = data;
+  uint32_t  status = atomic_load (&gp->status);
   uintptr_t pcs[MAX_FRAMES];
-  char buf[128];
-  int n = 0;
+  char      buf[128];
+  int       n = 0;
 
   if (status == G_IDLE || status == G_DEAD)
     return;
@@ -261,7 +261,7 @@ dump_one (G *gp, void *data)
   if (gp->create_pc != 0)
     {
       const char *func, *obj;
-      uintptr_t func_off, obj_off;
+      uintptr_t   func_off, obj_off;
       if (weft_symbolize (gp->create_pc - 1, &func, &func_off, &obj, &obj_off))
         fdprint (ctx->fd, "created by %s in goroutine %llu\n\t%s +0x%zx\n", func != NULL ? func : "?",
                  (unsigned long long) gp->parent_goid, obj, (size_t) obj_off + 1);
@@ -336,7 +336,7 @@ static void
 fatal_signal (int sig, siginfo_t *info, void *uctx)
 {
   uintptr_t addr = (uintptr_t) info->si_addr;
-  G *gp = weft_getg ();
+  G        *gp = weft_getg ();
   (void) uctx;
 
   if (sig == SIGQUIT)
@@ -357,7 +357,9 @@ fatal_signal (int sig, siginfo_t *info, void *uctx)
       weft_dump_goroutines (2);
       _exit (2);
     }
-  fdprint (2, "%s: %s addr=0x%zx\n", sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : sig == SIGFPE ? "SIGFPE" : "SIGILL",
+  fdprint (2, "%s: %s addr=0x%zx\n", sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS"
+                                                              : sig == SIGFPE   ? "SIGFPE"
+                                                                                : "SIGILL",
            sig == SIGSEGV ? "segmentation violation" : "fatal signal", (size_t) addr);
   if (gp != NULL)
     fdprint (2, "in goroutine %llu\n", (unsigned long long) gp->goid);
@@ -371,7 +373,7 @@ void
 weft_signals_init (void)
 {
   struct sigaction sa;
-  const int sigs[] = { SIGQUIT, SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+  const int        sigs[] = { SIGQUIT, SIGSEGV, SIGBUS, SIGFPE, SIGILL };
 
   memset (&sa, 0, sizeof sa);
   sa.sa_sigaction = fatal_signal;

@@ -43,7 +43,6 @@
  */
 #define _GNU_SOURCE
 #include "runtime.h"
-
 #include "trace.h"
 
 #include <errno.h>
@@ -73,34 +72,34 @@
 #define FORCE_POLL_NS (10 * 1000 * 1000)
 
 struct WeftSched weft_sched;
-P **weft_allp;
-int32_t weft_nprocs;
+P              **weft_allp;
+int32_t          weft_nprocs;
 
 /* initial-exec: libweft is linked, not dlopen()ed, so its TLS sits in the
  * static block and needs no __tls_get_addr call on every weft_getm(). */
 static __thread M *tls_m __attribute__ ((tls_model ("initial-exec")));
 
-static WeftLock allg_lock;
-static _Atomic (G *) allgs;   /* every G ever made, newest first; written under allg_lock */
+static WeftLock         allg_lock;
+static _Atomic (G *)    allgs; /* every G ever made, newest first; written under allg_lock */
 static _Atomic uint64_t goid_gen;
-static _Atomic int32_t mnext;
+static _Atomic int32_t  mnext;
 
-static WeftLock gfree_lock;
+static WeftLock      gfree_lock;
 static _Atomic (G *) gfree_global; /* dead Gs with stacks; written under gfree_lock */
-static int32_t gfree_global_n;
+static int32_t       gfree_global_n;
 
 /* The main goroutine and the thread waiting in weft_main() for it. */
-static G *main_g;
+static G           *main_g;
 static WeftMainFunc main_fn;
-static int main_argc;
-static char **main_argv;
-static int main_status;
-static WeftNote main_done;
+static int          main_argc;
+static char       **main_argv;
+static int          main_status;
+static WeftNote     main_done;
 static _Atomic bool main_called;
 static _Atomic bool runtime_started; /* Ms may be started: M0 exists */
 
 static void schedule_loop (M *mp) __attribute__ ((noreturn));
-static G *goexit0 (G *gp);
+static G   *goexit0 (G *gp);
 static void wakep (void);
 static void startm (P *pp, bool spinning);
 
@@ -110,7 +109,8 @@ M *__attribute__ ((noinline))
 weft_getm (void)
 {
   /* The empty asm keeps the compiler from treating this as pure. */
-  __asm__ __volatile__ ("" ::: "memory");
+  __asm__ __volatile__("" ::
+                           : "memory");
   return tls_m;
 }
 
@@ -163,7 +163,7 @@ static _Atomic uint64_t rand_seed_global = 0x9e3779b97f4a7c15ull;
 uint32_t
 weft_rand32 (void)
 {
-  M *mp = weft_getm ();
+  M        *mp = weft_getm ();
   uint64_t *state, local;
 
   if (mp != NULL)
@@ -222,7 +222,7 @@ void
 weft_ctx_init (WeftCtx *ctx, uintptr_t lo, uintptr_t hi)
 {
   extern void weft_goroutine_trampoline (void) WEFT_HIDDEN;
-  uintptr_t top = hi & ~(uintptr_t) 15;
+  uintptr_t   top = hi & ~(uintptr_t) 15;
   (void) lo;
 
 #if defined(__x86_64__)
@@ -366,8 +366,8 @@ gfput (P *pp, G *gp)
 Sudog *
 weft_acquire_sudog (void)
 {
-  M *mp = weft_getm ();
-  P *pp = mp != NULL ? mp->p : NULL;
+  M     *mp = weft_getm ();
+  P     *pp = mp != NULL ? mp->p : NULL;
   Sudog *s;
 
   if (pp != NULL && pp->sudog_cache != NULL)
@@ -413,7 +413,7 @@ runqempty (P *pp)
     {
       uint32_t head = atomic_load (&pp->runqhead);
       uint32_t tail = atomic_load (&pp->runqtail);
-      G *next = atomic_load (&pp->runnext);
+      G       *next = atomic_load (&pp->runnext);
       if (tail == atomic_load (&pp->runqtail))
         return head == tail && next == NULL;
     }
@@ -448,7 +448,7 @@ globrunqputbatch (G *head, G *tail, int32_t n)
 static bool
 runqputslow (P *pp, G *gp, uint32_t head, uint32_t tail)
 {
-  G *batch[WEFT_RUNQ_SIZE / 2 + 1];
+  G       *batch[WEFT_RUNQ_SIZE / 2 + 1];
   uint32_t n = (tail - head) / 2;
 
   if (n != WEFT_RUNQ_SIZE / 2)
@@ -686,12 +686,12 @@ static void *mstart (void *arg);
 static void
 newm (P *pp, bool spinning)
 {
-  M *mp = calloc (1, sizeof *mp);
-  G *g0 = calloc (1, sizeof *g0);
+  M             *mp = calloc (1, sizeof *mp);
+  G             *g0 = calloc (1, sizeof *g0);
   pthread_attr_t attr;
-  pthread_t thread;
-  sigset_t all, old;
-  int err;
+  pthread_t      thread;
+  sigset_t       all, old;
+  int            err;
 
   if (mp == NULL || g0 == NULL)
     weft_throw ("runtime: out of memory creating a thread");
@@ -723,11 +723,11 @@ newm (P *pp, bool spinning)
 static void *
 mstart (void *arg)
 {
-  M *mp = arg;
+  M             *mp = arg;
   pthread_attr_t attr;
-  void *addr;
-  size_t size;
-  sigset_t none;
+  void          *addr;
+  size_t         size;
+  sigset_t       none;
 
   tls_m = mp;
   mp->tid = (pid_t) syscall (SYS_gettid);
@@ -922,10 +922,10 @@ weft_g_make_runnable (G *gp)
 void
 weft_injectglist (G *list)
 {
-  M *mp = weft_getm ();
-  P *pp = mp != NULL ? mp->p : NULL;
+  M      *mp = weft_getm ();
+  P      *pp = mp != NULL ? mp->p : NULL;
   int32_t n = 0, npidle;
-  G *tail = NULL;
+  G      *tail = NULL;
 
   if (list == NULL)
     return;
@@ -1148,7 +1148,7 @@ park_m (G *gp)
   M *mp = weft_getm ();
   bool (*unlockf) (G *, void *) = mp->park_unlockf;
   void *arg = mp->park_arg;
-  G *next;
+  G    *next;
 
   casgstatus (gp, G_RUNNING, G_WAITING);
   mp->curg = NULL;
@@ -1300,9 +1300,9 @@ exitsyscall0 (G *gp)
 void
 weft_syscall_exit (void)
 {
-  M *mp = weft_getm ();
-  G *gp = mp != NULL ? mp->curg : NULL;
-  P *oldp;
+  M       *mp = weft_getm ();
+  G       *gp = mp != NULL ? mp->curg : NULL;
+  P       *oldp;
   uint32_t status = P_SYSCALL;
 
   if (gp == NULL || --gp->syscall_depth > 0)
@@ -1396,7 +1396,7 @@ steal_work (M *mp, int64_t now)
 
   for (int i = 0; i < 4; i++)
     {
-      bool last = i == 3;
+      bool     last = i == 3;
       uint32_t start = weft_randn ((uint32_t) weft_nprocs);
 
       for (int32_t k = 0; k < weft_nprocs; k++)
@@ -1430,9 +1430,9 @@ steal_work (M *mp, int64_t now)
 static G *
 findrunnable (M *mp)
 {
-  G *gp;
+  G      *gp;
   int64_t now, poll_until;
-  bool was_spinning;
+  bool    was_spinning;
 
 top:;
   P *pp = mp->p;
@@ -1527,8 +1527,8 @@ top:;
       if (last != 0 && atomic_compare_exchange_strong (&weft_sched.lastpoll, &last, 0))
         {
           int64_t delay = -1;
-          G *list;
-          P *p2;
+          G      *list;
+          P      *p2;
 
           if (poll_until != 0)
             {
@@ -1670,7 +1670,7 @@ retake (int64_t now)
 {
   for (int32_t i = 0; i < weft_nprocs; i++)
     {
-      P *pp = weft_allp[i];
+      P       *pp = weft_allp[i];
       uint32_t status = atomic_load (&pp->status);
 
       if (status == P_SYSCALL)
@@ -1711,7 +1711,7 @@ static void *
 sysmon (void *arg)
 {
   int64_t delay = 20;
-  int idle = 0;
+  int     idle = 0;
   (void) arg;
 
   for (;;)
@@ -1754,7 +1754,7 @@ static int32_t
 default_procs (void)
 {
   const char *env = getenv ("WEFT_MAXPROCS");
-  cpu_set_t set;
+  cpu_set_t   set;
 
   if (env != NULL && *env != '\0')
     {
@@ -1783,9 +1783,9 @@ main_goroutine (void *arg)
 int
 weft_main (WeftMainFunc fn, int argc, char **argv)
 {
-  pthread_t sysmon_thread;
+  pthread_t      sysmon_thread;
   pthread_attr_t attr;
-  P *pp;
+  P             *pp;
 
   if (atomic_exchange (&main_called, true))
     weft_throw ("weft_main called twice");

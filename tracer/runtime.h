@@ -31,11 +31,11 @@
 #define likely(x) __builtin_expect (!!(x), 1)
 #define unlikely(x) __builtin_expect (!!(x), 0)
 
-typedef struct WeftG G;
-typedef struct WeftM M;
-typedef struct WeftP P;
-typedef struct WeftSudog Sudog;
-typedef struct WeftStack WeftStack;
+typedef struct WeftG         G;
+typedef struct WeftM         M;
+typedef struct WeftP         P;
+typedef struct WeftSudog     Sudog;
+typedef struct WeftStack     WeftStack;
 typedef struct WeftTimerImpl Timer;
 
 /* ------------------------------------------------------------------ locks
@@ -129,38 +129,38 @@ typedef struct
 
 struct WeftG
 {
-  WeftCtx ctx;          /* written by the switch; read by whoever resumes it */
-  WeftStack *stack;     /* NULL for g0 (the M's thread stack) */
-  uintptr_t stack_lo;   /* lowest usable address (above the guard) */
-  uintptr_t stack_hi;   /* one past the highest */
-  uint64_t goid;        /* immutable while alive; 0 for g0 */
-  _Atomic uint32_t status; /* WeftGStatus; see transitions in proc.c */
-  M *m;                 /* the M running it; NULL unless RUNNING/SYSCALL */
-  G *schedlink;         /* run queue / free list link; owner of the list */
-  G *alllink;           /* allgs list; allg lock */
+  WeftCtx          ctx;       /* written by the switch; read by whoever resumes it */
+  WeftStack       *stack;     /* NULL for g0 (the M's thread stack) */
+  uintptr_t        stack_lo;  /* lowest usable address (above the guard) */
+  uintptr_t        stack_hi;  /* one past the highest */
+  uint64_t         goid;      /* immutable while alive; 0 for g0 */
+  _Atomic uint32_t status;    /* WeftGStatus; see transitions in proc.c */
+  M               *m;         /* the M running it; NULL unless RUNNING/SYSCALL */
+  G               *schedlink; /* run queue / free list link; owner of the list */
+  G               *alllink;   /* allgs list; allg lock */
 
-  WeftFunc fn;          /* set at creation */
-  void *arg;
-  uintptr_t start_pc;   /* fn's address, for the tracer and dumps */
-  uint64_t parent_goid;
-  uintptr_t create_pc;  /* return address of the weft_go() call that made it */
-  char *name;           /* weft_go_named(), owned; NULL otherwise */
-  uint64_t task;        /* current user task (inherited at creation) */
-  uint32_t create_stack; /* trace stack id of the creation site, 0 if unknown */
+  WeftFunc  fn; /* set at creation */
+  void     *arg;
+  uintptr_t start_pc; /* fn's address, for the tracer and dumps */
+  uint64_t  parent_goid;
+  uintptr_t create_pc;    /* return address of the weft_go() call that made it */
+  char     *name;         /* weft_go_named(), owned; NULL otherwise */
+  uint64_t  task;         /* current user task (inherited at creation) */
+  uint32_t  create_stack; /* trace stack id of the creation site, 0 if unknown */
 
   /* Blocking state: written by the goroutine before it parks and read by
    * others only while it is WAITING. */
-  WeftWaitReason wait_reason;
-  const void *wait_obj;  /* the channel, mutex… it waits on */
-  uint32_t wait_stack;   /* trace stack id of the blocking call, 0 if none */
-  int64_t wait_since;    /* weft_nanotime() at park */
-  Sudog *waiting;        /* sudogs it is queued with (chan, select) */
+  WeftWaitReason   wait_reason;
+  const void      *wait_obj;    /* the channel, mutex… it waits on */
+  uint32_t         wait_stack;  /* trace stack id of the blocking call, 0 if none */
+  int64_t          wait_since;  /* weft_nanotime() at park */
+  Sudog           *waiting;     /* sudogs it is queued with (chan, select) */
   _Atomic uint32_t select_done; /* select: first waker CASes 0 -> 1 */
-  void *param;           /* passed by the waker (e.g. the winning sudog) */
+  void            *param;       /* passed by the waker (e.g. the winning sudog) */
 
-  Timer *sleep_timer;    /* weft_sleep()'s reusable timer; owned */
-  int syscall_depth;     /* weft_syscall_enter() nesting */
-  void *tsan_fiber;      /* ThreadSanitizer builds only: this G's fiber */
+  Timer *sleep_timer;   /* weft_sleep()'s reusable timer; owned */
+  int    syscall_depth; /* weft_syscall_enter() nesting */
+  void  *tsan_fiber;    /* ThreadSanitizer builds only: this G's fiber */
 };
 
 /* ------------------------------------------------------------------ P */
@@ -175,61 +175,61 @@ typedef enum
 
 struct WeftP
 {
-  int32_t id;
-  _Atomic uint32_t status; /* WeftPStatus */
-  M *m;                    /* owning M, NULL if idle; changes under sched.lock or by CAS from P_SYSCALL */
-  P *link;                 /* idle list; sched.lock */
-  _Atomic uint32_t schedtick; /* incremented on every execute(); sysmon reads it */
-  _Atomic bool preempt;    /* set by sysmon: the running G yields at its next safepoint */
+  int32_t          id;
+  _Atomic uint32_t status;      /* WeftPStatus */
+  M               *m;           /* owning M, NULL if idle; changes under sched.lock or by CAS from P_SYSCALL */
+  P               *link;        /* idle list; sched.lock */
+  _Atomic uint32_t schedtick;   /* incremented on every execute(); sysmon reads it */
+  _Atomic bool     preempt;     /* set by sysmon: the running G yields at its next safepoint */
   _Atomic uint32_t syscalltick; /* incremented on each syscall entry; sysmon reads */
-  M *syscall_m;            /* the M that entered the last syscall; for proc_steal */
-  uint64_t goid_next;      /* batch of goroutine ids reserved by this P; owner only */
-  uint64_t goid_end;
+  M               *syscall_m;   /* the M that entered the last syscall; for proc_steal */
+  uint64_t         goid_next;   /* batch of goroutine ids reserved by this P; owner only */
+  uint64_t         goid_end;
 
   /* sysmon's private observations (sysmon only). */
   uint32_t sysmon_schedtick;
-  int64_t sysmon_schedwhen;
+  int64_t  sysmon_schedwhen;
   uint32_t sysmon_syscalltick;
-  int64_t syscall_when;
+  int64_t  syscall_when;
 
   /* Local run queue: lock-free, single producer (the owner), many
    * stealers. runnext, when set, runs before the queue (it is the
    * goroutine just readied by the running one: ping-pong stays on one P). */
   _Atomic uint32_t runqhead;
   _Atomic uint32_t runqtail;
-  _Atomic (G *) runq[WEFT_RUNQ_SIZE];
-  _Atomic (G *) runnext;
+  _Atomic (G *)    runq[WEFT_RUNQ_SIZE];
+  _Atomic (G *)    runnext;
 
   /* Free dead Gs (with their stacks) for reuse: owner only. */
-  G *gfree;
+  G      *gfree;
   int32_t gfree_n;
   /* Free sudogs: owner only. */
-  Sudog *sudog_cache;
+  Sudog  *sudog_cache;
   int32_t sudog_n;
 
   /* Timers (time.c): heap under timers_lock; timer0_when is the earliest
    * when, 0 if none, readable without the lock. */
-  WeftLock timers_lock;
-  Timer **timers;
-  int32_t ntimers;
-  int32_t timers_cap;
+  WeftLock        timers_lock;
+  Timer         **timers;
+  int32_t         ntimers;
+  int32_t         timers_cap;
   _Atomic int64_t timer0_when;
 };
 
 /* ------------------------------------------------------------------ M */
 struct WeftM
 {
-  int32_t id;
-  pid_t tid;
-  G *g0;           /* scheduling context on the thread's own stack */
-  G *curg;         /* the goroutine it runs, or NULL */
-  P *p;            /* attached P, NULL if none */
-  P *nextp;        /* P handed over before waking it */
-  P *oldp;         /* P it held when entering a syscall */
-  bool spinning;   /* looking for work with a P and none found yet */
-  WeftNote park;   /* sleeps here when idle */
-  M *schedlink;    /* idle list; sched.lock */
-  uint64_t rand;   /* per-M random state */
+  int32_t  id;
+  pid_t    tid;
+  G       *g0;        /* scheduling context on the thread's own stack */
+  G       *curg;      /* the goroutine it runs, or NULL */
+  P       *p;         /* attached P, NULL if none */
+  P       *nextp;     /* P handed over before waking it */
+  P       *oldp;      /* P it held when entering a syscall */
+  bool     spinning;  /* looking for work with a P and none found yet */
+  WeftNote park;      /* sleeps here when idle */
+  M       *schedlink; /* idle list; sched.lock */
+  uint64_t rand;      /* per-M random state */
 
   /* mcall: what the g0 loop runs on behalf of the goroutine that just
    * switched to it. */
@@ -240,36 +240,36 @@ struct WeftM
   void *park_arg;
 
   /* The last goroutine that left this M and why, for the switch event. */
-  G *prev_g;
+  G             *prev_g;
   WeftStopReason prev_reason;
-  bool switch_written; /* the switch to the next G is already in the trace */
+  bool           switch_written; /* the switch to the next G is already in the trace */
 
-  void *altstack;  /* signal stack */
+  void *altstack; /* signal stack */
 };
 
 /* ------------------------------------------------------------------ sched */
 struct WeftSched
 {
-  WeftLock lock;
-  M *midle;                /* idle Ms; lock */
-  int32_t nmidle;          /* lock */
-  int32_t mcount;          /* Ms created (not counting sysmon); lock */
+  WeftLock        lock;
+  M              *midle;  /* idle Ms; lock */
+  int32_t         nmidle; /* lock */
+  int32_t         mcount; /* Ms created (not counting sysmon); lock */
   _Atomic int32_t nmspinning;
-  P *pidle;                /* idle Ps; lock */
+  P              *pidle; /* idle Ps; lock */
   _Atomic int32_t npidle;
-  G *runq_head;            /* global run queue; lock */
-  G *runq_tail;
-  _Atomic int32_t runq_size; /* written under lock; read without it as a hint */
-  _Atomic int64_t lastpoll; /* 0 while an M blocks in netpoll, else time of last poll */
-  _Atomic int64_t poll_until; /* when the blocked netpoll wakes up, 0 if not blocked */
-  _Atomic int32_t ngsys;    /* goroutines in syscalls */
+  G              *runq_head; /* global run queue; lock */
+  G              *runq_tail;
+  _Atomic int32_t runq_size;   /* written under lock; read without it as a hint */
+  _Atomic int64_t lastpoll;    /* 0 while an M blocks in netpoll, else time of last poll */
+  _Atomic int64_t poll_until;  /* when the blocked netpoll wakes up, 0 if not blocked */
+  _Atomic int32_t ngsys;       /* goroutines in syscalls */
   _Atomic int64_t ngoroutines; /* live goroutines */
-  _Atomic bool exiting;     /* main returned */
+  _Atomic bool    exiting;     /* main returned */
 };
 
 extern WEFT_HIDDEN struct WeftSched weft_sched;
-extern WEFT_HIDDEN P **weft_allp;
-extern WEFT_HIDDEN int32_t weft_nprocs;
+extern WEFT_HIDDEN P              **weft_allp;
+extern WEFT_HIDDEN int32_t          weft_nprocs;
 
 /* ------------------------------------------------------------------ current G/M
  * A goroutine may resume on another thread after any switch, so the current
@@ -284,8 +284,7 @@ WEFT_HIDDEN G *weft_getg (void); /* the running goroutine; NULL on g0 / foreign 
  * state is saved, unlockf(gp, arg) runs (it typically releases the lock
  * that protects the queue the goroutine was put on); if it returns false
  * the goroutine is resumed at once. @unlockf may be NULL. */
-WEFT_HIDDEN void weft_gopark (bool (*unlockf) (G *gp, void *arg), void *arg,
-                              WeftWaitReason reason, const void *wait_obj);
+WEFT_HIDDEN void weft_gopark (bool (*unlockf) (G *gp, void *arg), void *arg, WeftWaitReason reason, const void *wait_obj);
 
 /* gopark with unlockf releasing the runtime lock @l. */
 WEFT_HIDDEN void weft_goparkunlock (WeftLock *l, WeftWaitReason reason, const void *wait_obj);
@@ -311,21 +310,21 @@ WEFT_HIDDEN G *weft_newproc (const char *name, WeftFunc fn, void *arg);
  * can be on several queues at once (select). Allocated from a per-P cache. */
 struct WeftSudog
 {
-  G *g;
-  Sudog *next;          /* queue links; owner of the queue's lock */
-  Sudog *prev;
-  void *elem;           /* data to send / where to receive; may point into a stack */
-  struct _WeftChan *c;  /* the channel (chan.c, select.c) */
-  Sudog *waitlink;      /* G's list of sudogs (G.waiting) */
-  uint32_t ticket;      /* sema.c */
-  int32_t case_index;   /* select: which case this sudog is */
-  bool is_select;
-  bool success;         /* true: woken by a value; false: by close */
-  void *addr;           /* sema.c: the semaphore's address */
+  G                *g;
+  Sudog            *next; /* queue links; owner of the queue's lock */
+  Sudog            *prev;
+  void             *elem;       /* data to send / where to receive; may point into a stack */
+  struct _WeftChan *c;          /* the channel (chan.c, select.c) */
+  Sudog            *waitlink;   /* G's list of sudogs (G.waiting) */
+  uint32_t          ticket;     /* sema.c */
+  int32_t           case_index; /* select: which case this sudog is */
+  bool              is_select;
+  bool              success; /* true: woken by a value; false: by close */
+  void             *addr;    /* sema.c: the semaphore's address */
 };
 
 WEFT_HIDDEN Sudog *weft_acquire_sudog (void);
-WEFT_HIDDEN void weft_release_sudog (Sudog *s);
+WEFT_HIDDEN void   weft_release_sudog (Sudog *s);
 
 /* ------------------------------------------------------------------ random */
 WEFT_HIDDEN uint32_t weft_rand32 (void);
@@ -362,9 +361,9 @@ WEFT_HIDDEN int64_t weft_timers_earliest (void);
  * storage come with the timer (weft_timer_impl_arg). A timer is in at
  * most one heap; add re-arms, del returns whether it was armed. */
 WEFT_HIDDEN Timer *weft_timer_impl_new (void (*fn) (Timer *t, int64_t now), size_t arg_size);
-WEFT_HIDDEN void *weft_timer_impl_arg (Timer *t);
-WEFT_HIDDEN void weft_timer_impl_add (Timer *t, int64_t when);
-WEFT_HIDDEN bool weft_timer_impl_del (Timer *t);
+WEFT_HIDDEN void  *weft_timer_impl_arg (Timer *t);
+WEFT_HIDDEN void   weft_timer_impl_add (Timer *t, int64_t when);
+WEFT_HIDDEN bool   weft_timer_impl_del (Timer *t);
 /* proc.c: a timer at @when was added; makes sure some M will wake up by
  * then (breaks a blocked netpoll or wakes an idle P). */
 WEFT_HIDDEN void weft_wake_netpoller (int64_t when);
@@ -374,7 +373,7 @@ WEFT_HIDDEN void weft_netpoll_init (void);
 /* Returns goroutines made ready by I/O (schedlink list, status RUNNABLE).
  * @delay_ns < 0 blocks until an event or weft_netpoll_break(), 0 polls,
  * > 0 waits at most that long. */
-WEFT_HIDDEN G *weft_netpoll (int64_t delay_ns);
+WEFT_HIDDEN G   *weft_netpoll (int64_t delay_ns);
 WEFT_HIDDEN void weft_netpoll_break (void);
 /* Goroutines parked on I/O (for deadlock detection). */
 WEFT_HIDDEN int32_t weft_netpoll_waiters (void);
@@ -382,8 +381,8 @@ WEFT_HIDDEN int32_t weft_netpoll_waiters (void);
 /* ------------------------------------------------------------------ fatal errors (panic.c) */
 /* Go's throw: a runtime invariant or a program error; never returns. */
 WEFT_HIDDEN _Noreturn void weft_throw (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
-WEFT_HIDDEN void weft_signals_init (void);
-WEFT_HIDDEN void weft_signals_init_thread (M *mp);
+WEFT_HIDDEN void           weft_signals_init (void);
+WEFT_HIDDEN void           weft_signals_init_thread (M *mp);
 /* The list of every G (linked by alllink) without locking: entries are
  * only ever prepended, so a walk is safe but may miss new ones. */
 WEFT_HIDDEN G *weft_allgs_racy (void);
@@ -395,5 +394,4 @@ WEFT_HIDDEN int weft_g_callers (G *gp, uintptr_t *pcs, int max);
 WEFT_HIDDEN int weft_callers (int skip, uintptr_t *pcs, int max);
 /* symtab.c: the function containing @pc (from the object's ELF symbol
  * table) and the object's path and offset. False if no object maps @pc. */
-WEFT_HIDDEN bool weft_symbolize (uintptr_t pc, const char **func, uintptr_t *func_off, const char **obj,
-                                 uintptr_t *obj_off);
+WEFT_HIDDEN bool weft_symbolize (uintptr_t pc, const char **func, uintptr_t *func_off, const char **obj, uintptr_t *obj_off);

@@ -36,9 +36,9 @@
 
 struct WeftStack
 {
-  uintptr_t lo;  /* lowest usable address; holds the canary */
-  uintptr_t hi;
-  bool guarded;
+  uintptr_t  lo; /* lowest usable address; holds the canary */
+  uintptr_t  hi;
+  bool       guarded;
   WeftStack *next; /* free list; stack_lock */
 };
 
@@ -47,16 +47,16 @@ struct Slab
 {
   uintptr_t base; /* first guard page */
   uintptr_t end;
-  Slab *next;
+  Slab     *next;
   WeftStack stacks[STACKS_PER_SLAB];
 };
 
-static size_t stack_size;  /* usable bytes per stack; set once */
-static size_t page_size;
-static WeftLock stack_lock;
-static WeftStack *stack_free;
+static size_t           stack_size; /* usable bytes per stack; set once */
+static size_t           page_size;
+static WeftLock         stack_lock;
+static WeftStack       *stack_free;
 static _Atomic (Slab *) slabs;
-static int64_t guard_budget = -1; /* guard pages we may still add; stack_lock */
+static int64_t          guard_budget = -1; /* guard pages we may still add; stack_lock */
 
 size_t
 weft_stack_size (void)
@@ -64,12 +64,12 @@ weft_stack_size (void)
   if (stack_size == 0)
     {
       const char *env = getenv ("WEFT_STACK_SIZE");
-      size_t want = 256 * 1024;
+      size_t      want = 256 * 1024;
 
       page_size = (size_t) sysconf (_SC_PAGESIZE);
       if (env != NULL && *env != '\0')
         {
-          char *end;
+          char              *end;
           unsigned long long v = strtoull (env, &end, 0);
           if (*end == 'k' || *end == 'K')
             v *= 1024;
@@ -87,7 +87,7 @@ weft_stack_size (void)
 static int64_t
 read_guard_budget (void)
 {
-  FILE *f = fopen ("/proc/sys/vm/max_map_count", "re");
+  FILE     *f = fopen ("/proc/sys/vm/max_map_count", "re");
   long long max = 65530;
 
   if (f != NULL)
@@ -106,8 +106,8 @@ new_slab (void)
   size_t size = weft_stack_size ();
   size_t stride = size + page_size;
   size_t len = stride * STACKS_PER_SLAB;
-  Slab *slab;
-  void *mem;
+  Slab  *slab;
+  void  *mem;
 
   mem = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (mem == MAP_FAILED)
@@ -123,7 +123,7 @@ new_slab (void)
   for (int i = 0; i < STACKS_PER_SLAB; i++)
     {
       WeftStack *s = &slab->stacks[i];
-      uintptr_t guard = slab->base + (uintptr_t) i * stride;
+      uintptr_t  guard = slab->base + (uintptr_t) i * stride;
 
       s->lo = guard + page_size;
       s->hi = s->lo + size;

@@ -31,18 +31,18 @@
 
 typedef struct
 {
-  uintptr_t base; /* load bias (dli_fbase) */
+  uintptr_t            base; /* load bias (dli_fbase) */
   const unsigned char *map;
-  size_t size;
-  const ElfW (Sym) *syms;
-  size_t nsyms;
+  size_t               size;
+  const ElfW (Sym) * syms;
+  size_t      nsyms;
   const char *strs;
-  size_t strs_size;
-  bool pie_or_dso; /* symbol values are relative to base */
+  size_t      strs_size;
+  bool        pie_or_dso; /* symbol values are relative to base */
 } Object;
 
-static Object objects[MAX_OBJECTS];
-static int nobjects;
+static Object   objects[MAX_OBJECTS];
+static int      nobjects;
 static WeftLock symtab_lock;
 
 static bool
@@ -54,10 +54,10 @@ in_file (const Object *o, uint64_t off, uint64_t len)
 static void
 load_object (Object *o, const char *path)
 {
-  const ElfW (Ehdr) *eh;
-  const ElfW (Shdr) *sh;
+  const ElfW (Ehdr) * eh;
+  const ElfW (Shdr) * sh;
   struct stat st;
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  int         fd = open (path, O_RDONLY | O_CLOEXEC);
 
   if (fd < 0)
     return;
@@ -125,7 +125,7 @@ weft_symbolize (uintptr_t pc, const char **func, uintptr_t *func_off, const char
   Dl_info info;
   const ElfW (Sym) *best = NULL;
   uintptr_t addr;
-  Object *o;
+  Object   *o;
 
   if (dladdr ((void *) pc, &info) == 0 || info.dli_fname == NULL)
     return false;

@@ -18,7 +18,6 @@
  * timers_lock. A timer is in at most one heap.
  */
 #include "runtime.h"
-
 #include "trace.h"
 
 #include <stdlib.h>
@@ -28,16 +27,16 @@ struct WeftTimerImpl
 {
   int64_t when;
   void (*fn) (Timer *t, int64_t now);
-  void *arg;
-  WeftFunc user_fn; /* weft_after_func */
-  void *user_arg;
+  void         *arg;
+  WeftFunc      user_fn; /* weft_after_func */
+  void         *user_arg;
   _Atomic (P *) pp;
-  int32_t idx;
+  int32_t       idx;
 };
 
 struct _WeftTimer
 {
-  Timer t;
+  Timer     t;
   WeftChan *c;
 };
 
@@ -76,7 +75,7 @@ sift_up (P *pp, int32_t i)
 static void
 sift_down (P *pp, int32_t i)
 {
-  Timer *t = pp->timers[i];
+  Timer  *t = pp->timers[i];
   int32_t n = pp->ntimers;
   for (;;)
     {
@@ -136,8 +135,8 @@ heap_remove (P *pp, Timer *t)
 static void
 timer_add (Timer *t, int64_t when)
 {
-  M *mp = weft_getm ();
-  P *pp = mp != NULL && mp->p != NULL ? mp->p : weft_allp[0];
+  M   *mp = weft_getm ();
+  P   *pp = mp != NULL && mp->p != NULL ? mp->p : weft_allp[0];
   bool first;
 
   t->when = when;
@@ -227,7 +226,7 @@ arm_sleep_timer (G *gp, void *arg)
 void
 weft_sleep (int64_t ns)
 {
-  G *gp = weft_getg ();
+  G      *gp = weft_getg ();
   int64_t when;
 
   if (gp == NULL)

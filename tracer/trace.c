@@ -40,15 +40,15 @@
 #endif
 
 /* The enums of weft-tp.h repeat runtime.h's numbers: keep them in step. */
-_Static_assert (WEFT_WAIT_N == 21, "weft-tp.h: update the wait_reason enum");
-_Static_assert (WEFT_WAIT_ONCE == 20 && WEFT_WAIT_GC_STW == 19 && WEFT_WAIT_GOEXIT_MAIN == 17
-                  && WEFT_WAIT_SLEEP == 12 && WEFT_WAIT_MUTEX == 7,
-                "weft-tp.h: wait_reason numbers");
-_Static_assert (WEFT_STOP_SYSCALL == 5 && WEFT_STOP_EXITED == 4 && WEFT_STOP_BLOCKED == 3,
-                "weft-tp.h: stop_reason numbers");
-_Static_assert (G_DEAD == 5 && G_WAITING == 4 && G_SYSCALL == 3 && G_RUNNING == 2,
-                "weft-tp.h: g_status numbers");
-_Static_assert (sizeof (uintptr_t) == sizeof (uint64_t), "stack ips are written as uint64_t");
+_Static_assert(WEFT_WAIT_N == 21, "weft-tp.h: update the wait_reason enum");
+_Static_assert(WEFT_WAIT_ONCE == 20 && WEFT_WAIT_GC_STW == 19 && WEFT_WAIT_GOEXIT_MAIN == 17
+                   && WEFT_WAIT_SLEEP == 12 && WEFT_WAIT_MUTEX == 7,
+               "weft-tp.h: wait_reason numbers");
+_Static_assert(WEFT_STOP_SYSCALL == 5 && WEFT_STOP_EXITED == 4 && WEFT_STOP_BLOCKED == 3,
+               "weft-tp.h: stop_reason numbers");
+_Static_assert(G_DEAD == 5 && G_WAITING == 4 && G_SYSCALL == 3 && G_RUNNING == 2,
+               "weft-tp.h: g_status numbers");
+_Static_assert(sizeof (uintptr_t) == sizeof (uint64_t), "stack ips are written as uint64_t");
 
 _Atomic int weft_trace_on;
 
@@ -60,14 +60,15 @@ _Atomic int weft_trace_on;
  * everything up. */
 #define SETTLE_NS (2 * 1000 * 1000)
 
-static void *provider;        /* libweft-lttng.so; never closed */
-static int64_t rise_seen;     /* sysmon: when events were first seen enabled, 0 if not pending */
+static void   *provider;  /* libweft-lttng.so; never closed */
+static int64_t rise_seen; /* sysmon: when events were first seen enabled, 0 if not pending */
 
 /* Every event of the provider: tracing is on while any of them is. */
-#define WEFT_EVENTS(X)                                                                                                 \
-  X (runtime_info) X (go_create) X (go_switch) X (go_unblock) X (go_status) X (snapshot_begin) X (snapshot_end)       \
-  X (syscall_enter) X (syscall_exit) X (proc_start) X (proc_stop) X (proc_steal) X (thread_start) X (thread_park)     \
-  X (thread_unpark) X (stack) X (task_begin) X (task_end) X (region_begin) X (region_end) X (log)
+#define WEFT_EVENTS(X)                                                                                                \
+  X (runtime_info)                                                                                                    \
+  X (go_create) X (go_switch) X (go_unblock) X (go_status) X (snapshot_begin) X (snapshot_end)                        \
+      X (syscall_enter) X (syscall_exit) X (proc_start) X (proc_stop) X (proc_steal) X (thread_start) X (thread_park) \
+          X (thread_unpark) X (stack) X (task_begin) X (task_end) X (region_begin) X (region_end) X (log)
 
 static bool
 any_event_enabled (void)
@@ -110,11 +111,11 @@ monotonic_ns (void)
 
 typedef struct
 {
-  uint64_t hash;
-  uint32_t id;
+  uint64_t         hash;
+  uint32_t         id;
   _Atomic uint32_t gen; /* generation it was last announced in; 0: never */
-  uint8_t n;
-  uintptr_t pcs[];
+  uint8_t          n;
+  uintptr_t        pcs[];
 } StackEntry;
 
 typedef _Atomic (StackEntry *) StackSlot;
@@ -124,16 +125,16 @@ struct StackTable
 {
   StackTable *retired; /* the smaller table it replaced: lock-free readers
                         * may still be in it, so it is kept, not freed */
-  uint32_t mask;       /* slots - 1; slots is a power of two */
+  uint32_t  mask;      /* slots - 1; slots is a power of two */
   StackSlot slots[];
 };
 
-static WeftLock stack_lock;
+static WeftLock               stack_lock;
 static _Atomic (StackTable *) stack_table;
-static _Atomic (StackSlot *) stack_chunks[STACK_NCHUNKS]; /* id -> entry */
-static uint32_t stack_count;                                /* ids handed out; stack_lock */
-static _Atomic uint32_t stack_gen;                          /* current generation; 0 before the first */
-static _Atomic uint64_t stacks_dropped;
+static _Atomic (StackSlot *)  stack_chunks[STACK_NCHUNKS]; /* id -> entry */
+static uint32_t               stack_count;                 /* ids handed out; stack_lock */
+static _Atomic uint32_t       stack_gen;                   /* current generation; 0 before the first */
+static _Atomic uint64_t       stacks_dropped;
 
 static uint64_t
 hash_pcs (const uintptr_t *pcs, int n)
@@ -210,8 +211,8 @@ stack_insert (uint64_t h, const uintptr_t *pcs, int n)
 {
   StackTable *tab;
   StackEntry *e = NULL;
-  StackSlot *chunk;
-  uint32_t id;
+  StackSlot  *chunk;
+  uint32_t    id;
 
   weft_lock (&stack_lock);
   tab = atomic_load_explicit (&stack_table, memory_order_relaxed);
@@ -293,7 +294,7 @@ announce_id (uint32_t id)
  * before any stack is taken. */
 #define SELF_TEXT_MAX 4
 static uintptr_t self_text_lo[SELF_TEXT_MAX], self_text_hi[SELF_TEXT_MAX];
-static int self_text_n;
+static int       self_text_n;
 
 static int
 find_self_text (struct dl_phdr_info *info, size_t size, void *data)
@@ -320,7 +321,7 @@ static void
 init_self_text (void)
 {
   struct link_map *lm = NULL;
-  Dl_info info;
+  Dl_info          info;
 
   if (dladdr1 ((void *) &weft_trace_init, &info, (void **) &lm, RTLD_DL_LINKMAP) == 0 || lm == NULL
       || lm->l_name == NULL || lm->l_name[0] == '\0')
@@ -350,8 +351,8 @@ intern_stack (uintptr_t *pcs, int n)
 {
   StackTable *tab;
   StackEntry *e = NULL;
-  uint64_t h;
-  int k = 0;
+  uint64_t    h;
+  int         k = 0;
 
   while (k + 1 < n && in_self (pcs[k]) && in_self (pcs[k + 1]))
     k++;
@@ -376,7 +377,7 @@ uint32_t __attribute__ ((noinline))
 _weft_trace_stack (int skip)
 {
   uintptr_t pcs[CAPTURE_FRAMES];
-  int n;
+  int       n;
 
   /* Pairs with the release store that raised weft_trace_on (which the
    * inline wrapper read): the generation read by announce() is the new
@@ -407,12 +408,12 @@ static void
 snapshot_one (G *gp, void *data)
 {
   SnapshotCtx *ctx = data;
-  uint32_t status = atomic_load_explicit (&gp->status, memory_order_acquire);
-  uint8_t wait_reason = 0;
-  uint64_t wait_obj = 0;
-  uint32_t wait_stack = 0, create_stack;
-  int64_t wait_since = 0;
-  const char *name;
+  uint32_t     status = atomic_load_explicit (&gp->status, memory_order_acquire);
+  uint8_t      wait_reason = 0;
+  uint64_t     wait_obj = 0;
+  uint32_t     wait_stack = 0, create_stack;
+  int64_t      wait_since = 0;
+  const char  *name;
 
   if (gp->goid == 0 || status == G_IDLE || status == G_DEAD)
     return;
@@ -452,7 +453,7 @@ static void
 start_generation (void)
 {
   SnapshotCtx ctx = { 0 };
-  uint32_t gen = atomic_fetch_add (&stack_gen, 1) + 1;
+  uint32_t    gen = atomic_fetch_add (&stack_gen, 1) + 1;
 
   lttng_ust_tracepoint (weft, runtime_info, (int32_t) getpid (), weft_nprocs, (uint64_t) weft_stack_size (),
                         WEFT_VERSION);
@@ -482,9 +483,9 @@ static void *
 load_provider (void)
 {
   static const char *const names[] = { "libweft-lttng.so.0", "libweft-lttng.so" };
-  char dir[4096];
-  Dl_info info;
-  void *h = NULL;
+  char                     dir[4096];
+  Dl_info                  info;
+  void                    *h = NULL;
 
   if (dladdr ((void *) &weft_trace_init, &info) != 0 && info.dli_fname != NULL
       && strchr (info.dli_fname, '/') != NULL && strlen (info.dli_fname) < sizeof dir)
@@ -564,7 +565,7 @@ _weft_trace_go_create (G *newg)
 void
 _weft_trace_go_switch (P *pp, M *mp, G *prev, WeftStopReason reason, G *next)
 {
-  uint8_t wait_reason = 0;
+  uint8_t  wait_reason = 0;
   uint64_t wait_obj = 0;
   uint32_t wait_stack = 0;
 
@@ -682,7 +683,7 @@ uint64_t
 weft_task_begin (uint64_t parent, const char *name)
 {
   uint64_t task = atomic_fetch_add_explicit (&task_next, 1, memory_order_relaxed) + 1;
-  G *gp = weft_getg ();
+  G       *gp = weft_getg ();
 
   /* Goroutines the caller creates from now on inherit the task. */
   if (gp != NULL)

@@ -38,7 +38,7 @@ WEFT_HIDDEN void weft_trace_poll (void);
  * dropped instead. */
 WEFT_HIDDEN uint32_t _weft_trace_stack (int skip);
 
-#define WEFT_TRACE_WRAP(name, params, args)  \
+#define WEFT_TRACE_WRAP(name, params, args)   \
   WEFT_HIDDEN void _weft_trace_##name params; \
   static inline void weft_trace_##name params \
   {                                           \
@@ -52,16 +52,16 @@ WEFT_TRACE_WRAP (go_create, (G * newg), (newg))
 /* On @pp/@mp, prev (may be NULL: the P was idle) stopped for @reason and
  * next (may be NULL: the P goes idle) starts. One event for both sides.
  * For WEFT_STOP_BLOCKED, prev's wait_reason/wait_obj/wait_stack apply. */
-WEFT_TRACE_WRAP (go_switch, (P * pp, M * mp, G * prev, WeftStopReason reason, G * next), (pp, mp, prev, reason, next))
+WEFT_TRACE_WRAP (go_switch, (P * pp, M *mp, G *prev, WeftStopReason reason, G *next), (pp, mp, prev, reason, next))
 /* @gp became runnable because of the current goroutine (or the runtime). */
 WEFT_TRACE_WRAP (go_unblock, (G * gp), (gp))
-WEFT_TRACE_WRAP (syscall_enter, (G * gp, P * pp), (gp, pp))
+WEFT_TRACE_WRAP (syscall_enter, (G * gp, P *pp), (gp, pp))
 /* @pp is the P it continues on (NULL: it lost its P and waits for one). */
-WEFT_TRACE_WRAP (syscall_exit, (G * gp, P * pp), (gp, pp))
+WEFT_TRACE_WRAP (syscall_exit, (G * gp, P *pp), (gp, pp))
 /* sysmon took @pp from @mp, which is blocked in a syscall. */
-WEFT_TRACE_WRAP (proc_steal, (P * pp, M * mp), (pp, mp))
-WEFT_TRACE_WRAP (proc_start, (P * pp, M * mp), (pp, mp))
-WEFT_TRACE_WRAP (proc_stop, (P * pp, M * mp), (pp, mp))
+WEFT_TRACE_WRAP (proc_steal, (P * pp, M *mp), (pp, mp))
+WEFT_TRACE_WRAP (proc_start, (P * pp, M *mp), (pp, mp))
+WEFT_TRACE_WRAP (proc_stop, (P * pp, M *mp), (pp, mp))
 WEFT_TRACE_WRAP (thread_start, (M * mp), (mp))
 WEFT_TRACE_WRAP (thread_park, (M * mp), (mp))
 WEFT_TRACE_WRAP (thread_unpark, (M * mp), (mp))

@@ -39,6 +39,7 @@
 /* ------------------------------------------------------------------ enums */
 
 /* WeftWaitReason (runtime.h). Labels are Go's waitReason strings. */
+/* clang-format off */
 LTTNG_UST_TRACEPOINT_ENUM (weft, wait_reason,
   LTTNG_UST_TP_ENUM_VALUES (
     lttng_ust_field_enum_value ("none", 0)
@@ -274,6 +275,8 @@ LTTNG_UST_TRACEPOINT_EVENT (weft, log,
     lttng_ust_field_string (message, message)
   )
 )
+
+/* clang-format on */
 
 #endif /* WEFT_TP_H */
 

@@ -15,9 +15,8 @@
  * flatter the numbers. The medians of the batches are reported.
  */
 #define _GNU_SOURCE
-#include "trace.h"
-
 #include "bench-tp.h"
+#include "trace.h"
 
 #include <sched.h>
 #include <stdio.h>
@@ -56,9 +55,9 @@ median (double *v, int n)
 
 /* Kept out of line and opaque so that the loops below load the fields
  * every time, as the scheduler does. */
-static P bp;
-static M bm;
-static G g_prev, g_next;
+static P   bp;
+static M   bm;
+static G   g_prev, g_next;
 static int wait_target;
 
 static double __attribute__ ((noinline))
@@ -69,7 +68,8 @@ batch_weft (void)
   for (int i = 0; i < BATCH; i++)
     {
       weft_trace_go_switch (&bp, &bm, &g_prev, WEFT_STOP_BLOCKED, &g_next);
-      __asm__ __volatile__ ("" ::: "memory");
+      __asm__ __volatile__("" ::
+                               : "memory");
     }
   return (double) (now_ns () - t0) / BATCH;
 }
@@ -84,7 +84,8 @@ batch_bare (void)
       lttng_ust_tracepoint (weftbench, go_switch, bp.id, bm.id, g_prev.goid, (uint8_t) WEFT_STOP_BLOCKED,
                             (uint8_t) g_prev.wait_reason, (uintptr_t) g_prev.wait_obj, g_prev.wait_stack,
                             g_next.goid);
-      __asm__ __volatile__ ("" ::: "memory");
+      __asm__ __volatile__("" ::
+                               : "memory");
     }
   return (double) (now_ns () - t0) / BATCH;
 }
@@ -93,8 +94,8 @@ int
 main (void)
 {
   static double off[ROUNDS], weft[ROUNDS], bare[ROUNDS];
-  double m_off, m_weft, m_bare;
-  cpu_set_t cpus;
+  double        m_off, m_weft, m_bare;
+  cpu_set_t     cpus;
 
   /* One CPU: one ring buffer, no migration in the middle of a batch. */
   CPU_ZERO (&cpus);

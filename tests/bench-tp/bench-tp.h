@@ -13,6 +13,7 @@
 #include <lttng/tracepoint.h>
 #include <stdint.h>
 
+/* clang-format off */
 LTTNG_UST_TRACEPOINT_ENUM (weftbench, reason,
   LTTNG_UST_TP_ENUM_VALUES (
     lttng_ust_field_enum_value ("none", 0)
@@ -34,6 +35,8 @@ LTTNG_UST_TRACEPOINT_EVENT (weftbench, go_switch,
     lttng_ust_field_integer (uint64_t, next, next)
   )
 )
+
+/* clang-format on */
 
 #endif /* WEFT_BENCH_TP_H */
 

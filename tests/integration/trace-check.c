@@ -20,7 +20,6 @@
  * the integration test arranges; it is not a general reader.
  */
 #include <babeltrace2/babeltrace.h>
-
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -30,10 +29,34 @@
 #include <string.h>
 
 /* Numbers of the trace format (weft-tp.h / README.md). */
-enum { ST_NONE, ST_YIELD, ST_PREEMPTED, ST_BLOCKED, ST_EXITED, ST_SYSCALL };
-enum { W_CHAN_SEND = 1, W_CHAN_RECV = 2, W_SELECT = 3, W_MUTEX = 7, W_WAITGROUP = 11, W_SLEEP = 12,
-       W_GOEXIT_MAIN = 17 };
-enum { G_UNSEEN, G_RUNNABLE, G_RUNNING, G_SYSCALL, G_WAITING, G_DEAD };
+enum
+{
+  ST_NONE,
+  ST_YIELD,
+  ST_PREEMPTED,
+  ST_BLOCKED,
+  ST_EXITED,
+  ST_SYSCALL
+};
+enum
+{
+  W_CHAN_SEND = 1,
+  W_CHAN_RECV = 2,
+  W_SELECT = 3,
+  W_MUTEX = 7,
+  W_WAITGROUP = 11,
+  W_SLEEP = 12,
+  W_GOEXIT_MAIN = 17
+};
+enum
+{
+  G_UNSEEN,
+  G_RUNNABLE,
+  G_RUNNING,
+  G_SYSCALL,
+  G_WAITING,
+  G_DEAD
+};
 static const char *const gstate_names[] = { "unseen", "runnable", "running", "in syscall", "waiting", "dead" };
 
 #define MAX_P 1024
@@ -43,22 +66,22 @@ static const char *const gstate_names[] = { "unseen", "runnable", "running", "in
 typedef struct
 {
   uint64_t goid; /* 0: free slot */
-  int state;
-  int p;            /* P it runs on (or held when entering a syscall), -1 */
-  bool started;
-  bool created;
+  int      state;
+  int      p; /* P it runs on (or held when entering a syscall), -1 */
+  bool     started;
+  bool     created;
   uint32_t create_stack;
   uint64_t parent;
-  int region_depth;
-  char region_names[16][64];
+  int      region_depth;
+  char     region_names[16][64];
   uint64_t region_tasks[16];
 } Gor;
 
 typedef struct
 {
-  bool known;   /* seen in proc_start: ownership is tracked */
-  int32_t m;    /* owner, -1 none */
-  uint64_t cur; /* goroutine on it, 0 none */
+  bool     known; /* seen in proc_start: ownership is tracked */
+  int32_t  m;     /* owner, -1 none */
+  uint64_t cur;   /* goroutine on it, 0 none */
 } Proc;
 
 typedef struct
@@ -70,32 +93,38 @@ typedef struct
 typedef struct
 {
   uint32_t id;
-  uint8_t n;
+  uint8_t  n;
   uint64_t ips[32];
 } Stack;
 
 typedef struct
 {
   uint64_t baddr, memsz;
-  char path[512];
+  char     path[512];
 } BinInfo;
 
 typedef struct
 {
   const char *key;
-  long long want;
-  bool min;
-  long long got;
-  bool given;
+  long long   want;
+  bool        min;
+  long long   got;
+  bool        given;
 } Expect;
 
 static Expect expects[] = {
-  { "goroutines", 0, false, 0, false },        { "exits", 0, false, 0, false },
-  { "tasks", 0, false, 0, false },             { "regions", 0, false, 0, false },
-  { "logs", 0, false, 0, false },              { "syscalls", 0, false, 0, false },
-  { "min_sleeps", 0, true, 0, false },         { "min_yields", 0, true, 0, false },
-  { "min_chan_blocks", 0, true, 0, false },    { "min_select_blocks", 0, true, 0, false },
-  { "min_mutex_blocks", 0, true, 0, false },   { "min_waitgroup_blocks", 0, true, 0, false },
+  { "goroutines", 0, false, 0, false },
+  { "exits", 0, false, 0, false },
+  { "tasks", 0, false, 0, false },
+  { "regions", 0, false, 0, false },
+  { "logs", 0, false, 0, false },
+  { "syscalls", 0, false, 0, false },
+  { "min_sleeps", 0, true, 0, false },
+  { "min_yields", 0, true, 0, false },
+  { "min_chan_blocks", 0, true, 0, false },
+  { "min_select_blocks", 0, true, 0, false },
+  { "min_mutex_blocks", 0, true, 0, false },
+  { "min_waitgroup_blocks", 0, true, 0, false },
   { "min_stacks", 0, true, 0, false },
 };
 #define NEXPECT (sizeof expects / sizeof expects[0])
@@ -111,34 +140,34 @@ counter (const char *key)
 
 /* ------------------------------------------------------------------ state */
 
-static Gor *gs;
-static size_t gs_cap = 1024; /* power of two */
-static size_t gs_n;
-static Proc procs[MAX_P];
-static Thread *threads;
-static Stack **stacks; /* by id */
-static size_t stacks_cap;
-static BinInfo *bins;
-static size_t nbins, bins_cap;
+static Gor        *gs;
+static size_t      gs_cap = 1024; /* power of two */
+static size_t      gs_n;
+static Proc        procs[MAX_P];
+static Thread     *threads;
+static Stack     **stacks; /* by id */
+static size_t      stacks_cap;
+static BinInfo    *bins;
+static size_t      nbins, bins_cap;
 static const char *workload_name;
 
 /* Stacks to check against the workload's object once bin_info is known. */
 typedef struct
 {
-  uint32_t stack;
-  uint64_t goid;
+  uint32_t    stack;
+  uint64_t    goid;
   const char *what;
-  uint64_t ts;
+  uint64_t    ts;
 } StackCheck;
 static StackCheck *stack_checks;
-static size_t nstack_checks, stack_checks_cap;
+static size_t      nstack_checks, stack_checks_cap;
 
-static uint64_t now_ns;
-static uint64_t events, weft_events;
-static uint64_t discarded, discarded_unknown;
-static unsigned errors;
-static unsigned snapshots, snapshot_open;
-static uint64_t runtime_infos;
+static uint64_t  now_ns;
+static uint64_t  events, weft_events;
+static uint64_t  discarded, discarded_unknown;
+static unsigned  errors;
+static unsigned  snapshots, snapshot_open;
+static uint64_t  runtime_infos;
 static long long tasks_begun_open;
 
 static void
@@ -191,7 +220,7 @@ static Gor *g_lookup (uint64_t goid, bool create);
 static void
 g_grow (void)
 {
-  Gor *old = gs;
+  Gor   *old = gs;
   size_t old_cap = gs_cap;
 
   gs_cap *= 2;
@@ -275,7 +304,7 @@ stack_check_later (uint32_t id, uint64_t goid, const char *what)
       stack_checks_cap = stack_checks_cap ? 2 * stack_checks_cap : 256;
       stack_checks = xrealloc (stack_checks, stack_checks_cap * sizeof *stack_checks);
     }
-  stack_checks[nstack_checks++] = (StackCheck) { id, goid, what, now_ns };
+  stack_checks[nstack_checks++] = (StackCheck){ id, goid, what, now_ns };
 }
 
 /* ------------------------------------------------------------------ field access */
@@ -326,7 +355,7 @@ on_go_create (const bt_field *pl)
 {
   uint64_t goid = ufield (pl, "goid"), parent = ufield (pl, "parent");
   uint32_t stack = (uint32_t) ufield (pl, "create_stack");
-  Gor *g = g_lookup (goid, false);
+  Gor     *g = g_lookup (goid, false);
 
   (*counter ("goroutines"))++;
   if (g != NULL && g->state != G_DEAD)
@@ -354,13 +383,13 @@ on_go_create (const bt_field *pl)
 static void
 on_go_switch (const bt_field *pl)
 {
-  int64_t p = sfield (pl, "p");
-  int32_t m = (int32_t) sfield (pl, "m");
+  int64_t  p = sfield (pl, "p");
+  int32_t  m = (int32_t) sfield (pl, "m");
   uint64_t prev = ufield (pl, "prev"), next = ufield (pl, "next");
-  int reason = (int) ufield (pl, "stop_reason");
-  int wait = (int) ufield (pl, "wait_reason");
+  int      reason = (int) ufield (pl, "stop_reason");
+  int      wait = (int) ufield (pl, "wait_reason");
   uint32_t wait_stack = (uint32_t) ufield (pl, "wait_stack");
-  Proc *pp = proc (p, "go_switch");
+  Proc    *pp = proc (p, "go_switch");
 
   if (pp == NULL)
     return;
@@ -457,7 +486,7 @@ static void
 on_go_unblock (const bt_field *pl)
 {
   uint64_t goid = ufield (pl, "goid"), by = ufield (pl, "by");
-  Gor *g = g_known (goid, "go_unblock");
+  Gor     *g = g_known (goid, "go_unblock");
 
   if (g->state != G_WAITING)
     error_at ("go_unblock of goroutine %" PRIu64 " (by %" PRIu64 ") which is %s, not waiting", goid, by,
@@ -475,8 +504,8 @@ static void
 on_syscall_enter (const bt_field *pl)
 {
   uint64_t goid = ufield (pl, "goid");
-  int64_t p = sfield (pl, "p");
-  Gor *g = g_known (goid, "syscall_enter");
+  int64_t  p = sfield (pl, "p");
+  Gor     *g = g_known (goid, "syscall_enter");
 
   (*counter ("syscalls"))++;
   if (g->state != G_RUNNING || g->p != p)
@@ -489,9 +518,9 @@ static void
 on_syscall_exit (const bt_field *pl)
 {
   uint64_t goid = ufield (pl, "goid");
-  int64_t p = sfield (pl, "p");
-  Gor *g = g_known (goid, "syscall_exit");
-  int held = g->p;
+  int64_t  p = sfield (pl, "p");
+  Gor     *g = g_known (goid, "syscall_exit");
+  int      held = g->p;
 
   if (g->state != G_SYSCALL)
     error_at ("syscall_exit of goroutine %" PRIu64 " which is %s", goid, gstate_names[g->state]);
@@ -518,7 +547,7 @@ on_proc (const bt_field *pl, const char *which)
 {
   int64_t p = sfield (pl, "p");
   int32_t m = (int32_t) sfield (pl, "m");
-  Proc *pp = proc (p, which);
+  Proc   *pp = proc (p, which);
 
   if (pp == NULL)
     return;
@@ -582,10 +611,10 @@ on_thread (const bt_field *pl, const char *which)
 static void
 on_stack (const bt_field *pl)
 {
-  uint32_t id = (uint32_t) ufield (pl, "id");
+  uint32_t        id = (uint32_t) ufield (pl, "id");
   const bt_field *ips = member (pl, "ips");
-  uint64_t n = bt_field_array_get_length (ips);
-  Stack *s;
+  uint64_t        n = bt_field_array_get_length (ips);
+  Stack          *s;
 
   if (id == 0 || n == 0 || n > 32)
     {
@@ -623,8 +652,8 @@ static void
 on_go_status (const bt_field *pl)
 {
   uint64_t goid = ufield (pl, "goid");
-  int status = (int) ufield (pl, "status");
-  Gor *g = g_lookup (goid, false);
+  int      status = (int) ufield (pl, "status");
+  Gor     *g = g_lookup (goid, false);
 
   if (!snapshot_open)
     error_at ("go_status of goroutine %" PRIu64 " outside snapshot_begin/snapshot_end", goid);
@@ -655,9 +684,9 @@ on_task (const bt_field *pl, bool begin)
 static void
 on_region (const bt_field *pl, bool begin)
 {
-  uint64_t goid = ufield (pl, "goid"), task = ufield (pl, "task");
+  uint64_t    goid = ufield (pl, "goid"), task = ufield (pl, "task");
   const char *name = strfield (pl, "name");
-  Gor *g = g_known (goid, begin ? "region_begin" : "region_end");
+  Gor        *g = g_known (goid, begin ? "region_begin" : "region_end");
 
   if (g->state != G_RUNNING)
     error_at ("region event from goroutine %" PRIu64 ", which is %s", goid, gstate_names[g->state]);
@@ -701,11 +730,11 @@ on_bin_info (const bt_field *pl)
 static void
 on_event (const bt_message *msg)
 {
-  const bt_event *ev = bt_message_event_borrow_event_const (msg);
-  const char *name = bt_event_class_get_name (bt_event_borrow_class_const (ev));
-  const bt_field *pl = bt_event_borrow_payload_field_const (ev);
+  const bt_event          *ev = bt_message_event_borrow_event_const (msg);
+  const char              *name = bt_event_class_get_name (bt_event_borrow_class_const (ev));
+  const bt_field          *pl = bt_event_borrow_payload_field_const (ev);
   const bt_clock_snapshot *cs = bt_message_event_borrow_default_clock_snapshot_const (msg);
-  int64_t ns;
+  int64_t                  ns;
 
   if (bt_clock_snapshot_get_ns_from_origin (cs, &ns) == BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
     {
@@ -793,7 +822,7 @@ static bt_graph_simple_sink_component_consume_func_status
 sink_consume (bt_message_iterator *it, void *data)
 {
   bt_message_array_const msgs;
-  uint64_t count;
+  uint64_t               count;
   (void) data;
 
   switch (bt_message_iterator_next (it, &msgs, &count))
@@ -812,7 +841,7 @@ sink_consume (bt_message_iterator *it, void *data)
   for (uint64_t i = 0; i < count; i++)
     {
       const bt_message *msg = msgs[i];
-      uint64_t n;
+      uint64_t          n;
 
       switch (bt_message_get_type (msg))
         {
@@ -839,16 +868,16 @@ sink_consume (bt_message_iterator *it, void *data)
 static int
 run_graph (const char *dir)
 {
-  const bt_plugin *ctf = NULL, *utils = NULL;
+  const bt_plugin           *ctf = NULL, *utils = NULL;
   const bt_component_source *src;
   const bt_component_filter *mux;
-  const bt_component_sink *sink;
-  bt_message_iterator *it = NULL;
-  bt_graph *graph = bt_graph_create (0);
-  bt_value *params = bt_value_map_create ();
-  bt_value *inputs = NULL;
-  bt_graph_run_status st;
-  int ret = -1;
+  const bt_component_sink   *sink;
+  bt_message_iterator       *it = NULL;
+  bt_graph                  *graph = bt_graph_create (0);
+  bt_value                  *params = bt_value_map_create ();
+  bt_value                  *inputs = NULL;
+  bt_graph_run_status        st;
+  int                        ret = -1;
 
   if (graph == NULL || params == NULL)
     goto out;
@@ -863,12 +892,12 @@ run_graph (const char *dir)
     goto out;
   if (bt_graph_add_source_component (graph, bt_plugin_borrow_source_component_class_by_name_const (ctf, "fs"),
                                      "src", params, BT_LOGGING_LEVEL_WARNING, &src)
-        != BT_GRAPH_ADD_COMPONENT_STATUS_OK
+          != BT_GRAPH_ADD_COMPONENT_STATUS_OK
       || bt_graph_add_filter_component (graph, bt_plugin_borrow_filter_component_class_by_name_const (utils, "muxer"),
                                         "mux", NULL, BT_LOGGING_LEVEL_WARNING, &mux)
-           != BT_GRAPH_ADD_COMPONENT_STATUS_OK
+             != BT_GRAPH_ADD_COMPONENT_STATUS_OK
       || bt_graph_add_simple_sink_component (graph, "check", sink_init, sink_consume, NULL, &it, &sink)
-           != BT_GRAPH_ADD_COMPONENT_STATUS_OK)
+             != BT_GRAPH_ADD_COMPONENT_STATUS_OK)
     {
       fprintf (stderr, "trace-check: cannot build the graph for %s (not a CTF folder?)\n", dir);
       goto out;
@@ -931,7 +960,7 @@ static void
 check_stacks_distinct (void)
 {
   Stack **v = xcalloc (stacks_cap + 1, sizeof *v);
-  size_t n = 0;
+  size_t  n = 0;
 
   for (size_t i = 0; i < stacks_cap; i++)
     if (stacks[i] != NULL)
@@ -981,7 +1010,7 @@ final_checks (void)
         for (size_t i = 0; i < nstack_checks; i++)
           {
             Stack *s = stack_get (stack_checks[i].stack);
-            bool hit = false;
+            bool   hit = false;
             for (unsigned k = 0; s != NULL && k < s->n && !hit; k++)
               hit = s->ips[k] >= b->baddr && s->ips[k] < b->baddr + b->memsz;
             if (s != NULL && !hit)
@@ -998,7 +1027,7 @@ final_checks (void)
   for (size_t i = 0; i < NEXPECT; i++)
     {
       Expect *e = &expects[i];
-      bool ok = !e->given || (e->min ? e->got >= e->want : e->got == e->want);
+      bool    ok = !e->given || (e->min ? e->got >= e->want : e->got == e->want);
       fprintf (stderr, "trace-check: %-22s %8lld", e->key, e->got);
       if (e->given)
         fprintf (stderr, "  (expected %s%lld)%s", e->min ? ">= " : "", e->want, ok ? "" : "  MISMATCH");
@@ -1026,7 +1055,7 @@ main (int argc, char **argv)
       if (strcmp (argv[i], "--expect") == 0 && i + 1 < argc)
         {
           const char *kv = argv[++i], *eq = strchr (kv, '=');
-          bool found = false;
+          bool        found = false;
           for (size_t k = 0; eq != NULL && k < NEXPECT; k++)
             if (strncmp (expects[k].key, kv, (size_t) (eq - kv)) == 0 && expects[k].key[eq - kv] == '\0')
               {
@@ -1059,7 +1088,7 @@ main (int argc, char **argv)
   gs = xcalloc (gs_cap, sizeof *gs);
   threads = xcalloc (MAX_M, sizeof *threads);
   for (int i = 0; i < MAX_P; i++)
-    procs[i] = (Proc) { false, -1, 0 };
+    procs[i] = (Proc){ false, -1, 0 };
 
   if (run_graph (dir) != 0)
     return 2;

@@ -40,11 +40,11 @@
 
 #define MS 1000000LL
 
-static int goroutines;     /* weft_go calls, main not included */
-static int tasks, regions, logs;
-static int sleeps, yields; /* blocking calls that surely park */
-static int chan_blocks_min, mutex_blocks_min, select_blocks_min, wg_blocks_min;
-static int stacks_min;
+static int      goroutines; /* weft_go calls, main not included */
+static int      tasks, regions, logs;
+static int      sleeps, yields; /* blocking calls that surely park */
+static int      chan_blocks_min, mutex_blocks_min, select_blocks_min, wg_blocks_min;
+static int      stacks_min;
 static uint64_t root_task;
 
 static void
@@ -94,16 +94,16 @@ phase_end (uint64_t task)
 
 typedef struct
 {
-  WeftChan *in, *out;
+  WeftChan      *in, *out;
   WeftWaitGroup *wg;
-  bool serve;
+  bool           serve;
 } PingPong;
 
 static void
 pingpong_fn (void *arg)
 {
   PingPong *pp = arg;
-  int v = 0;
+  int       v = 0;
 
   for (int i = 0; i < PINGPONG_ROUNDS; i++)
     {
@@ -127,9 +127,9 @@ static void
 phase_pingpong (void)
 {
   WeftWaitGroup wg = { 0 };
-  WeftChan *a = weft_chan_new (sizeof (int), 0), *b = weft_chan_new (sizeof (int), 0);
-  PingPong ping = { b, a, &wg, true }, pong = { a, b, &wg, false };
-  uint64_t task = phase_begin ("ping-pong");
+  WeftChan     *a = weft_chan_new (sizeof (int), 0), *b = weft_chan_new (sizeof (int), 0);
+  PingPong      ping = { b, a, &wg, true }, pong = { a, b, &wg, false };
+  uint64_t      task = phase_begin ("ping-pong");
 
   weft_waitgroup_add (&wg, 2);
   go ("ping", pingpong_fn, &ping);
@@ -147,9 +147,9 @@ phase_pingpong (void)
 
 typedef struct
 {
-  WeftChan *ch;
+  WeftChan      *ch;
   WeftWaitGroup *wg;
-  long sum;
+  long           sum;
 } Pipeline;
 
 static void
@@ -167,7 +167,7 @@ static void
 consumer_fn (void *arg)
 {
   Pipeline *pl = arg;
-  int v;
+  int       v;
 
   while (weft_chan_recv (pl->ch, &v))
     pl->sum += v;
@@ -178,8 +178,8 @@ static void
 phase_pipeline (void)
 {
   WeftWaitGroup wg = { 0 };
-  Pipeline pl = { weft_chan_new (sizeof (int), PIPELINE_CAP), &wg, 0 };
-  uint64_t task = phase_begin ("pipeline");
+  Pipeline      pl = { weft_chan_new (sizeof (int), PIPELINE_CAP), &wg, 0 };
+  uint64_t      task = phase_begin ("pipeline");
 
   weft_waitgroup_add (&wg, 2);
   go (NULL, consumer_fn, &pl);
@@ -195,7 +195,7 @@ phase_pipeline (void)
 
 typedef struct
 {
-  WeftChan *ch;
+  WeftChan      *ch;
   WeftWaitGroup *wg;
 } SelProducer;
 
@@ -216,16 +216,16 @@ sel_producer_fn (void *arg)
 
 typedef struct
 {
-  WeftChan *a, *b;
+  WeftChan      *a, *b;
   WeftWaitGroup *wg;
-  int received;
+  int            received;
 } SelConsumer;
 
 static void
 sel_consumer_fn (void *arg)
 {
-  SelConsumer *sc = arg;
-  int va, vb, open = 2;
+  SelConsumer   *sc = arg;
+  int            va, vb, open = 2;
   WeftSelectCase cases[2] = {
     { sc->a, WEFT_SELECT_RECV, &va, false },
     { sc->b, WEFT_SELECT_RECV, &vb, false },
@@ -249,9 +249,9 @@ static void
 phase_select (void)
 {
   WeftWaitGroup wg = { 0 };
-  SelProducer pa = { weft_chan_new (sizeof (int), 0), &wg }, pb = { weft_chan_new (sizeof (int), 0), &wg };
-  SelConsumer sc = { pa.ch, pb.ch, &wg, 0 };
-  uint64_t task = phase_begin ("select");
+  SelProducer   pa = { weft_chan_new (sizeof (int), 0), &wg }, pb = { weft_chan_new (sizeof (int), 0), &wg };
+  SelConsumer   sc = { pa.ch, pb.ch, &wg, 0 };
+  uint64_t      task = phase_begin ("select");
 
   weft_waitgroup_add (&wg, 3);
   go ("selector", sel_consumer_fn, &sc);
@@ -271,9 +271,9 @@ phase_select (void)
 
 typedef struct
 {
-  WeftMutex mu;
+  WeftMutex      mu;
   WeftWaitGroup *wg;
-  int counter;
+  int            counter;
 } Shared;
 
 static void
@@ -296,8 +296,8 @@ static void
 phase_mutex (void)
 {
   WeftWaitGroup wg = { 0 };
-  Shared sh = { { 0, 0 }, &wg, 0 };
-  uint64_t task = phase_begin ("mutex");
+  Shared        sh = { { 0, 0 }, &wg, 0 };
+  uint64_t      task = phase_begin ("mutex");
 
   weft_waitgroup_add (&wg, MUTEX_WORKERS);
   for (int i = 0; i < MUTEX_WORKERS; i++)
@@ -336,7 +336,7 @@ static void
 phase_sleep_yield (void)
 {
   WeftWaitGroup wg = { 0 };
-  uint64_t task = phase_begin ("sleep-yield");
+  uint64_t      task = phase_begin ("sleep-yield");
 
   weft_waitgroup_add (&wg, SLEEPERS + YIELDERS);
   for (int i = 0; i < SLEEPERS; i++)
@@ -366,7 +366,7 @@ static void
 phase_syscall (void)
 {
   WeftWaitGroup wg = { 0 };
-  uint64_t task = phase_begin ("syscall");
+  uint64_t      task = phase_begin ("syscall");
 
   weft_waitgroup_add (&wg, 1);
   go ("syscaller", syscall_fn, &wg);
@@ -378,16 +378,16 @@ phase_syscall (void)
 
 typedef struct
 {
-  uint64_t task;
+  uint64_t       task;
   WeftWaitGroup *wg;
-  int index;
+  int            index;
 } FanArg;
 
 static void
 fan_worker_fn (void *arg)
 {
   FanArg *fa = arg;
-  char msg[64];
+  char    msg[64];
 
   weft_region_begin (fa->task, "work");
   weft_sleep (MS);
@@ -401,15 +401,15 @@ static void
 phase_fanout (void)
 {
   WeftWaitGroup wg = { 0 };
-  FanArg args[FANOUT_WORKERS];
-  uint64_t task = phase_begin ("fan-out");
-  uint64_t sub = weft_task_begin (task, "fan-out workers");
+  FanArg        args[FANOUT_WORKERS];
+  uint64_t      task = phase_begin ("fan-out");
+  uint64_t      sub = weft_task_begin (task, "fan-out workers");
 
   tasks++;
   weft_waitgroup_add (&wg, FANOUT_WORKERS);
   for (int i = 0; i < FANOUT_WORKERS; i++)
     {
-      args[i] = (FanArg) { sub, &wg, i };
+      args[i] = (FanArg){ sub, &wg, i };
       go (NULL, fan_worker_fn, &args[i]);
     }
   regions += FANOUT_WORKERS;
@@ -423,8 +423,8 @@ phase_fanout (void)
 /* ------------------------------------------------------------------ stacks */
 
 static volatile int stack_sink;
-static void path_a (unsigned path, int level);
-static void path_b (unsigned path, int level);
+static void         path_a (unsigned path, int level);
+static void         path_b (unsigned path, int level);
 
 /* Descends STACK_BITS levels through path_a or path_b as the bits of
  * @path say, then parks: every path is a distinct blocking stack. Not
@@ -457,7 +457,7 @@ path_b (unsigned path, int level)
 
 typedef struct
 {
-  unsigned path;
+  unsigned       path;
   WeftWaitGroup *wg;
 } PathArg;
 
@@ -474,7 +474,7 @@ static void
 phase_stacks (void)
 {
   static PathArg args[1u << STACK_BITS];
-  uint64_t task = phase_begin ("stacks");
+  uint64_t       task = phase_begin ("stacks");
 
   for (unsigned base = 0; base < (1u << STACK_BITS); base += STACK_BATCH)
     {
@@ -483,7 +483,7 @@ phase_stacks (void)
       weft_waitgroup_add (&wg, STACK_BATCH);
       for (unsigned i = base; i < base + STACK_BATCH; i++)
         {
-          args[i] = (PathArg) { i, &wg };
+          args[i] = (PathArg){ i, &wg };
           go (NULL, path_fn, &args[i]);
         }
       weft_waitgroup_wait (&wg);

@@ -8,7 +8,7 @@
 
 typedef struct
 {
-  char *dir, *path;
+  char      *dir, *path;
   WeftStore *store;
 } Fixture;
 
@@ -31,12 +31,12 @@ row (Fixture *f, const char *sql, int n, const gint64 *v)
 }
 
 #define NUL G_MININT64
-#define ROW(f, sql, ...)                                 \
-  G_STMT_START                                           \
-  {                                                      \
-    const gint64 v_[] = { __VA_ARGS__ };                 \
-    row ((f), (sql), G_N_ELEMENTS (v_), v_);             \
-  }                                                      \
+#define ROW(f, sql, ...)                     \
+  G_STMT_START                               \
+  {                                          \
+    const gint64 v_[] = { __VA_ARGS__ };     \
+    row ((f), (sql), G_N_ELEMENTS (v_), v_); \
+  }                                          \
   G_STMT_END
 
 static void
@@ -44,7 +44,7 @@ symbol (Fixture *f, gint64 pc, const char *function, int runtime)
 {
   g_autoptr (GError) error = NULL;
   sqlite3_stmt *stmt
-    = weft_store_prepare (f->store, "INSERT INTO symbol (pc, function, file, line, runtime) VALUES (?, ?, ?, ?, ?)", &error);
+      = weft_store_prepare (f->store, "INSERT INTO symbol (pc, function, file, line, runtime) VALUES (?, ?, ?, ?, ?)", &error);
 
   g_assert_no_error (error);
   sqlite3_bind_int64 (stmt, 1, pc);
@@ -192,7 +192,7 @@ test_leaks (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   WeftReportOptions opts = { .json = TRUE, .limit = 0, .min_blocked_ns = 0 };
   g_autoptr (GString) out = g_string_new (NULL);
-  guint n = 0;
+  guint         n = 0;
   sqlite3_stmt *s = weft_store_prepare_query (f->store, "leaks", &error);
 
   g_assert_no_error (error);
@@ -247,7 +247,7 @@ static void
 test_reports_run (Fixture *f, gconstpointer data)
 {
   static const char *const names[] = { "summary", "goroutines", "leaks", "pauses", "gc", "blocking", "latency" };
-  WeftReportOptions opts = { .limit = 10 };
+  WeftReportOptions        opts = { .limit = 10 };
 
   for (guint j = 0; j < 2; j++)
     for (guint i = 0; i < G_N_ELEMENTS (names); i++)
@@ -268,7 +268,7 @@ test_window (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   sqlite3_stmt *s = weft_store_prepare_query (f->store, "window-gstate", &error);
-  int n = 0;
+  int           n = 0;
 
   g_assert_no_error (error);
   /* Goroutine 2: [0,100) [150,250) [250,1000) ... ; the window [120, 300)

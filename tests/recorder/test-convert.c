@@ -24,7 +24,7 @@ record (const char *name, const char *const *cmd)
   g_autofree char *outdir = g_build_filename (tmpdir, name, NULL);
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) lines = NULL;
-  int status;
+  int   status;
   guint n;
 
   if (g_getenv ("WEFT_LTTNG") == NULL || !g_file_test (g_getenv ("WEFT_LTTNG"), G_FILE_TEST_IS_EXECUTABLE))
@@ -73,7 +73,7 @@ convert (const char *ctf, const char *name)
   g_autofree char *db = g_build_filename (tmpdir, name, NULL);
   g_autoptr (GError) error = NULL;
   WeftConvertStats stats;
-  WeftStore *store;
+  WeftStore       *store;
 
   g_assert_true (weft_convert (ctf, db, NULL, &stats, &error));
   g_assert_no_error (error);
@@ -87,7 +87,7 @@ static gint64
 scalar (WeftStore *store, const char *sql)
 {
   sqlite3_stmt *s = weft_store_prepare (store, sql, NULL);
-  gint64 v = -1;
+  gint64        v = -1;
 
   g_assert_nonnull (s);
   if (sqlite3_step (s) == SQLITE_ROW)
@@ -100,7 +100,7 @@ static char *
 text (WeftStore *store, const char *sql)
 {
   sqlite3_stmt *s = weft_store_prepare (store, sql, NULL);
-  char *v = NULL;
+  char         *v = NULL;
 
   g_assert_nonnull (s);
   if (sqlite3_step (s) == SQLITE_ROW && sqlite3_column_type (s, 0) != SQLITE_NULL)
@@ -151,7 +151,7 @@ check_cli_fails (const char *ctf, const char *expect)
 {
   g_autofree char *db = g_build_filename (tmpdir, "broken.weft", NULL);
   g_autofree char *partial = g_strconcat (db, ".partial", NULL);
-  const char *argv[] = { g_getenv ("WEFT_CLI"), "convert", ctf, "-o", db, NULL };
+  const char      *argv[] = { g_getenv ("WEFT_CLI"), "convert", ctf, "-o", db, NULL };
   g_autofree char *out = NULL, *err = NULL;
   g_autoptr (GError) error = NULL;
   int status;
@@ -171,8 +171,8 @@ static char *
 copy_tree (const char *src, const char *name)
 {
   g_autofree char *dst = g_build_filename (tmpdir, name, NULL);
-  const char *argv[] = { "cp", "-r", src, dst, NULL };
-  int status;
+  const char      *argv[] = { "cp", "-r", src, dst, NULL };
+  int              status;
 
   g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, NULL));
   g_assert_true (g_spawn_check_wait_status (status, NULL));
@@ -182,7 +182,7 @@ copy_tree (const char *src, const char *name)
 static void
 test_corrupt (void)
 {
-  const char *ctf = scenario ();
+  const char      *ctf = scenario ();
   g_autofree char *bad_meta = NULL, *truncated = NULL, *meta = NULL, *empty = NULL;
   g_autoptr (GDir) d = NULL;
   const char *name;
@@ -204,7 +204,7 @@ test_corrupt (void)
   while ((name = g_dir_read_name (d)) != NULL)
     {
       g_autofree char *path = g_build_filename (truncated, name, NULL);
-      GStatBuf st;
+      GStatBuf         st;
 
       if (strcmp (name, "metadata") == 0 || g_file_test (path, G_FILE_TEST_IS_DIR) || g_stat (path, &st) != 0)
         continue;
@@ -221,8 +221,8 @@ test_corrupt (void)
 static void
 test_leaky_pipeline (void)
 {
-  const char *exe = g_getenv ("WEFT_EXAMPLE_LEAKY_PIPELINE");
-  const char *cmd[] = { exe, NULL };
+  const char      *exe = g_getenv ("WEFT_EXAMPLE_LEAKY_PIPELINE");
+  const char      *cmd[] = { exe, NULL };
   g_autofree char *ctf = NULL;
   g_autoptr (WeftStore) store = NULL;
 
@@ -254,8 +254,8 @@ test_leaky_pipeline (void)
 static void
 test_pingpong (void)
 {
-  const char *exe = g_getenv ("WEFT_EXAMPLE_PINGPONG");
-  const char *cmd[] = { exe, NULL };
+  const char      *exe = g_getenv ("WEFT_EXAMPLE_PINGPONG");
+  const char      *cmd[] = { exe, NULL };
   g_autofree char *ctf = NULL;
   g_autoptr (WeftStore) store = NULL;
 
@@ -279,7 +279,7 @@ test_pingpong (void)
 int
 main (int argc, char **argv)
 {
-  int rc;
+  int         rc;
   const char *rm[] = { "rm", "-rf", NULL, NULL };
 
   g_test_init (&argc, &argv, NULL);

@@ -9,11 +9,11 @@
 
 typedef struct
 {
-  char *dir, *path;
-  WeftStore *store;
+  char       *dir, *path;
+  WeftStore  *store;
   WeftWriter *writer;
   WeftIngest *ingest;
-  gint64 now;
+  gint64      now;
 } Ctx;
 
 static void
@@ -57,7 +57,7 @@ static void
 ev (Ctx *c, WeftEventType type, int n, ...)
 {
   WeftEvent e = { 0 };
-  va_list ap;
+  va_list   ap;
 
   e.type = type;
   e.ts = c->now;
@@ -74,7 +74,7 @@ static gint64
 scalar (Ctx *c, const char *sql)
 {
   sqlite3_stmt *s = weft_store_prepare (c->store, sql, NULL);
-  gint64 v;
+  gint64        v;
 
   g_assert_nonnull (s);
   g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
@@ -119,7 +119,7 @@ test_sequence (void)
 static void
 test_random (void)
 {
-  Ctx c = { 0 };
+  Ctx    c = { 0 };
   GRand *rand = g_rand_new_with_seed (g_test_rand_int ());
 
   ctx_init (&c, TRUE);

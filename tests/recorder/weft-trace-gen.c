@@ -39,9 +39,29 @@ enum
   SLEEPERS = 5,
 };
 
-enum { WAIT_CHAN_SEND = 1, WAIT_CHAN_RECV = 2, WAIT_SLEEP = 12 };
-enum { STOP_NONE, STOP_YIELD, STOP_PREEMPTED, STOP_BLOCKED, STOP_EXITED, STOP_SYSCALL };
-enum { STACK_GO_PRODUCER = 1, STACK_GO_SLEEPER, STACK_CHAN_SEND, STACK_SLEEP, STACK_CHAN_RECV };
+enum
+{
+  WAIT_CHAN_SEND = 1,
+  WAIT_CHAN_RECV = 2,
+  WAIT_SLEEP = 12
+};
+enum
+{
+  STOP_NONE,
+  STOP_YIELD,
+  STOP_PREEMPTED,
+  STOP_BLOCKED,
+  STOP_EXITED,
+  STOP_SYSCALL
+};
+enum
+{
+  STACK_GO_PRODUCER = 1,
+  STACK_GO_SLEEPER,
+  STACK_CHAN_SEND,
+  STACK_SLEEP,
+  STACK_CHAN_RECV
+};
 
 /* Code addresses of this binary stand in for the program's functions, so
  * that symbolisation has something real to resolve. */
@@ -52,13 +72,41 @@ __attribute__ ((noinline)) void site_go_sleeper (void);
 __attribute__ ((noinline)) void site_chan_send (void);
 __attribute__ ((noinline)) void site_sleep (void);
 __attribute__ ((noinline)) void site_chan_recv (void);
-void producer (void) { __asm__ volatile ("nop; nop; nop; nop"); }
-void sleeper (void) { __asm__ volatile ("nop; nop; nop; nop"); }
-void site_go_producer (void) { __asm__ volatile ("nop; nop; nop; nop"); }
-void site_go_sleeper (void) { __asm__ volatile ("nop; nop; nop; nop"); }
-void site_chan_send (void) { __asm__ volatile ("nop; nop; nop; nop"); }
-void site_sleep (void) { __asm__ volatile ("nop; nop; nop; nop"); }
-void site_chan_recv (void) { __asm__ volatile ("nop; nop; nop; nop"); }
+void
+producer (void)
+{
+  __asm__ volatile("nop; nop; nop; nop");
+}
+void
+sleeper (void)
+{
+  __asm__ volatile("nop; nop; nop; nop");
+}
+void
+site_go_producer (void)
+{
+  __asm__ volatile("nop; nop; nop; nop");
+}
+void
+site_go_sleeper (void)
+{
+  __asm__ volatile("nop; nop; nop; nop");
+}
+void
+site_chan_send (void)
+{
+  __asm__ volatile("nop; nop; nop; nop");
+}
+void
+site_sleep (void)
+{
+  __asm__ volatile("nop; nop; nop; nop");
+}
+void
+site_chan_recv (void)
+{
+  __asm__ volatile("nop; nop; nop; nop");
+}
 
 int main (int argc, char **argv);
 

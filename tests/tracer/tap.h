@@ -29,14 +29,14 @@ tap_check (int ok, const char *expr, const char *file, int line, const char *nam
 #define CHECK(expr, name) tap_check (!!(expr), #expr, __FILE__, __LINE__, name)
 
 /* CHECK_EQ for integers, printing both sides on failure. */
-#define CHECK_EQ(a, b, name)                                                      \
-  do                                                                              \
-    {                                                                             \
-      long long _a = (long long) (a), _b = (long long) (b);                        \
-      tap_check (_a == _b, #a " == " #b, __FILE__, __LINE__, name);               \
-      if (_a != _b)                                                               \
-        printf ("#   left: %lld right: %lld\n", _a, _b);                         \
-    }                                                                             \
+#define CHECK_EQ(a, b, name)                                        \
+  do                                                                \
+    {                                                               \
+      long long _a = (long long) (a), _b = (long long) (b);         \
+      tap_check (_a == _b, #a " == " #b, __FILE__, __LINE__, name); \
+      if (_a != _b)                                                 \
+        printf ("#   left: %lld right: %lld\n", _a, _b);            \
+    }                                                               \
   while (0)
 
 static inline int

@@ -10,7 +10,7 @@
  * one can never set the flag. Waits are bounded so that a lost wakeup
  * fails a check instead of hanging the test. */
 #define _GNU_SOURCE
-#include "tap.h"
+#include "test-util.h"
 
 #include <weft/weft.h>
 
@@ -19,56 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int64_t
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-#define WAIT_NS (10LL * 1000 * 1000 * 1000)
-
-/* Yields until *flag reaches @want or 10 s pass; returns whether it did. */
-static bool
-wait_for (_Atomic int *flag, int want)
-{
-  int64_t deadline = now_ns () + WAIT_NS;
-
-  while (atomic_load (flag) < want)
-    {
-      if (now_ns () > deadline)
-        return false;
-      weft_yield ();
-    }
-  return true;
-}
-
-/* Lets other goroutines run for a while (they would make progress if they
- * could). */
-static void
-yield_many (void)
-{
-  for (int i = 0; i < 2000; i++)
-    weft_yield ();
-}
-
-/* weft_chan_recv with a deadline, via try_recv: false on timeout. */
-static bool
-recv_within (WeftChan *c, void *elem, bool *ok)
-{
-  int64_t deadline = now_ns () + WAIT_NS;
-
-  while (!weft_chan_try_recv (c, elem, ok))
-    {
-      if (now_ns () > deadline)
-        return false;
-      weft_yield ();
-    }
-  return true;
-}
 
 /* ------------------------------------------------------------------ unbuffered */
 

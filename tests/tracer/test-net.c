@@ -1,25 +1,23 @@
 /* test-net.c — sockets on the netpoller, client and server goroutines in
  * one process over 127.0.0.1. Runs with WEFT_MAXPROCS=1 so that a
  * goroutine blocking on I/O would stall everything if it held its thread. */
-#include "tap.h"
+#include "test-util.h"
+
+#include <weft/weft.h>
 
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <weft/weft.h>
-
-#define MS (1000000LL)
-#define SEC (1000 * MS)
 
 /* ---- echo: 1 MB in pieces, checksummed */
 
 static void
 echo_conn (void *arg)
 {
-  int fd = (int) (intptr_t) arg;
-  char buf[4096];
+  int     fd = (int) (intptr_t) arg;
+  char    buf[4096];
   ssize_t n;
 
   while ((n = weft_net_read (fd, buf, sizeof buf, 10 * SEC)) > 0)
@@ -47,10 +45,10 @@ static _Atomic uint64_t echo_sum_back;
 static void
 echo_reader (void *arg)
 {
-  int fd = (int) (intptr_t) arg;
+  int         fd = (int) (intptr_t) arg;
   static char buf[8192];
-  size_t got = 0;
-  uint64_t sum = 0;
+  size_t      got = 0;
+  uint64_t    sum = 0;
 
   while (got < ECHO_BYTES)
     {
@@ -67,9 +65,9 @@ echo_reader (void *arg)
 static void
 test_echo (int port)
 {
-  int fd = weft_net_dial_tcp ("127.0.0.1", (uint16_t) port, 5 * SEC);
+  int         fd = weft_net_dial_tcp ("127.0.0.1", (uint16_t) port, 5 * SEC);
   static char data[ECHO_BYTES];
-  uint64_t sum = 0;
+  uint64_t    sum = 0;
 
   CHECK (fd >= 0, "dial connects to a listener in the same process");
   for (size_t i = 0; i < ECHO_BYTES; i++)
@@ -99,10 +97,10 @@ static _Atomic int conns_ok;
 static void
 one_request (void *arg)
 {
-  int port = (int) (intptr_t) arg;
-  int fd = weft_net_dial_tcp ("127.0.0.1", (uint16_t) port, 5 * SEC);
+  int  port = (int) (intptr_t) arg;
+  int  fd = weft_net_dial_tcp ("127.0.0.1", (uint16_t) port, 5 * SEC);
   char req[32], resp[32];
-  int len;
+  int  len;
 
   if (fd < 0)
     return;
@@ -139,15 +137,15 @@ test_many_connections (int port)
 static void
 test_deadlines (void)
 {
-  int lfd = weft_net_listen_tcp ("127.0.0.1", 0, 16);
+  int     lfd = weft_net_listen_tcp ("127.0.0.1", 0, 16);
   int64_t t0 = weft_nanotime ();
-  int fd = weft_net_accept (lfd, 20 * MS);
+  int     fd = weft_net_accept (lfd, 20 * MS);
 
   CHECK (fd < 0 && errno == ETIMEDOUT, "accept with nobody connecting times out with ETIMEDOUT");
   CHECK (weft_nanotime () - t0 >= 20 * MS, "not before its deadline");
 
-  int c = weft_net_dial_tcp ("127.0.0.1", (uint16_t) weft_net_local_port (lfd), SEC);
-  int s = weft_net_accept (lfd, SEC);
+  int  c = weft_net_dial_tcp ("127.0.0.1", (uint16_t) weft_net_local_port (lfd), SEC);
+  int  s = weft_net_accept (lfd, SEC);
   char b;
   t0 = weft_nanotime ();
   CHECK (weft_net_read (s, &b, 1, 30 * MS) < 0 && errno == ETIMEDOUT, "a read with a deadline and no data times out");
@@ -168,7 +166,7 @@ static _Atomic int blocked_read_errno;
 static void
 blocked_reader (void *arg)
 {
-  char b;
+  char    b;
   ssize_t n = weft_net_read ((int) (intptr_t) arg, &b, 1, -1);
   atomic_store (&blocked_read_errno, errno);
   atomic_store (&blocked_read_result, (int) n);
@@ -195,7 +193,7 @@ test_close_wakes_reader (void)
 
 /* ---- a slow peer parks only its goroutine (one P) */
 
-static _Atomic int counter_ticks;
+static _Atomic int  counter_ticks;
 static _Atomic bool counter_stop;
 
 static void
@@ -212,9 +210,9 @@ counter (void *arg)
 static void
 test_read_parks_goroutine_only (void)
 {
-  int lfd = weft_net_listen_tcp ("127.0.0.1", 0, 16);
-  int c = weft_net_dial_tcp ("127.0.0.1", (uint16_t) weft_net_local_port (lfd), SEC);
-  int s = weft_net_accept (lfd, SEC);
+  int  lfd = weft_net_listen_tcp ("127.0.0.1", 0, 16);
+  int  c = weft_net_dial_tcp ("127.0.0.1", (uint16_t) weft_net_local_port (lfd), SEC);
+  int  s = weft_net_accept (lfd, SEC);
   char b;
 
   weft_go (counter, NULL);

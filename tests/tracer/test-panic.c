@@ -6,13 +6,14 @@
 #define _GNU_SOURCE
 #include "tap.h"
 
+#include <weft/weft.h>
+
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <weft/weft.h>
 
 extern char **environ;
 
@@ -28,7 +29,7 @@ static int
 case_deadlock (void)
 {
   WeftChan *ch = weft_chan_new (sizeof (int), 0);
-  int v;
+  int       v;
   weft_go (block_forever_on, ch);
   weft_chan_recv (ch, &v);
   return 0;
@@ -53,7 +54,7 @@ static int
 case_closed_send (void)
 {
   WeftChan *ch = weft_chan_new (sizeof (int), 1);
-  int v = 1;
+  int       v = 1;
   weft_chan_close (ch);
   weft_chan_send (ch, &v);
   return 0;
@@ -127,7 +128,7 @@ static int
 case_ok_timer_wakes (void)
 {
   WeftChan *ch = weft_chan_new (sizeof (int), 0);
-  int v = 0;
+  int       v = 0;
   weft_go (send_after_sleep, ch);
   weft_chan_recv (ch, &v);
   weft_chan_free (ch);
@@ -148,7 +149,7 @@ static int
 case_ok_syscall_wakes (void)
 {
   WeftChan *ch = weft_chan_new (sizeof (int), 0);
-  int v = 0;
+  int       v = 0;
   weft_go (send_after_syscall, ch);
   weft_chan_recv (ch, &v);
   weft_chan_free (ch);
@@ -188,26 +189,26 @@ child_main (int argc, char **argv)
 
 typedef struct
 {
-  int status;      /* exit status, or 128 + signal */
+  int  status;     /* exit status, or 128 + signal */
   char out[65536]; /* stderr */
 } Result;
 
 static void
 run_case (const char *name, Result *r)
 {
-  char *argv[] = { "/proc/self/exe", (char *) name, NULL };
+  char                      *argv[] = { "/proc/self/exe", (char *) name, NULL };
   posix_spawn_file_actions_t fa;
-  int fds[2], wstatus;
-  size_t len = 0;
-  pid_t pid;
+  int                        fds[2], wstatus;
+  size_t                     len = 0;
+  pid_t                      pid;
 
   if (pipe (fds) != 0)
     abort ();
   /* libweft leaves SIGSEGV to a handler installed before it (a
    * sanitizer's): in sanitizer builds, let the runtime report the overflow. */
   static const char *const sanitizer_vars[] = { "ASAN_OPTIONS", "TSAN_OPTIONS" };
-  static const char *saved_values[2];
-  static bool saved;
+  static const char       *saved_values[2];
+  static bool              saved;
   for (int i = 0; i < 2; i++)
     {
       if (!saved)
@@ -250,7 +251,7 @@ static void
 expect_fatal (const char *name, const char *message, const char *dump_line)
 {
   static Result r;
-  char what[256];
+  char          what[256];
 
   run_case (name, &r);
   snprintf (what, sizeof what, "%s: exits with status 2", name);
@@ -270,7 +271,7 @@ static void
 expect_ok (const char *name)
 {
   static Result r;
-  char what[256];
+  char          what[256];
 
   run_case (name, &r);
   snprintf (what, sizeof what, "%s: runs to completion without a false deadlock", name);

@@ -2,7 +2,9 @@
  * goroutines alive at once, yield fairness, work stealing across Ps,
  * preemption at safepoints, syscalls handing off their P. */
 #define _GNU_SOURCE
-#include "tap.h"
+#include "test-util.h"
+
+#include <weft/weft.h>
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -10,15 +12,6 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include <weft/weft.h>
-
-static int64_t
-now_ns (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* ---- ids and counts */
 
@@ -51,8 +44,8 @@ test_ids (void)
 #else
 #define MANY 100000
 #endif
-static _Atomic int many_started;
-static _Atomic int many_done;
+static _Atomic int  many_started;
+static _Atomic int  many_done;
 static _Atomic bool many_release;
 
 static void
@@ -86,7 +79,7 @@ test_many (void)
 
 /* ---- yield: a yielding goroutine lets every other runnable one run */
 
-static _Atomic int turns[4];
+static _Atomic int  turns[4];
 static _Atomic bool yield_stop;
 
 static void
@@ -123,15 +116,15 @@ test_yield_fairness (void)
 
 /* ---- work stealing: goroutines created on one P run on two at once */
 
-static _Atomic int inside;
-static _Atomic int max_inside;
-static _Atomic int spin_done;
+static _Atomic int   inside;
+static _Atomic int   max_inside;
+static _Atomic int   spin_done;
 static _Atomic pid_t tids[8];
 
 static void
 spin_body (void *arg)
 {
-  int idx = (int) (intptr_t) arg;
+  int     idx = (int) (intptr_t) arg;
   int64_t end = now_ns () + 50 * 1000000LL;
 
   tids[idx] = (pid_t) syscall (SYS_gettid);
@@ -190,8 +183,8 @@ test_work_stealing (void)
 
 /* ---- preemption: goroutines spinning at safepoints do not starve others */
 
-static _Atomic bool hog_stop;
-static _Atomic int hogs_running;
+static _Atomic bool    hog_stop;
+static _Atomic int     hogs_running;
 static _Atomic int64_t victim_ran;
 
 static void
@@ -243,7 +236,7 @@ test_preemption (void)
 
 /* ---- syscalls: a goroutine blocked in a C call does not hold its P */
 
-static _Atomic int ticks;
+static _Atomic int  ticks;
 static _Atomic bool ticker_stop;
 
 static void

@@ -7,7 +7,7 @@
  *
  * Public API only; see test-chan.c for how "blocked" is observed. */
 #define _GNU_SOURCE
-#include "tap.h"
+#include "test-util.h"
 
 #include <weft/weft.h>
 
@@ -16,52 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int64_t
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-#define WAIT_NS (10LL * 1000 * 1000 * 1000)
-
-static bool
-wait_for (_Atomic int *flag, int want)
-{
-  int64_t deadline = now_ns () + WAIT_NS;
-
-  while (atomic_load (flag) < want)
-    {
-      if (now_ns () > deadline)
-        return false;
-      weft_yield ();
-    }
-  return true;
-}
-
-static void
-yield_many (void)
-{
-  for (int i = 0; i < 2000; i++)
-    weft_yield ();
-}
-
-static bool
-recv_within (WeftChan *c, void *elem, bool *ok)
-{
-  int64_t deadline = now_ns () + WAIT_NS;
-
-  while (!weft_chan_try_recv (c, elem, ok))
-    {
-      if (now_ns () > deadline)
-        return false;
-      weft_yield ();
-    }
-  return true;
-}
 
 /* try_send until a receiver (maybe still on its way to park) takes it. */
 static bool

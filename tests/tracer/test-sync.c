@@ -14,7 +14,7 @@
  * There is no weft_sleep() here on purpose: "for a while" is a busy loop on
  * CLOCK_MONOTONIC with weft_yield() or weft_safepoint(). */
 #define _GNU_SOURCE
-#include "tap.h"
+#include "test-util.h"
 
 #include <weft/weft.h>
 
@@ -26,33 +26,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static int64_t
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-#define MS (1000LL * 1000)
-#define WAIT_NS (10LL * 1000 * MS)
-
-/* Yields until *flag reaches @want or 10 s pass; returns whether it did. */
-static bool
-wait_for (_Atomic int *flag, int want)
-{
-  int64_t deadline = now_ns () + WAIT_NS;
-
-  while (atomic_load (flag) < want)
-    {
-      if (now_ns () > deadline)
-        return false;
-      weft_yield ();
-    }
-  return true;
-}
 
 /* Keeps yielding for @ns: other goroutines get every chance to run. */
 static void

@@ -1,12 +1,11 @@
 /* test-time.c — sleep, timers, after_func and deadlines through select. */
-#include "tap.h"
+#include "test-util.h"
+
+#include <weft/weft.h>
 
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <weft/weft.h>
-
-#define MS (1000000LL)
 
 static void
 test_sleep_duration (void)
@@ -21,9 +20,9 @@ test_sleep_duration (void)
 
 /* Many sleepers: all wake, roughly in deadline order. */
 #define SLEEPERS 10000
-static _Atomic int woke;
+static _Atomic int     woke;
 static _Atomic int64_t late_max;
-static _Atomic int order_violations;
+static _Atomic int     order_violations;
 
 static void
 sleeper (void *arg)
@@ -58,7 +57,7 @@ static void
 test_timer_fires_once (void)
 {
   WeftTimer *t = weft_timer_new (10 * MS);
-  int64_t t0 = weft_nanotime (), v = 0;
+  int64_t    t0 = weft_nanotime (), v = 0;
   CHECK (weft_chan_recv (weft_timer_chan (t), &v), "timer channel delivers a value");
   CHECK (v >= t0 + 10 * MS, "the value is the firing time, after the deadline");
   CHECK (!weft_timer_stop (t), "stop after firing returns false");
@@ -71,7 +70,7 @@ static void
 test_timer_stop_and_reset (void)
 {
   WeftTimer *t = weft_timer_new (10 * MS);
-  int64_t v;
+  int64_t    v;
   CHECK (weft_timer_stop (t), "stop before firing returns true");
   weft_sleep (30 * MS);
   CHECK (!weft_chan_try_recv (weft_timer_chan (t), &v, NULL), "a stopped timer never fires");
@@ -95,7 +94,7 @@ static void
 test_after_func (void)
 {
   WeftTimer *t = weft_after_func (5 * MS, after_body, NULL);
-  int64_t start = weft_nanotime ();
+  int64_t    start = weft_nanotime ();
   while (atomic_load (&after_goid) == 0 && weft_nanotime () - start < 2000 * MS)
     weft_sleep (MS);
   CHECK (atomic_load (&after_goid) > 1, "after_func runs fn in a goroutine of its own");
@@ -105,11 +104,11 @@ test_after_func (void)
 static void
 test_deadline_select (void)
 {
-  WeftChan *never = weft_chan_new (sizeof (int), 0);
-  int64_t t0 = weft_nanotime ();
-  WeftTimer *t = weft_timer_new (15 * MS);
-  int v;
-  int64_t when;
+  WeftChan      *never = weft_chan_new (sizeof (int), 0);
+  int64_t        t0 = weft_nanotime ();
+  WeftTimer     *t = weft_timer_new (15 * MS);
+  int            v;
+  int64_t        when;
   WeftSelectCase cases[] = {
     { .chan = never, .dir = WEFT_SELECT_RECV, .elem = &v },
     { .chan = weft_timer_chan (t), .dir = WEFT_SELECT_RECV, .elem = &when },
@@ -129,7 +128,7 @@ cross_body (void *arg)
 {
   (void) arg;
   WeftTimer *t = weft_timer_new (3 * MS);
-  int64_t v;
+  int64_t    v;
   weft_chan_recv (weft_timer_chan (t), &v);
   weft_timer_free (t);
   atomic_fetch_add (&cross_done, 1);

@@ -22,228 +22,229 @@
 #include <sys/types.h>
 
 #ifdef __cplusplus
-extern "C" {
+extern "C"
+{
 #endif
 
-/* ---------------------------------------------------------------- runtime */
+  /* ---------------------------------------------------------------- runtime */
 
-/* A goroutine body. */
-typedef void (*WeftFunc) (void *arg);
+  /* A goroutine body. */
+  typedef void (*WeftFunc) (void *arg);
 
-/* The program's main goroutine. Its return value is weft_main()'s. */
-typedef int (*WeftMainFunc) (int argc, char **argv);
+  /* The program's main goroutine. Its return value is weft_main()'s. */
+  typedef int (*WeftMainFunc) (int argc, char **argv);
 
-/* Starts the runtime with WEFT_MAXPROCS Ps (default: the number of online
- * CPUs), runs @main as goroutine 1 and returns its status when it returns.
- * Other goroutines still alive at that point are abandoned, as in Go: the
- * caller is expected to return the status from main() right away.
- *
- * Environment: WEFT_MAXPROCS, WEFT_STACK_SIZE (bytes, default 256 KiB),
- * WEFT_TRACE=0 (do not load the LTTng provider at all). */
-int weft_main (WeftMainFunc main, int argc, char **argv);
+  /* Starts the runtime with WEFT_MAXPROCS Ps (default: the number of online
+   * CPUs), runs @main as goroutine 1 and returns its status when it returns.
+   * Other goroutines still alive at that point are abandoned, as in Go: the
+   * caller is expected to return the status from main() right away.
+   *
+   * Environment: WEFT_MAXPROCS, WEFT_STACK_SIZE (bytes, default 256 KiB),
+   * WEFT_TRACE=0 (do not load the LTTng provider at all). */
+  int weft_main (WeftMainFunc main, int argc, char **argv);
 
-/* Starts a goroutine running fn(arg); returns its id. The new goroutine
- * inherits nothing from its creator but the current user task. */
-uint64_t weft_go (WeftFunc fn, void *arg);
+  /* Starts a goroutine running fn(arg); returns its id. The new goroutine
+   * inherits nothing from its creator but the current user task. */
+  uint64_t weft_go (WeftFunc fn, void *arg);
 
-/* Same with a name shown by the tracer and the viewer instead of the start
- * function's symbol. @name is copied. */
-uint64_t weft_go_named (const char *name, WeftFunc fn, void *arg);
+  /* Same with a name shown by the tracer and the viewer instead of the start
+   * function's symbol. @name is copied. */
+  uint64_t weft_go_named (const char *name, WeftFunc fn, void *arg);
 
-/* The calling goroutine's id (1 is main); 0 outside any goroutine. */
-uint64_t weft_goid (void);
+  /* The calling goroutine's id (1 is main); 0 outside any goroutine. */
+  uint64_t weft_goid (void);
 
-/* Yields the processor, like runtime.Gosched(): the goroutine stays
- * runnable and goes to the global run queue. */
-void weft_yield (void);
+  /* Yields the processor, like runtime.Gosched(): the goroutine stays
+   * runnable and goes to the global run queue. */
+  void weft_yield (void);
 
-/* Ends the calling goroutine, like runtime.Goexit(). From main, the
- * program waits for the other goroutines and then dies of a deadlock
- * unless one of them exits the process, as in Go. */
-_Noreturn void weft_exit (void);
+  /* Ends the calling goroutine, like runtime.Goexit(). From main, the
+   * program waits for the other goroutines and then dies of a deadlock
+   * unless one of them exits the process, as in Go. */
+  _Noreturn void weft_exit (void);
 
-/* A point where the runtime may preempt the goroutine or stop it for the
- * garbage collector. Loops that never block should call it now and then. */
-void weft_safepoint (void);
+  /* A point where the runtime may preempt the goroutine or stop it for the
+   * garbage collector. Loops that never block should call it now and then. */
+  void weft_safepoint (void);
 
-/* Number of Ps (WEFT_MAXPROCS). */
-int weft_maxprocs (void);
+  /* Number of Ps (WEFT_MAXPROCS). */
+  int weft_maxprocs (void);
 
-/* Number of goroutines that currently exist. */
-int64_t weft_num_goroutine (void);
+  /* Number of goroutines that currently exist. */
+  int64_t weft_num_goroutine (void);
 
-/* Prints a fatal error and every goroutine's state and stack to stderr,
- * then exits with status 2. Does not return. */
-_Noreturn void weft_panic (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+  /* Prints a fatal error and every goroutine's state and stack to stderr,
+   * then exits with status 2. Does not return. */
+  _Noreturn void weft_panic (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
-/* Writes the goroutine dump (as on SIGQUIT) to @fd. */
-void weft_dump_goroutines (int fd);
+  /* Writes the goroutine dump (as on SIGQUIT) to @fd. */
+  void weft_dump_goroutines (int fd);
 
-/* Around a C call that may block its thread for long (read(2) on a pipe,
- * a DNS lookup…). While inside, the goroutine's P may be handed to another
- * thread so that other goroutines keep running, as Go's sysmon does.
- * Calls must nest properly and not block on weft primitives in between. */
-void weft_syscall_enter (void);
-void weft_syscall_exit (void);
+  /* Around a C call that may block its thread for long (read(2) on a pipe,
+   * a DNS lookup…). While inside, the goroutine's P may be handed to another
+   * thread so that other goroutines keep running, as Go's sysmon does.
+   * Calls must nest properly and not block on weft primitives in between. */
+  void weft_syscall_enter (void);
+  void weft_syscall_exit (void);
 
-/* ---------------------------------------------------------------- channels */
+  /* ---------------------------------------------------------------- channels */
 
-typedef struct _WeftChan WeftChan;
+  typedef struct _WeftChan WeftChan;
 
-/* A channel of elements of @elem_size bytes (0 allowed) with a buffer of
- * @cap elements (0: unbuffered). Free with weft_chan_free() once no
- * goroutine can use it any more. */
-WeftChan *weft_chan_new (size_t elem_size, size_t cap);
-void weft_chan_free (WeftChan *ch);
+  /* A channel of elements of @elem_size bytes (0 allowed) with a buffer of
+   * @cap elements (0: unbuffered). Free with weft_chan_free() once no
+   * goroutine can use it any more. */
+  WeftChan *weft_chan_new (size_t elem_size, size_t cap);
+  void      weft_chan_free (WeftChan *ch);
 
-/* Blocking send/receive. Sending on a closed channel is fatal. A NULL
- * channel blocks forever, as a nil channel does in Go. A NULL @elem sends
- * the zero value. weft_chan_recv()
- * copies into @elem (may be NULL to discard) and returns false once the
- * channel is closed and drained, after zeroing @elem. */
-void weft_chan_send (WeftChan *ch, const void *elem);
-bool weft_chan_recv (WeftChan *ch, void *elem);
+  /* Blocking send/receive. Sending on a closed channel is fatal. A NULL
+   * channel blocks forever, as a nil channel does in Go. A NULL @elem sends
+   * the zero value. weft_chan_recv()
+   * copies into @elem (may be NULL to discard) and returns false once the
+   * channel is closed and drained, after zeroing @elem. */
+  void weft_chan_send (WeftChan *ch, const void *elem);
+  bool weft_chan_recv (WeftChan *ch, void *elem);
 
-/* Non-blocking forms: return whether the operation happened. For
- * weft_chan_try_recv(), *@ok (may be NULL) is false when it happened
- * because the channel is closed. */
-bool weft_chan_try_send (WeftChan *ch, const void *elem);
-bool weft_chan_try_recv (WeftChan *ch, void *elem, bool *ok);
+  /* Non-blocking forms: return whether the operation happened. For
+   * weft_chan_try_recv(), *@ok (may be NULL) is false when it happened
+   * because the channel is closed. */
+  bool weft_chan_try_send (WeftChan *ch, const void *elem);
+  bool weft_chan_try_recv (WeftChan *ch, void *elem, bool *ok);
 
-/* Closing a closed or NULL channel is fatal. */
-void weft_chan_close (WeftChan *ch);
-size_t weft_chan_len (WeftChan *ch);
-size_t weft_chan_cap (WeftChan *ch);
+  /* Closing a closed or NULL channel is fatal. */
+  void   weft_chan_close (WeftChan *ch);
+  size_t weft_chan_len (WeftChan *ch);
+  size_t weft_chan_cap (WeftChan *ch);
 
-typedef enum
-{
-  WEFT_SELECT_SEND = 1,
-  WEFT_SELECT_RECV = 2,
-} WeftSelectDir;
+  typedef enum
+  {
+    WEFT_SELECT_SEND = 1,
+    WEFT_SELECT_RECV = 2,
+  } WeftSelectDir;
 
-typedef struct
-{
-  WeftChan *chan;    /* NULL: the case is never ready */
-  WeftSelectDir dir;
-  void *elem;        /* value to send, or where to receive (may be NULL) */
-  bool ok;           /* out, the chosen receive case only: false if received
-                        because the channel is closed */
-} WeftSelectCase;
+  typedef struct
+  {
+    WeftChan     *chan; /* NULL: the case is never ready */
+    WeftSelectDir dir;
+    void         *elem; /* value to send, or where to receive (may be NULL) */
+    bool          ok;   /* out, the chosen receive case only: false if received
+                           because the channel is closed */
+  } WeftSelectCase;
 
-/* Waits until one of the @n cases can proceed, performs it and returns its
- * index. When several are ready, one is chosen uniformly at random. With
- * @block false, returns -1 at once if none is ready (a "default" case).
- * With no cases (or only NULL channels) and @block, blocks forever. */
-int weft_select (WeftSelectCase *cases, int n, bool block);
+  /* Waits until one of the @n cases can proceed, performs it and returns its
+   * index. When several are ready, one is chosen uniformly at random. With
+   * @block false, returns -1 at once if none is ready (a "default" case).
+   * With no cases (or only NULL channels) and @block, blocks forever. */
+  int weft_select (WeftSelectCase *cases, int n, bool block);
 
-/* ---------------------------------------------------------------- sync */
+  /* ---------------------------------------------------------------- sync */
 
-/* Zero-initialised values are ready to use; they must not be copied after
- * first use. They never spin forever: contended goroutines park. */
-typedef struct
-{
-  int32_t state;
-  uint32_t sema;
-} WeftMutex;
+  /* Zero-initialised values are ready to use; they must not be copied after
+   * first use. They never spin forever: contended goroutines park. */
+  typedef struct
+  {
+    int32_t  state;
+    uint32_t sema;
+  } WeftMutex;
 
-void weft_mutex_lock (WeftMutex *m);
-bool weft_mutex_trylock (WeftMutex *m);
-void weft_mutex_unlock (WeftMutex *m); /* fatal if not locked */
+  void weft_mutex_lock (WeftMutex *m);
+  bool weft_mutex_trylock (WeftMutex *m);
+  void weft_mutex_unlock (WeftMutex *m); /* fatal if not locked */
 
-typedef struct
-{
-  WeftMutex w;
-  uint32_t writer_sem;
-  uint32_t reader_sem;
-  int32_t reader_count;
-  int32_t reader_wait;
-} WeftRWMutex;
+  typedef struct
+  {
+    WeftMutex w;
+    uint32_t  writer_sem;
+    uint32_t  reader_sem;
+    int32_t   reader_count;
+    int32_t   reader_wait;
+  } WeftRWMutex;
 
-void weft_rwmutex_lock (WeftRWMutex *rw);
-void weft_rwmutex_unlock (WeftRWMutex *rw);
-void weft_rwmutex_rlock (WeftRWMutex *rw);
-void weft_rwmutex_runlock (WeftRWMutex *rw);
+  void weft_rwmutex_lock (WeftRWMutex *rw);
+  void weft_rwmutex_unlock (WeftRWMutex *rw);
+  void weft_rwmutex_rlock (WeftRWMutex *rw);
+  void weft_rwmutex_runlock (WeftRWMutex *rw);
 
-typedef struct
-{
-  uint64_t state; /* high 32 bits: counter, low 32: waiters */
-  uint32_t sema;
-} WeftWaitGroup;
+  typedef struct
+  {
+    uint64_t state; /* high 32 bits: counter, low 32: waiters */
+    uint32_t sema;
+  } WeftWaitGroup;
 
-void weft_waitgroup_add (WeftWaitGroup *wg, int delta); /* negative counter is fatal */
-void weft_waitgroup_done (WeftWaitGroup *wg);
-void weft_waitgroup_wait (WeftWaitGroup *wg);
+  void weft_waitgroup_add (WeftWaitGroup *wg, int delta); /* negative counter is fatal */
+  void weft_waitgroup_done (WeftWaitGroup *wg);
+  void weft_waitgroup_wait (WeftWaitGroup *wg);
 
-typedef struct
-{
-  uint32_t done;
-  WeftMutex m;
-} WeftOnce;
+  typedef struct
+  {
+    uint32_t  done;
+    WeftMutex m;
+  } WeftOnce;
 
-void weft_once_do (WeftOnce *once, WeftFunc fn, void *arg);
+  void weft_once_do (WeftOnce *once, WeftFunc fn, void *arg);
 
-typedef struct
-{
-  uint32_t wait;   /* next ticket to hand out */
-  uint32_t notify; /* next ticket to wake */
-  void *head;      /* internal waiter list */
-  void *tail;
-} WeftCond;
+  typedef struct
+  {
+    uint32_t wait;   /* next ticket to hand out */
+    uint32_t notify; /* next ticket to wake */
+    void    *head;   /* internal waiter list */
+    void    *tail;
+  } WeftCond;
 
-/* @m must be held; it is released while waiting and held again on return. */
-void weft_cond_wait (WeftCond *c, WeftMutex *m);
-void weft_cond_signal (WeftCond *c);
-void weft_cond_broadcast (WeftCond *c);
+  /* @m must be held; it is released while waiting and held again on return. */
+  void weft_cond_wait (WeftCond *c, WeftMutex *m);
+  void weft_cond_signal (WeftCond *c);
+  void weft_cond_broadcast (WeftCond *c);
 
-/* ---------------------------------------------------------------- time */
+  /* ---------------------------------------------------------------- time */
 
-/* Monotonic clock, nanoseconds. */
-int64_t weft_nanotime (void);
+  /* Monotonic clock, nanoseconds. */
+  int64_t weft_nanotime (void);
 
-/* Parks the goroutine for at least @ns nanoseconds. */
-void weft_sleep (int64_t ns);
+  /* Parks the goroutine for at least @ns nanoseconds. */
+  void weft_sleep (int64_t ns);
 
-typedef struct _WeftTimer WeftTimer;
+  typedef struct _WeftTimer WeftTimer;
 
-/* A one-shot timer: after @ns, the current time (int64_t, ns) is sent on
- * the timer's channel (capacity 1). */
-WeftTimer *weft_timer_new (int64_t ns);
-WeftChan *weft_timer_chan (WeftTimer *t);
-/* Returns true if the call stopped the timer, false if it had fired or
- * been stopped already. */
-bool weft_timer_stop (WeftTimer *t);
-/* Re-arms the timer to fire @ns from now; returns whether it was active. */
-bool weft_timer_reset (WeftTimer *t, int64_t ns);
-void weft_timer_free (WeftTimer *t); /* stops it first */
+  /* A one-shot timer: after @ns, the current time (int64_t, ns) is sent on
+   * the timer's channel (capacity 1). */
+  WeftTimer *weft_timer_new (int64_t ns);
+  WeftChan  *weft_timer_chan (WeftTimer *t);
+  /* Returns true if the call stopped the timer, false if it had fired or
+   * been stopped already. */
+  bool weft_timer_stop (WeftTimer *t);
+  /* Re-arms the timer to fire @ns from now; returns whether it was active. */
+  bool weft_timer_reset (WeftTimer *t, int64_t ns);
+  void weft_timer_free (WeftTimer *t); /* stops it first */
 
-/* Runs fn(arg) in its own goroutine after @ns; returns the timer so that it
- * can be stopped (its channel is unused). */
-WeftTimer *weft_after_func (int64_t ns, WeftFunc fn, void *arg);
+  /* Runs fn(arg) in its own goroutine after @ns; returns the timer so that it
+   * can be stopped (its channel is unused). */
+  WeftTimer *weft_after_func (int64_t ns, WeftFunc fn, void *arg);
 
-/* ---------------------------------------------------------------- network */
+  /* ---------------------------------------------------------------- network */
 
-/* Sockets in non-blocking mode registered with the netpoller: these calls
- * park only the goroutine. They return -1 with errno set on failure, like
- * the system calls they wrap. @timeout_ns < 0 waits forever; otherwise
- * the call fails with errno ETIMEDOUT when the deadline passes. */
-int weft_net_listen_tcp (const char *host, uint16_t port, int backlog);
-int weft_net_accept (int lfd, int64_t timeout_ns);
-int weft_net_dial_tcp (const char *host, uint16_t port, int64_t timeout_ns);
-ssize_t weft_net_read (int fd, void *buf, size_t len, int64_t timeout_ns);
-ssize_t weft_net_write_all (int fd, const void *buf, size_t len, int64_t timeout_ns);
-int weft_net_close (int fd);
-/* The port a listening socket is bound to (for port 0 listeners). */
-int weft_net_local_port (int fd);
+  /* Sockets in non-blocking mode registered with the netpoller: these calls
+   * park only the goroutine. They return -1 with errno set on failure, like
+   * the system calls they wrap. @timeout_ns < 0 waits forever; otherwise
+   * the call fails with errno ETIMEDOUT when the deadline passes. */
+  int     weft_net_listen_tcp (const char *host, uint16_t port, int backlog);
+  int     weft_net_accept (int lfd, int64_t timeout_ns);
+  int     weft_net_dial_tcp (const char *host, uint16_t port, int64_t timeout_ns);
+  ssize_t weft_net_read (int fd, void *buf, size_t len, int64_t timeout_ns);
+  ssize_t weft_net_write_all (int fd, const void *buf, size_t len, int64_t timeout_ns);
+  int     weft_net_close (int fd);
+  /* The port a listening socket is bound to (for port 0 listeners). */
+  int weft_net_local_port (int fd);
 
-/* ---------------------------------------------------------------- annotations */
+  /* ---------------------------------------------------------------- annotations */
 
-/* User annotations, as in Go's runtime/trace: free when not tracing.
- * Task 0 is "no task". Names and messages are copied into the trace. */
-uint64_t weft_task_begin (uint64_t parent, const char *name);
-void weft_task_end (uint64_t task);
-void weft_region_begin (uint64_t task, const char *name);
-void weft_region_end (uint64_t task, const char *name);
-void weft_log (uint64_t task, const char *category, const char *message);
+  /* User annotations, as in Go's runtime/trace: free when not tracing.
+   * Task 0 is "no task". Names and messages are copied into the trace. */
+  uint64_t weft_task_begin (uint64_t parent, const char *name);
+  void     weft_task_end (uint64_t task);
+  void     weft_region_begin (uint64_t task, const char *name);
+  void     weft_region_end (uint64_t task, const char *name);
+  void     weft_log (uint64_t task, const char *category, const char *message);
 
 #ifdef __cplusplus
 }
