@@ -66,6 +66,10 @@
 #endif
 
 #define GFREE_LOCAL_MAX 64
+/* Dead goroutines kept with their stack memory for reuse; beyond this the
+ * stacks of newly freed ones go back to the kernel (an madvise each, too
+ * slow to pay on every exit of a busy program). */
+#define GFREE_GLOBAL_KEEP 4096
 #define SUDOG_CACHE_MAX 128
 #define GOID_BATCH 16
 #define FORCE_PREEMPT_NS (10 * 1000 * 1000)
@@ -352,7 +356,7 @@ gfput (P *pp, G *gp)
       G *g = pp->gfree;
       pp->gfree = g->schedlink;
       pp->gfree_n--;
-      if (gfree_global_n >= 256)
+      if (gfree_global_n >= GFREE_GLOBAL_KEEP)
         weft_stack_release_memory (g->stack);
       g->schedlink = gfree_global;
       gfree_global = g;
