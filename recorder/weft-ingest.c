@@ -582,8 +582,11 @@ on_go_switch (WeftIngest *self, const WeftEvent *ev, gint64 ts)
               if (g->state == ST_UNKNOWN)
                 g->state = ST_RUNNING, g->since = 0, g->open_start = TRUE;
             }
+          /* An unblock written before this block (the runtime writes the
+           * block first since, but older traces and lost events exist)
+           * dates the block, never before the current interval began. */
           if (g->pending_unblock && stop == WEFT_STOP_BLOCKED_ && g->pending_ts <= ts)
-            at = g->pending_ts;
+            at = MAX (g->pending_ts, g->since);
           switch (stop)
             {
             case WEFT_STOP_BLOCKED_:

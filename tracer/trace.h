@@ -15,6 +15,7 @@
 
 #include "runtime.h"
 
+#if WEFT_TRACING
 extern WEFT_HIDDEN _Atomic int weft_trace_on;
 
 static inline bool
@@ -27,6 +28,19 @@ weft_tracing (void)
 WEFT_HIDDEN void weft_trace_init (void);
 /* From sysmon: notices sessions starting and stopping. */
 WEFT_HIDDEN void weft_trace_poll (void);
+#else
+/* Built without LTTng-UST (-Dtracing=disabled): every event site is
+ * compiled out. */
+#define weft_tracing() false
+static inline void
+weft_trace_init (void)
+{
+}
+static inline void
+weft_trace_poll (void)
+{
+}
+#endif
 
 /* Stack ids: the calling goroutine's stack is named by a small id (ids
  * start at 1; 0 = no stack) and announced (weft:stack) by the first event
