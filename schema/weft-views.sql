@@ -94,7 +94,10 @@ FROM gstate AS s
 JOIN goroutine_info AS i ON i.goid = s.goid
 LEFT JOIN wait_reason AS r ON r.reason = s.wait_reason
 LEFT JOIN _stack_site AS ws ON ws.stack = s.stack
-WHERE s.open_end = 1 AND s.state = 2 AND i.ended_ns IS NULL;
+WHERE s.open_end = 1 AND s.state = 2 AND i.ended_ns IS NULL
+  -- 17 "main exited": the main goroutine parks for good once main returns
+  -- (or calls weft_exit) while the process ends; that is not a leak.
+  AND s.wait_reason <> 17;
 
 -- Leaks proven by the GC (table leaked), with their sites.
 CREATE VIEW IF NOT EXISTS leaked_goroutines AS

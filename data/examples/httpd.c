@@ -49,17 +49,17 @@
 #include <time.h>
 
 #define NS_PER_MS ((int64_t) 1000000)
-#define NS_PER_S  ((int64_t) 1000000000)
+#define NS_PER_S ((int64_t) 1000000000)
 
 /* How long a peer may take: to send the rest of a request or accept our
  * response (IO), to start the next request on a kept-alive connection
  * (IDLE), to finish its request when the server stops (DRAIN), to close
  * its end after our last response (LINGER). */
-#define IO_TIMEOUT_NS     (10 * NS_PER_S)
-#define IDLE_TIMEOUT_NS   (30 * NS_PER_S)
-#define DRAIN_NS          (2 * NS_PER_S)
-#define FORCE_NS          (500 * NS_PER_MS)
-#define LINGER_NS         (1 * NS_PER_S)
+#define IO_TIMEOUT_NS (10 * NS_PER_S)
+#define IDLE_TIMEOUT_NS (30 * NS_PER_S)
+#define DRAIN_NS (2 * NS_PER_S)
+#define FORCE_NS (500 * NS_PER_MS)
+#define LINGER_NS (1 * NS_PER_S)
 #define ACCEPT_BACKOFF_NS (10 * NS_PER_MS)
 
 enum
@@ -388,6 +388,12 @@ parse_request (const char *head, size_t len, Request *req)
     }
   req->path = p;
   req->path_len = (size_t) (sp - p);
+  if (req->path_len == 0)
+    {
+      /* "http://host" alone means its root */
+      req->path = "/";
+      req->path_len = 1;
+    }
   for (const char *q = p; q < sp; q++)
     if ((unsigned char) *q <= ' ' || *q == 0x7f)
       return 400;
@@ -453,15 +459,24 @@ reason_phrase (int status)
 {
   switch (status)
     {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Content Too Large";
-    case 431: return "Request Header Fields Too Large";
-    case 501: return "Not Implemented";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Content Too Large";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 501:
+      return "Not Implemented";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Unknown";
     }
 }
 
@@ -719,6 +734,8 @@ serve_conn (void *data)
       task = weft_task_begin (0, route_name (&req));
       head_only = token_eq (req.method, req.method_len, "HEAD");
       status = route (&req, body, sizeof body, &body_len, &extra);
+      if (body_len < 0 || (size_t) body_len >= sizeof body)
+        body_len = body_len < 0 ? 0 : (int) sizeof body - 1; /* snprintf truncated it */
       /* req points into the buffer: done with it, drop the head. */
       consume (c, (size_t) head_len);
       open = req.keep_alive && !atomic_load (&server.stopping);
@@ -750,7 +767,8 @@ serve_conn (void *data)
 
 /* ---------------------------------------------------------------- main */
 
-static void
+/* Returns false if accepting failed for another reason than stopping. */
+static bool
 accept_loop (int lfd)
 {
   for (;;)
@@ -761,7 +779,7 @@ accept_loop (int lfd)
       if (fd < 0)
         {
           if (atomic_load (&server.stopping))
-            return;
+            return true;
           /* Out of descriptors or memory: wait for connections to end
            * rather than spin (Go's http.Server does the same). */
           if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
@@ -770,7 +788,7 @@ accept_loop (int lfd)
               continue;
             }
           perror ("httpd: accept");
-          return;
+          return false;
         }
       c = calloc (1, sizeof *c);
       if (c == NULL)
@@ -812,7 +830,7 @@ real_main (int argc, char **argv)
   WeftTimer       *stop_timer = NULL;
   WeftChan        *drained;
   struct sigaction sa = { .sa_handler = on_signal };
-  bool             have_port = false, clean;
+  bool             have_port = false, accepted_all, clean;
 
   for (int i = 1; i < argc; i++)
     {
@@ -865,8 +883,10 @@ real_main (int argc, char **argv)
   printf ("listening on %d\n", weft_net_local_port (lfd));
   fflush (stdout);
 
-  accept_loop (lfd);
+  accepted_all = accept_loop (lfd);
 
+  /* Also when accept failed: connections must not wait for more requests. */
+  atomic_store (&server.stopping, true);
   atomic_store (&server.listen_fd, -1);
   weft_net_close (lfd);
   if (stop_timer != NULL)
@@ -895,7 +915,7 @@ real_main (int argc, char **argv)
 
   printf ("httpd: stopped; %ld connections, %ld requests\n", atomic_load (&server.accepted),
           atomic_load (&server.requests));
-  return 0;
+  return accepted_all ? 0 : 1;
 }
 
 int

@@ -31,14 +31,14 @@
 #include <strings.h>
 
 #define NS_PER_MS ((int64_t) 1000000)
-#define NS_PER_S  ((int64_t) 1000000000)
+#define NS_PER_S ((int64_t) 1000000000)
 
 #define DIAL_TIMEOUT_NS (5 * NS_PER_S)
-#define IO_TIMEOUT_NS   (30 * NS_PER_S)
+#define IO_TIMEOUT_NS (30 * NS_PER_S)
 
 enum
 {
-  BUF_SIZE = 16384,      /* a response head must fit */
+  BUF_SIZE = 16384, /* a response head must fit */
   MAX_CONNECTIONS = 10000,
   MAX_REPORTED_ERRORS = 5, /* error messages printed; all are counted */
 };
@@ -47,10 +47,10 @@ typedef struct
 {
   int      index;
   int      fd;
-  long     done;        /* requests answered with 2xx */
+  long     done; /* requests answered with 2xx */
   long     errors;
-  int64_t *latencies;   /* of the done requests, ns */
-  size_t   len;         /* bytes in buf */
+  int64_t *latencies; /* of the done requests, ns */
+  size_t   len;       /* bytes in buf */
   char     buf[BUF_SIZE];
 } Client;
 
@@ -249,12 +249,14 @@ run_client (void *data)
   cl->fd = -1;
   for (long i = 0; i < per_connection; i++)
     {
-      const char *path = fixed_path ? fixed_path : (i + cl->index) % 2 ? "/work" : "/";
+      const char *path = fixed_path;
       const char *what = NULL;
       int         len, status;
       int64_t     start;
       bool        close;
 
+      if (path == NULL)
+        path = (i + cl->index) % 2 ? "/work" : "/";
       if (cl->fd < 0)
         {
           cl->fd = weft_net_dial_tcp (host, port, DIAL_TIMEOUT_NS);
