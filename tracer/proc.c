@@ -609,6 +609,21 @@ globrunqget (P *pp, int32_t max)
   return gp;
 }
 
+/* Queues runnable @gp to run next on @pp, the caller's P; without one, on
+ * the global queue. */
+static void
+put_next (P *pp, G *gp)
+{
+  if (pp != NULL)
+    {
+      runqput (pp, gp, true);
+      return;
+    }
+  weft_lock (&weft_sched.lock);
+  globrunqput (gp);
+  weft_unlock (&weft_sched.lock);
+}
+
 /* ------------------------------------------------------------------ idle Ps and Ms (sched.lock held) */
 
 static void
@@ -905,14 +920,7 @@ weft_goready (G *gp)
 
   weft_trace_go_unblock (gp);
   casgstatus (gp, G_WAITING, G_RUNNABLE);
-  if (pp != NULL)
-    runqput (pp, gp, true);
-  else
-    {
-      weft_lock (&weft_sched.lock);
-      globrunqput (gp);
-      weft_unlock (&weft_sched.lock);
-    }
+  put_next (pp, gp);
   wakep ();
 }
 
@@ -1028,14 +1036,7 @@ newproc1 (const char *name, WeftFunc fn, void *arg, uintptr_t start_pc, uintptr_
   casgstatus (newg, atomic_load (&newg->status) == G_DEAD ? G_DEAD : G_IDLE, G_RUNNABLE);
   weft_trace_go_create (newg);
 
-  if (pp != NULL)
-    runqput (pp, newg, true);
-  else
-    {
-      weft_lock (&weft_sched.lock);
-      globrunqput (newg);
-      weft_unlock (&weft_sched.lock);
-    }
+  put_next (pp, newg);
   if (atomic_load (&runtime_started))
     wakep ();
   return newg;
