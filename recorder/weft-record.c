@@ -7,6 +7,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #define WEFT_RECORD_ERROR (weft_record_error_quark ())
@@ -16,6 +17,7 @@ G_DEFINE_QUARK (weft - record - error - quark, weft_record_error)
 typedef enum
 {
   WEFT_RECORD_ERROR_LTTNG,
+  WEFT_RECORD_ERROR_ATTACH,
 } WeftRecordError;
 
 /* Runs `lttng ARGS...`; on failure @error carries lttng's own message. */
@@ -180,6 +182,33 @@ rm_rf (const char *path)
   g_remove (path);
 }
 
+/* Creates SESSION writing to OUT_OPT, our channel and events, limited to
+ * PID if > 0, and starts it. *created tells whether it must be destroyed. */
+static gboolean
+create_session (const char *session, const char *out_opt, int pid, gboolean *created, GError **error)
+{
+  g_autofree char *vpid = pid > 0 ? g_strdup_printf ("--vpid=%d", pid) : NULL;
+
+  *created = FALSE;
+  if (!lttng (error, "create", session, out_opt, NULL))
+    return FALSE;
+  *created = TRUE;
+  /* The default 4 x 512 KiB per CPU loses events when goroutines switch
+   * at full speed. */
+  if (!lttng (error, "enable-channel", "--userspace", "--session", session, "--subbuf-size=1M", "--num-subbuf=4",
+              "weft", NULL)
+      || !lttng (error, "enable-event", "--userspace", "--session", session, "--channel=weft", "weft:*", NULL)
+      || !lttng (error, "enable-event", "--userspace", "--session", session, "--channel=weft",
+                 "lttng_ust_statedump:*", NULL))
+    return FALSE;
+  /* A new session tracks every process: keep only this one. */
+  if (vpid != NULL
+      && (!lttng (error, "untrack", "--userspace", "--session", session, "--vpid", "--all", NULL)
+          || !lttng (error, "track", "--userspace", "--session", session, vpid, NULL)))
+    return FALSE;
+  return lttng (error, "start", session, NULL);
+}
+
 static char *
 default_output (const char *cmd)
 {
@@ -218,17 +247,7 @@ weft_record (char **argv, const WeftRecordOptions *options, int *cmd_status, GEr
 
   if (!ensure_sessiond (&sessiond, error))
     goto fail;
-  /* The default 4 x 512 KiB per CPU loses events when goroutines switch
-   * at full speed. */
-  if (!lttng (error, "create", session, out_opt, NULL))
-    goto fail;
-  created = TRUE;
-  if (!lttng (error, "enable-channel", "--userspace", "--session", session, "--subbuf-size=1M", "--num-subbuf=4",
-              "weft", NULL)
-      || !lttng (error, "enable-event", "--userspace", "--session", session, "--channel=weft", "weft:*", NULL)
-      || !lttng (error, "enable-event", "--userspace", "--session", session, "--channel=weft",
-                 "lttng_ust_statedump:*", NULL)
-      || !lttng (error, "start", session, NULL))
+  if (!create_session (session, out_opt, 0, &created, error))
     goto fail;
 
   proc = g_subprocess_newv ((const char *const *) argv, G_SUBPROCESS_FLAGS_NONE, &run_error);
@@ -266,6 +285,340 @@ weft_record (char **argv, const WeftRecordOptions *options, int *cmd_status, GEr
     }
 
   copts.program = argv[0];
+  ok = weft_convert (ctf, output, &copts, NULL, error);
+  if (options->keep_ctf)
+    g_printerr ("weft: CTF trace kept in %s\n", ctf);
+  else
+    rm_rf (ctf);
+  return ok ? g_steal_pointer (&output) : NULL;
+
+fail:
+  if (created)
+    {
+      lttng (NULL, "stop", session, NULL);
+      lttng (NULL, "destroy", session, NULL);
+    }
+  stop_sessiond (sessiond);
+  rm_rf (ctf);
+  return NULL;
+}
+
+/* --attach */
+
+static gboolean
+is_pid_text (const char *s)
+{
+  if (*s == '\0')
+    return FALSE;
+  for (; *s != '\0'; s++)
+    if (!g_ascii_isdigit (*s))
+      return FALSE;
+  return TRUE;
+}
+
+static char *
+proc_comm (int pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/comm", pid);
+  char            *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NULL;
+  return g_strchomp (text);
+}
+
+static char *
+proc_exe_base (int pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/exe", pid);
+  g_autofree char *exe = g_file_read_link (path, NULL);
+
+  if (exe == NULL)
+    return NULL;
+  if (g_str_has_suffix (exe, " (deleted)"))
+    exe[strlen (exe) - strlen (" (deleted)")] = '\0';
+  return g_path_get_basename (exe);
+}
+
+static char *
+proc_cmdline (int pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/cmdline", pid);
+  char            *text = NULL;
+  gsize            len = 0;
+
+  if (!g_file_get_contents (path, &text, &len, NULL))
+    return g_strdup ("?");
+  for (gsize i = 0; i + 1 < len; i++)
+    if (text[i] == '\0')
+      text[i] = ' ';
+  return text;
+}
+
+/* A libweft program maps libweft (the runtime) or its LTTng provider. */
+static gboolean
+maps_libweft (int pid, GError **error)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/maps", pid);
+  g_autofree char *maps = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (!g_file_get_contents (path, &maps, NULL, &local))
+    {
+      g_set_error (error, WEFT_RECORD_ERROR, WEFT_RECORD_ERROR_ATTACH, "cannot read %s: %s", path, local->message);
+      return FALSE;
+    }
+  for (char *line = strtok (maps, "\n"); line != NULL; line = strtok (NULL, "\n"))
+    {
+      const char *file = strrchr (line, '/');
+
+      if (file != NULL && g_str_has_prefix (file, "/libweft"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+int
+weft_record_resolve_target (const char *target, char **name, GError **error)
+{
+  g_autoptr (GArray) found = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GDir) proc = NULL;
+  g_autofree char *comm = NULL;
+  const char      *entry;
+  int              pid = 0;
+
+  g_return_val_if_fail (target != NULL && name != NULL, 0);
+  *name = NULL;
+  if (is_pid_text (target))
+    {
+      pid = (int) g_ascii_strtoll (target, NULL, 10);
+      comm = pid > 0 ? proc_comm (pid) : NULL;
+      if (comm == NULL)
+        {
+          g_set_error (error, WEFT_RECORD_ERROR, WEFT_RECORD_ERROR_ATTACH, "no process %s", target);
+          return 0;
+        }
+    }
+  else
+    {
+      proc = g_dir_open ("/proc", 0, error);
+      if (proc == NULL)
+        return 0;
+      while ((entry = g_dir_read_name (proc)) != NULL)
+        {
+          g_autofree char *c = NULL, *exe = NULL;
+          int              p;
+
+          if (!is_pid_text (entry) || (p = (int) g_ascii_strtoll (entry, NULL, 10)) == (int) getpid ())
+            continue;
+          c = proc_comm (p);
+          exe = proc_exe_base (p);
+          if ((c != NULL && strcmp (c, target) == 0) || (exe != NULL && strcmp (exe, target) == 0))
+            g_array_append_val (found, p);
+        }
+      if (found->len == 0)
+        {
+          g_set_error (error, WEFT_RECORD_ERROR, WEFT_RECORD_ERROR_ATTACH, "no process named \"%s\"", target);
+          return 0;
+        }
+      if (found->len > 1)
+        {
+          g_autoptr (GString) msg = g_string_new (NULL);
+
+          g_string_printf (msg, "%u processes are named \"%s\"; attach to one by pid:", found->len, target);
+          for (guint i = 0; i < found->len; i++)
+            {
+              g_autofree char *cmd = proc_cmdline (g_array_index (found, int, i));
+              g_string_append_printf (msg, "\n  %7d  %s", g_array_index (found, int, i), cmd);
+            }
+          g_set_error_literal (error, WEFT_RECORD_ERROR, WEFT_RECORD_ERROR_ATTACH, msg->str);
+          return 0;
+        }
+      pid = g_array_index (found, int, 0);
+      comm = proc_comm (pid);
+      if (comm == NULL)
+        {
+          g_set_error (error, WEFT_RECORD_ERROR, WEFT_RECORD_ERROR_ATTACH, "process %d (\"%s\") exited", pid, target);
+          return 0;
+        }
+    }
+  if (!maps_libweft (pid, error))
+    {
+      if (error == NULL || *error == NULL)
+        g_set_error (error, WEFT_RECORD_ERROR, WEFT_RECORD_ERROR_ATTACH,
+                     "process %d (%s) is not a libweft program: no libweft in /proc/%d/maps", pid, comm, pid);
+      return 0;
+    }
+  *name = g_steal_pointer (&comm);
+  return pid;
+}
+
+static gboolean
+process_alive (int pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *stat = NULL;
+  const char      *p;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return FALSE;
+  /* "PID (comm) S ...": a zombie has exited. */
+  p = strrchr (stat, ')');
+  return p == NULL || p[1] == '\0' || (p[2] != 'Z' && p[2] != 'X');
+}
+
+/* Waits until the process registered with the session daemon (an
+ * application registers when it starts, or within seconds when a daemon
+ * appears later), so that the session reaches it. */
+static gboolean
+wait_registered (int pid, double seconds)
+{
+  g_autofree char *needle = g_strdup_printf ("PID: %d ", pid);
+  const char      *argv[] = { "lttng", "list", "--userspace", NULL };
+
+  for (gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);;)
+    {
+      g_autofree char *out = NULL;
+
+      if (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                        NULL, NULL, NULL)
+          && out != NULL && strstr (out, needle) != NULL)
+        return TRUE;
+      if (g_get_monotonic_time () >= end || !process_alive (pid))
+        return FALSE;
+      g_usleep (200000);
+    }
+}
+
+typedef struct
+{
+  GMainLoop *loop;
+  int        pid;
+  gint64     min_end; /* monotonic µs before which we do not stop */
+  gboolean   exited, stopping, timed_out;
+  guint      defer_source;
+} AttachState;
+
+static gboolean
+attach_stop_now (gpointer data)
+{
+  AttachState *as = data;
+
+  as->defer_source = 0;
+  g_main_loop_quit (as->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* Stops at once, or once the minimum recording time has passed. */
+static void
+attach_stop (AttachState *as)
+{
+  gint64 left = as->min_end - g_get_monotonic_time ();
+
+  if (as->stopping)
+    return;
+  as->stopping = TRUE;
+  if (left > 0 && !as->exited)
+    as->defer_source = g_timeout_add ((guint) (left / 1000 + 1), attach_stop_now, as);
+  else
+    g_main_loop_quit (as->loop);
+}
+
+static gboolean
+attach_on_timeout (gpointer data)
+{
+  AttachState *as = data;
+
+  as->timed_out = TRUE;
+  attach_stop (as);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+attach_on_sigint (gpointer data)
+{
+  attach_stop (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+attach_on_poll (gpointer data)
+{
+  AttachState *as = data;
+
+  if (process_alive (as->pid))
+    return G_SOURCE_CONTINUE;
+  as->exited = TRUE;
+  as->stopping = FALSE;
+  attach_stop (as);
+  return G_SOURCE_CONTINUE;
+}
+
+char *
+weft_record_attach (int pid, const char *name, const WeftRecordOptions *options, GError **error)
+{
+  g_autofree char *session = NULL;
+  g_autofree char *ctf = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *out_opt = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  AttachState        as = { 0 };
+  WeftConvertOptions copts = { 0 };
+  GPid               sessiond = 0;
+  gboolean           created = FALSE, ok;
+  guint              sig_source, poll_source, timeout_source = 0;
+
+  g_return_val_if_fail (pid > 0 && name != NULL && options != NULL, NULL);
+
+  output = options->output != NULL ? g_strdup (options->output) : default_output (name);
+  ctf = g_dir_make_tmp ("weft-record-XXXXXX", error);
+  if (ctf == NULL)
+    return NULL;
+  session = g_strdup_printf ("weft-%d-%" G_GINT64_FORMAT, (int) getpid (), g_get_real_time ());
+  out_opt = g_strconcat ("--output=", ctf, NULL);
+
+  if (!ensure_sessiond (&sessiond, error))
+    goto fail;
+  if (!wait_registered (pid, 10.0))
+    {
+      if (!process_alive (pid))
+        g_set_error (error, WEFT_RECORD_ERROR, WEFT_RECORD_ERROR_ATTACH, "process %d exited", pid);
+      else
+        g_set_error (error, WEFT_RECORD_ERROR, WEFT_RECORD_ERROR_ATTACH,
+                     "process %d (%s) is not registered with LTTng after 10 s: was it started with WEFT_TRACE=0, "
+                     "without LTTng-UST, or by another user?",
+                     pid, name);
+      goto fail;
+    }
+  if (!create_session (session, out_opt, pid, &created, error))
+    goto fail;
+
+  loop = g_main_loop_new (NULL, FALSE);
+  as.loop = loop;
+  as.pid = pid;
+  as.min_end = g_get_monotonic_time () + (gint64) (WEFT_ATTACH_MIN_SECONDS * G_USEC_PER_SEC);
+  sig_source = g_unix_signal_add (SIGINT, attach_on_sigint, &as);
+  poll_source = g_timeout_add (100, attach_on_poll, &as);
+  if (options->duration > 0)
+    timeout_source = g_timeout_add ((guint) (options->duration * 1000), attach_on_timeout, &as);
+  g_main_loop_run (loop);
+  g_source_remove (sig_source);
+  g_source_remove (poll_source);
+  if (timeout_source != 0 && !as.timed_out)
+    g_source_remove (timeout_source);
+  if (as.defer_source != 0)
+    g_source_remove (as.defer_source);
+  if (as.exited)
+    g_printerr ("weft: process %d exited\n", pid);
+
+  /* stop waits until every buffer is flushed to the output. */
+  lttng (NULL, "stop", session, NULL);
+  lttng (NULL, "destroy", session, NULL);
+  created = FALSE;
+  stop_sessiond (sessiond);
+  sessiond = 0;
+
+  copts.program = name;
   ok = weft_convert (ctf, output, &copts, NULL, error);
   if (options->keep_ctf)
     g_printerr ("weft: CTF trace kept in %s\n", ctf);

@@ -274,6 +274,7 @@ weft_store_create (const char *path, WeftStoreCreateFlags flags, GError **error)
       /* The file is written once, under a temporary name: crash safety
        * buys nothing, and the journal would double the I/O. */
       if (!weft_store_exec (self,
+                            "PRAGMA page_size = 65536; "
                             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
                             "PRAGMA locking_mode = EXCLUSIVE; PRAGMA temp_store = MEMORY; "
                             "PRAGMA cache_size = -262144",
@@ -298,7 +299,10 @@ weft_store_finish (WeftStore *self, GError **error)
   if (!self->bulk)
     return TRUE;
   self->bulk = FALSE;
-  return weft_store_exec_resource (self, "weft-indexes.sql", error)
+  /* The writer thread is done: let SQLite's sorter use helper threads to
+   * build the indexes (a no-op where SQLite was built without them). */
+  return weft_store_exec (self, "PRAGMA threads = 4", error)
+         && weft_store_exec_resource (self, "weft-indexes.sql", error)
          && weft_store_exec_resource (self, "weft-views.sql", error) && weft_store_exec (self, "COMMIT", error)
          && weft_store_exec (self, "PRAGMA optimize", error);
 }

@@ -12,11 +12,13 @@
 static const char *const usage_text = "Usage:\n"
                                       "  weft convert CTF_DIR -o OUT.weft [--no-symbols] [--single-thread]\n"
                                       "  weft record [-o OUT.weft] [--duration SECONDS] [--keep-ctf] -- CMD [ARGS...]\n"
+                                      "  weft record --attach PID|NAME [-o OUT.weft] [--duration SECONDS] [--keep-ctf]\n"
                                       "  weft report {summary|goroutines|leaks|pauses|gc|blocking|latency} FILE.weft\n"
                                       "              [--json] [--limit N] [--threshold DURATION] [--fail-on-leak]\n"
                                       "\n"
                                       "CTF_DIR is a folder holding a CTF `metadata` file, or any folder above such\n"
-                                      "folders (an LTTng output root). DURATION is like 500ms, 2s, 1m or ns.\n";
+                                      "folders (an LTTng output root). DURATION is like 500ms, 2s, 1m or ns;\n"
+                                      "record's SECONDS is a number of seconds or a DURATION.\n";
 
 static int
 usage (void)
@@ -163,9 +165,11 @@ cmd_record (int argc, char **argv)
   gboolean           keep_ctf = FALSE;
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Database to write (default weft-CMD-DATE.weft)", "OUT.weft" },
-    { "duration", 0, 0, G_OPTION_ARG_STRING, &duration, "Stop after this long (e.g. 10s)", "DURATION" },
+    { "duration", 0, 0, G_OPTION_ARG_STRING, &duration, "Stop after this long (seconds, or e.g. 500ms, 1m)", "SECONDS" },
     { "keep-ctf", 0, 0, G_OPTION_ARG_NONE, &keep_ctf, "Keep the CTF trace", NULL },
-    { "attach", 0, 0, G_OPTION_ARG_STRING, &attach, "Not implemented yet", "PID|NAME" },
+    { "attach", 0, 0, G_OPTION_ARG_STRING, &attach,
+      "Trace a running libweft program (pid, or name as in /proc/PID/comm) until --duration, Ctrl-C or its exit",
+      "PID|NAME" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("-- CMD [ARGS...] - trace a command");
@@ -182,17 +186,22 @@ cmd_record (int argc, char **argv)
       g_printerr ("weft record: %s\n", error->message);
       return 2;
     }
-  if (attach != NULL)
-    {
-      g_printerr ("weft record: --attach is not implemented yet\n");
-      return 2;
-    }
   /* GOption leaves "--" in argv when it is not the first argument. */
   if (argc >= 2 && strcmp (argv[1], "--") == 0)
     argv++, argc--;
-  if (argc < 2)
+  if (attach != NULL ? argc != 1 : argc < 2)
     return usage ();
-  if (duration != NULL && !parse_duration (duration, &ns))
+  /* A bare number is seconds here (the usage says SECONDS), not ns. */
+  if (duration != NULL && g_ascii_isdigit (duration[strlen (duration) > 0 ? strlen (duration) - 1 : 0]))
+    {
+      g_autofree char *with_unit = g_strconcat (duration, "s", NULL);
+
+      if (!parse_duration (with_unit, &ns))
+        ns = -1;
+    }
+  else if (duration != NULL && !parse_duration (duration, &ns))
+    ns = -1;
+  if (ns < 0)
     {
       g_printerr ("weft record: bad duration \"%s\"\n", duration);
       return 2;
@@ -200,6 +209,25 @@ cmd_record (int argc, char **argv)
   opts.output = output;
   opts.duration = ns / 1e9;
   opts.keep_ctf = keep_ctf;
+  if (attach != NULL)
+    {
+      g_autofree char *name = NULL;
+      int              pid = weft_record_resolve_target (attach, &name, &error);
+
+      if (pid > 0)
+        {
+          g_printerr ("weft: attaching to process %d (%s)%s\n", pid, name,
+                      ns > 0 ? "" : "; Ctrl-C to stop");
+          db = weft_record_attach (pid, name, &opts, &error);
+        }
+      if (db == NULL)
+        {
+          g_printerr ("weft record: %s\n", error->message);
+          return 1;
+        }
+      g_print ("%s\n", db);
+      return print_report (db, "summary", &ropts, &n_rows);
+    }
   db = weft_record (argv + 1, &opts, &status, &error);
   if (status >= 0 && status != 0)
     g_printerr ("weft record: %s exited with status %d\n", argv[1], status);
