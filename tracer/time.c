@@ -4,34 +4,55 @@
  * P.timers_lock; P.timer0_when publishes the earliest when (0: empty) so
  * that schedule() and the idle M deciding how long to block can look
  * without the lock. A timer is added to the heap of the P running the
- * caller; the scheduler runs a P's expired timers in schedule() and, when
- * stealing, those of other Ps. The M that blocks in the netpoller sleeps
- * until the earliest when over all Ps (weft_timers_earliest), and adding
- * an earlier timer wakes it (weft_wake_netpoller).
+ * caller (P 0 without one); the scheduler runs a P's expired timers in
+ * schedule() and, when stealing, those of other Ps. The M that blocks in
+ * the netpoller sleeps until the earliest when over all Ps
+ * (weft_timers_earliest), and a timer that becomes its heap's earliest
+ * wakes it (weft_wake_netpoller).
+ *
+ * Stop and reset find a timer wherever it is: a timer remembers the P
+ * whose heap holds it and its index there, so removal is O(log n) under
+ * that P's lock, with no lazy deletion (a stopped timer leaves no ghost
+ * that would keep weft_timers_earliest, hence deadlock detection and the
+ * poller's timeout, busy).
  *
  * Timer functions run on g0 or on a goroutine that holds the P, outside
- * the timers lock, and must not block: they ready a goroutine, try-send on
- * a channel or start a goroutine.
+ * every timer lock, and must not block: they ready a goroutine, try-send
+ * on a channel or start a goroutine. A function may still be running
+ * after its timer was stopped or re-armed (as in Go, stop then returns
+ * false); weft_timer_free waits for it, since the function uses the
+ * timer's memory.
+ *
+ * Locks, outermost first: Timer.mu (serialises add/del of one timer, so
+ * concurrent stop/reset from several goroutines are safe) > P.timers_lock.
+ * Neither is held while a timer function runs.
  *
  * Invariants: t->pp is the P whose heap holds t (NULL when t is in no
- * heap), and t->idx its index there; both change only under that P's
- * timers_lock. A timer is in at most one heap.
+ * heap) and t->idx its index there; both change only under that P's
+ * timers_lock, and t->pp goes from NULL to a P only under t->mu. A timer
+ * is in at most one heap. t->running counts calls of t->fn in progress;
+ * it is raised under the heap lock before t->pp is cleared, so whoever
+ * sees t->pp == NULL and then running == 0 knows no call is pending.
+ * A when is never 0 (0 means "no timer" in timer0_when).
  */
 #include "runtime.h"
 #include "trace.h"
 
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 
 struct WeftTimerImpl
 {
-  int64_t when;
+  WeftLock mu;
+  int64_t  when; /* set under mu while in no heap; read under the heap's lock */
   void (*fn) (Timer *t, int64_t now);
-  void         *arg;
-  WeftFunc      user_fn; /* weft_after_func */
-  void         *user_arg;
-  _Atomic (P *) pp;
-  int32_t       idx;
+  void            *arg;
+  WeftFunc         user_fn; /* weft_after_func */
+  void            *user_arg;
+  _Atomic (P *)    pp;
+  int32_t          idx;
+  _Atomic uint32_t running;
 };
 
 struct _WeftTimer
@@ -132,40 +153,70 @@ heap_remove (P *pp, Timer *t)
 
 /* ------------------------------------------------------------------ add / remove */
 
-static void
+/* The when of a timer @ns from now, saturated (a huge @ns must not wrap
+ * into the past) and never 0. */
+static int64_t
+when_after (int64_t ns)
+{
+  int64_t now = weft_nanotime ();
+
+  if (ns <= 0)
+    return now > 0 ? now : 1;
+  return ns > INT64_MAX - now ? INT64_MAX : now + ns;
+}
+
+/* t->mu held. Removes @t from whatever heap holds it; true if it was in
+ * one. Under t->mu, t->pp can only go from a P to NULL (its P's
+ * weft_timers_check taking it out), so one look suffices. */
+static bool
+timer_del_locked (Timer *t)
+{
+  P   *pp = atomic_load (&t->pp);
+  bool removed = false;
+
+  if (pp == NULL)
+    return false;
+  weft_lock (&pp->timers_lock);
+  if (atomic_load (&t->pp) == pp)
+    {
+      heap_remove (pp, t);
+      removed = true;
+    }
+  weft_unlock (&pp->timers_lock);
+  return removed;
+}
+
+/* (Re-)arms @t at @when on the current P; returns whether it was armed. */
+static bool
 timer_add (Timer *t, int64_t when)
 {
   M   *mp = weft_getm ();
   P   *pp = mp != NULL && mp->p != NULL ? mp->p : weft_allp[0];
-  bool first;
+  bool was_armed, first;
 
-  t->when = when;
+  weft_lock (&t->mu);
+  was_armed = timer_del_locked (t);
+  t->when = when > 0 ? when : 1;
   weft_lock (&pp->timers_lock);
   heap_push (pp, t);
   first = pp->timers[0] == t;
   weft_unlock (&pp->timers_lock);
+  weft_unlock (&t->mu);
+  /* An M blocked in the poller, or an idle P, may be sleeping past it. */
   if (first)
     weft_wake_netpoller (when);
+  return was_armed;
 }
 
-/* Removes @t from whatever heap holds it; true if it was in one. */
 static bool
 timer_del (Timer *t)
 {
-  for (;;)
-    {
-      P *pp = atomic_load (&t->pp);
-      if (pp == NULL)
-        return false;
-      weft_lock (&pp->timers_lock);
-      if (atomic_load (&t->pp) == pp)
-        {
-          heap_remove (pp, t);
-          weft_unlock (&pp->timers_lock);
-          return true;
-        }
-      weft_unlock (&pp->timers_lock);
-    }
+  bool removed;
+
+  weft_lock (&t->mu);
+  removed = timer_del_locked (t);
+  weft_unlock (&t->mu);
+  return removed;
 }
 
 int64_t
@@ -179,11 +230,15 @@ weft_timers_check (P *pp, int64_t now)
   while (pp->ntimers > 0 && pp->timers[0]->when <= now)
     {
       Timer *t = pp->timers[0];
+      /* Raised before heap_remove publishes t->pp == NULL: see the
+       * invariants above. */
+      atomic_fetch_add (&t->running, 1);
       heap_remove (pp, t);
-      /* Run it unlocked: it may take a channel lock or ready a goroutine,
-       * and may re-add itself. */
+      /* Run it unlocked: it may take a channel lock, ready a goroutine
+       * (which may re-arm this very timer at once) or start one. */
       weft_unlock (&pp->timers_lock);
       t->fn (t, now);
+      atomic_fetch_sub (&t->running, 1);
       weft_lock (&pp->timers_lock);
     }
   next = pp->ntimers > 0 ? pp->timers[0]->when : 0;
@@ -236,6 +291,8 @@ weft_sleep (int64_t ns)
       weft_yield ();
       return;
     }
+  /* Allocated on first use and kept with the G, which proc.c reuses and
+   * never frees. */
   if (gp->sleep_timer == NULL)
     {
       gp->sleep_timer = calloc (1, sizeof (Timer));
@@ -244,7 +301,7 @@ weft_sleep (int64_t ns)
       gp->sleep_timer->fn = ready_sleeper;
     }
   gp->sleep_timer->arg = gp;
-  when = weft_nanotime () + ns;
+  when = when_after (ns);
   weft_gopark (arm_sleep_timer, &when, WEFT_WAIT_SLEEP, gp->sleep_timer);
 }
 
@@ -271,7 +328,7 @@ weft_timer_impl_arg (Timer *t)
 void
 weft_timer_impl_add (Timer *t, int64_t when)
 {
-  timer_add (t, when);
+  (void) timer_add (t, when);
 }
 
 bool
@@ -305,7 +362,7 @@ weft_timer_new (int64_t ns)
     weft_throw ("runtime: out of memory allocating a timer");
   pt->c = weft_chan_new (sizeof (int64_t), 1);
   pt->t.fn = send_time;
-  timer_add (&pt->t, weft_nanotime () + (ns > 0 ? ns : 0));
+  timer_add (&pt->t, when_after (ns));
   return pt;
 }
 
@@ -324,9 +381,7 @@ weft_timer_stop (WeftTimer *t)
 bool
 weft_timer_reset (WeftTimer *t, int64_t ns)
 {
-  bool active = timer_del (&t->t);
-  timer_add (&t->t, weft_nanotime () + (ns > 0 ? ns : 0));
-  return active;
+  return timer_add (&t->t, when_after (ns));
 }
 
 void
@@ -335,6 +390,15 @@ weft_timer_free (WeftTimer *t)
   if (t == NULL)
     return;
   timer_del (&t->t);
+  /* A firing that began before the stop still uses the timer (and its
+   * channel); it is a try-send or a goroutine start, so it ends soon. */
+  while (atomic_load (&t->t.running) != 0)
+    {
+      if (weft_getg () != NULL)
+        weft_yield ();
+      else
+        sched_yield ();
+    }
   weft_chan_free (t->c);
   free (t);
 }
@@ -349,6 +413,6 @@ weft_after_func (int64_t ns, WeftFunc fn, void *arg)
   pt->t.fn = start_func;
   pt->t.user_fn = fn;
   pt->t.user_arg = arg;
-  timer_add (&pt->t, weft_nanotime () + (ns > 0 ? ns : 0));
+  timer_add (&pt->t, when_after (ns));
   return pt;
 }
