@@ -6,12 +6,28 @@
  * (EBADF). Name resolution blocks its thread, so it runs between
  * weft_syscall_enter/exit and the P goes on without it.
  *
- * A goroutine may come back from a park on another thread, so errno is
- * set only after the last park of a call.
+ * errno: a goroutine may come back from a park on another thread, and the
+ * compiler may keep errno's address from before the park (see
+ * netpoll.h). So the helpers below return -errno instead of touching it,
+ * system call results are read through sysret() (an out-of-line errno
+ * read on the current thread), and each public call sets errno once,
+ * through weft_errno_fail(), after its last park. getaddrinfo failures
+ * map to errno values: EAI_SYSTEM to its errno, EAI_AGAIN to EAGAIN,
+ * EAI_MEMORY to ENOMEM, bad arguments (EAI_SERVICE, EAI_FAMILY,
+ * EAI_SOCKTYPE, EAI_BADFLAGS) to EINVAL, any other (no such host…) to
+ * EHOSTUNREACH.
+ *
+ * Closing: weft_net_close takes the socket out of the table (no new call
+ * can find it), wakes the calls parked on it and waits for the calls in
+ * progress to leave before close(2), as Go's fd close does: a call never
+ * issues a system call on an fd number the kernel has handed to a newer
+ * socket.
  *
  * Invariants: pds[fd] is the pollDesc of a socket made here, NULL
  * otherwise; it is set before the fd is returned to the caller and
- * cleared before the fd is closed, under pds_lock.
+ * cleared before the fd is closed, under pds_lock. A call holds a
+ * reference on the pollDesc (lookup) for its whole duration and checks
+ * weft_poll_closing() before each system call.
  */
 #define _GNU_SOURCE
 #include "netpoll.h"
@@ -30,20 +46,24 @@ static WeftLock       pds_lock;
 static WeftPollDesc **pds;
 static int            npds;
 
+/* A system call's result, or -errno read on the current thread. */
+static inline long
+sysret (long r)
+{
+  return r < 0 ? -weft_errno_get () : r;
+}
+
+/* Registers the new socket @fd; returns it, or -errno after closing it. */
 static int
 track (int fd)
 {
-  WeftPollDesc *pd;
+  WeftPollDesc *pd = weft_poll_open (fd);
 
-  if (fd < 0)
-    return -1;
-  pd = weft_poll_open (fd);
   if (pd == NULL)
     {
-      int err = errno;
+      int err = weft_errno_get ();
       close (fd);
-      errno = err;
-      return -1;
+      return -err;
     }
   weft_lock (&pds_lock);
   if (fd >= npds)
@@ -82,134 +102,136 @@ lookup (int fd)
 static int64_t
 deadline_of (int64_t timeout_ns)
 {
-  return timeout_ns < 0 ? -1 : weft_nanotime () + timeout_ns;
+  int64_t now;
+
+  if (timeout_ns < 0)
+    return -1;
+  now = weft_nanotime ();
+  return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
 }
 
-static struct addrinfo *
-resolve (const char *host, uint16_t port, bool passive)
+static void
+set_nodelay (int fd)
 {
-  struct addrinfo  hints = { .ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC };
-  struct addrinfo *res = NULL;
-  char             service[8];
-  int              err;
+  int one = 1;
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
 
-  hints.ai_flags = passive ? AI_PASSIVE : 0;
+/* Resolves @host (NULL or "" with @passive: the wildcard addresses);
+ * returns 0 or an errno. */
+static int
+resolve (const char *host, uint16_t port, bool passive, struct addrinfo **res)
+{
+  struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC };
+  char            service[8];
+  int             gai, sys_err = 0;
+
+  hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+  if (host != NULL && host[0] == '\0')
+    host = NULL;
   snprintf (service, sizeof service, "%u", port);
+  *res = NULL;
   weft_syscall_enter ();
-  err = getaddrinfo (host, service, &hints, &res);
+  gai = getaddrinfo (host, service, &hints, res);
+  /* Before weft_syscall_exit, which may resume us on another thread. */
+  if (gai == EAI_SYSTEM)
+    sys_err = weft_errno_get ();
   weft_syscall_exit ();
-  if (err != 0)
+  switch (gai)
     {
-      errno = err == EAI_SYSTEM ? errno : EHOSTUNREACH;
-      return NULL;
+    case 0:
+      return 0;
+    case EAI_SYSTEM:
+      return sys_err != 0 ? sys_err : EIO;
+    case EAI_AGAIN:
+      return EAGAIN;
+    case EAI_MEMORY:
+      return ENOMEM;
+    case EAI_SERVICE:
+    case EAI_FAMILY:
+    case EAI_SOCKTYPE:
+    case EAI_BADFLAGS:
+      return EINVAL;
+    default:
+      return EHOSTUNREACH;
     }
-  return res;
+}
+
+/* ------------------------------------------------------------------ listen */
+
+/* A listening socket on @ai, or -errno. */
+static int
+listen_on (const struct addrinfo *ai, bool wildcard, int backlog)
+{
+  int fd = (int) sysret (socket (ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
+  int one = 1, zero = 0;
+
+  if (fd < 0)
+    return fd;
+  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  /* The IPv6 wildcard also takes IPv4 connections, as Go's ":port". */
+  if (wildcard && ai->ai_family == AF_INET6)
+    setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+  if (bind (fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen (fd, backlog > 0 ? backlog : SOMAXCONN) != 0)
+    {
+      int err = weft_errno_get ();
+      close (fd);
+      return -err;
+    }
+  return track (fd);
 }
 
 int
 weft_net_listen_tcp (const char *host, uint16_t port, int backlog)
 {
-  struct addrinfo *res = resolve (host, port, true);
-  int              fd = -1, err = EADDRNOTAVAIL, one = 1;
+  struct addrinfo *res;
+  bool             wildcard = host == NULL || host[0] == '\0';
+  int              fd = -EADDRNOTAVAIL;
+  int              err = resolve (host, port, true, &res);
 
-  if (res == NULL)
-    return -1;
-  for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
-    {
-      fd = socket (ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-      if (fd < 0)
-        {
-          err = errno;
+  if (err != 0)
+    return weft_errno_fail (err);
+  /* Without a host, the dual-stack IPv6 wildcard first; IPv4's if the
+   * machine has no IPv6. With a host, its addresses in resolver order. */
+  for (int pass = wildcard ? 0 : 1; pass < 2 && fd < 0; pass++)
+    for (struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next)
+      {
+        if (pass == 0 && ai->ai_family != AF_INET6)
           continue;
-        }
-      setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-      if (bind (fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen (fd, backlog > 0 ? backlog : SOMAXCONN) == 0)
-        break;
-      err = errno;
-      close (fd);
-      fd = -1;
-    }
+        if (pass == 1 && wildcard && ai->ai_family == AF_INET6)
+          continue;
+        fd = listen_on (ai, wildcard, backlog);
+      }
   freeaddrinfo (res);
-  if (fd < 0)
-    {
-      errno = err;
-      return -1;
-    }
-  return track (fd);
+  return fd < 0 ? weft_errno_fail (-fd) : fd;
 }
+
+/* ------------------------------------------------------------------ accept, read, write */
 
 static int
 accept_on (WeftPollDesc *pd, int lfd, int64_t deadline)
 {
   for (;;)
     {
-      int fd = accept4 (lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      int fd, err;
+
+      if (weft_poll_closing (pd))
+        return -EBADF;
+      fd = (int) sysret (accept4 (lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC));
       if (fd >= 0)
         {
-          int one = 1;
-          setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          set_nodelay (fd);
           return track (fd);
         }
-      if (errno == EINTR || errno == ECONNABORTED)
+      /* A connection reset before we took it is not the listener's error. */
+      if (fd == -EINTR || fd == -ECONNABORTED)
         continue;
-      if (errno != EAGAIN)
-        return -1;
-      int err = weft_poll_wait (pd, 'r', deadline, WEFT_WAIT_NET_ACCEPT);
+      if (fd != -EAGAIN)
+        return fd;
+      err = weft_poll_wait (pd, 'r', deadline, WEFT_WAIT_NET_ACCEPT);
       if (err != 0)
-        {
-          errno = err;
-          return -1;
-        }
+        return -err;
     }
-}
-
-int
-weft_net_dial_tcp (const char *host, uint16_t port, int64_t timeout_ns)
-{
-  int64_t          deadline = deadline_of (timeout_ns);
-  struct addrinfo *res = resolve (host, port, false);
-  int              err = ECONNREFUSED;
-
-  if (res == NULL)
-    return -1;
-  for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
-    {
-      int       fd = track (socket (ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
-      socklen_t len = sizeof err;
-      int       one = 1;
-
-      if (fd < 0)
-        {
-          err = errno;
-          continue;
-        }
-      setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      if (connect (fd, ai->ai_addr, ai->ai_addrlen) == 0)
-        {
-          freeaddrinfo (res);
-          return fd;
-        }
-      err = errno;
-      if (err == EINPROGRESS)
-        {
-          WeftPollDesc *pd = lookup (fd);
-          err = weft_poll_wait (pd, 'w', deadline, WEFT_WAIT_NET_CONNECT);
-          weft_poll_unref (pd);
-          if (err == 0 && getsockopt (fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-            err = errno;
-          if (err == 0)
-            {
-              freeaddrinfo (res);
-              return fd;
-            }
-        }
-      weft_net_close (fd);
-      if (err == ETIMEDOUT)
-        break;
-    }
-  freeaddrinfo (res);
-  errno = err;
-  return -1;
 }
 
 static ssize_t
@@ -217,19 +239,21 @@ read_on (WeftPollDesc *pd, int fd, void *buf, size_t len, int64_t deadline)
 {
   for (;;)
     {
-      ssize_t n = read (fd, buf, len);
+      ssize_t n;
+      int     err;
+
+      if (weft_poll_closing (pd))
+        return -EBADF;
+      n = sysret (read (fd, buf, len));
       if (n >= 0)
         return n;
-      if (errno == EINTR)
+      if (n == -EINTR)
         continue;
-      if (errno != EAGAIN)
-        return -1;
-      int err = weft_poll_wait (pd, 'r', deadline, WEFT_WAIT_NET_READ);
+      if (n != -EAGAIN)
+        return n;
+      err = weft_poll_wait (pd, 'r', deadline, WEFT_WAIT_NET_READ);
       if (err != 0)
-        {
-          errno = err;
-          return -1;
-        }
+        return -err;
     }
 }
 
@@ -240,68 +264,156 @@ write_on (WeftPollDesc *pd, int fd, const void *buf, size_t len, int64_t deadlin
 
   while (done < len)
     {
-      ssize_t n = send (fd, (const char *) buf + done, len - done, MSG_NOSIGNAL);
+      ssize_t n;
+      int     err;
+
+      if (weft_poll_closing (pd))
+        return -EBADF;
+      n = sysret (send (fd, (const char *) buf + done, len - done, MSG_NOSIGNAL));
       if (n > 0)
         {
           done += (size_t) n;
           continue;
         }
-      if (n < 0 && errno == EINTR)
+      if (n == -EINTR)
         continue;
-      if (n < 0 && errno != EAGAIN)
-        return -1;
-      int err = weft_poll_wait (pd, 'w', deadline, WEFT_WAIT_NET_WRITE);
+      if (n < 0 && n != -EAGAIN)
+        return n;
+      err = weft_poll_wait (pd, 'w', deadline, WEFT_WAIT_NET_WRITE);
       if (err != 0)
-        {
-          errno = err;
-          return -1;
-        }
+        return -err;
     }
   return (ssize_t) done;
 }
 
-/* Calls @op with a referenced pollDesc for @fd. */
-#define WITH_PD(fd, ret_type, call)   \
-  do                                  \
-    {                                 \
-      WeftPollDesc *pd = lookup (fd); \
-      ret_type      ret;              \
-      int           err;              \
-      if (pd == NULL)                 \
-        {                             \
-          errno = EBADF;              \
-          return -1;                  \
-        }                             \
-      ret = call;                     \
-      err = errno;                    \
-      weft_poll_unref (pd);           \
-      errno = err;                    \
-      return ret;                     \
-    }                                 \
-  while (0)
-
 int
 weft_net_accept (int lfd, int64_t timeout_ns)
 {
-  WITH_PD (lfd, int, accept_on (pd, lfd, deadline_of (timeout_ns)));
+  WeftPollDesc *pd = lookup (lfd);
+  int           fd;
+
+  if (pd == NULL)
+    return weft_errno_fail (EBADF);
+  fd = accept_on (pd, lfd, deadline_of (timeout_ns));
+  weft_poll_unref (pd);
+  return fd < 0 ? weft_errno_fail (-fd) : fd;
 }
 
 ssize_t
 weft_net_read (int fd, void *buf, size_t len, int64_t timeout_ns)
 {
-  WITH_PD (fd, ssize_t, read_on (pd, fd, buf, len, deadline_of (timeout_ns)));
+  WeftPollDesc *pd = lookup (fd);
+  ssize_t       n;
+
+  if (pd == NULL)
+    return weft_errno_fail (EBADF);
+  n = read_on (pd, fd, buf, len, deadline_of (timeout_ns));
+  weft_poll_unref (pd);
+  return n < 0 ? weft_errno_fail ((int) -n) : n;
 }
 
 ssize_t
 weft_net_write_all (int fd, const void *buf, size_t len, int64_t timeout_ns)
 {
-  WITH_PD (fd, ssize_t, write_on (pd, fd, buf, len, deadline_of (timeout_ns)));
+  WeftPollDesc *pd = lookup (fd);
+  ssize_t       n;
+
+  if (pd == NULL)
+    return weft_errno_fail (EBADF);
+  n = write_on (pd, fd, buf, len, deadline_of (timeout_ns));
+  weft_poll_unref (pd);
+  return n < 0 ? weft_errno_fail ((int) -n) : n;
 }
+
+/* ------------------------------------------------------------------ dial */
+
+/* Waits for the non-blocking connect on @fd to finish; 0 or an errno. */
+static int
+connect_wait (int fd, int64_t deadline)
+{
+  WeftPollDesc *pd = lookup (fd);
+  int           err;
+
+  if (pd == NULL)
+    return EBADF;
+  for (;;)
+    {
+      struct sockaddr_storage peer;
+      socklen_t               len = sizeof err, plen = sizeof peer;
+
+      err = weft_poll_wait (pd, 'w', deadline, WEFT_WAIT_NET_CONNECT);
+      if (err != 0)
+        break;
+      if (getsockopt (fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+        err = weft_errno_get ();
+      if (err == EINPROGRESS || err == EALREADY || err == EINTR)
+        continue;
+      if (err != 0)
+        break;
+      /* Writability can be stale (a fresh socket is writable before it
+       * connects, and that edge may be what woke us): connected only if
+       * it has a peer. As Go's netFD.connect. */
+      if (getpeername (fd, (struct sockaddr *) &peer, &plen) == 0)
+        break;
+      err = weft_errno_get ();
+      if (err != ENOTCONN)
+        break;
+    }
+  weft_poll_unref (pd);
+  return err;
+}
+
+/* A connected socket to @ai, or -errno. */
+static int
+dial_one (const struct addrinfo *ai, int64_t deadline)
+{
+  int fd = (int) sysret (socket (ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
+  int err;
+
+  if (fd < 0)
+    return fd;
+  fd = track (fd);
+  if (fd < 0)
+    return fd;
+  set_nodelay (fd);
+  err = -(int) sysret (connect (fd, ai->ai_addr, ai->ai_addrlen));
+  /* After EINTR the connect goes on asynchronously, as after EINPROGRESS. */
+  if (err == EINPROGRESS || err == EINTR)
+    err = connect_wait (fd, deadline);
+  if (err == 0)
+    return fd;
+  weft_net_close (fd);
+  return -err;
+}
+
+int
+weft_net_dial_tcp (const char *host, uint16_t port, int64_t timeout_ns)
+{
+  int64_t          deadline = deadline_of (timeout_ns);
+  struct addrinfo *res;
+  int              fd = -ECONNREFUSED;
+  int              err = resolve (host, port, false, &res);
+
+  if (err != 0)
+    return weft_errno_fail (err);
+  /* Each address in turn, within one deadline for them all. */
+  for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
+    {
+      fd = dial_one (ai, deadline);
+      if (fd >= 0 || fd == -ETIMEDOUT)
+        break;
+    }
+  freeaddrinfo (res);
+  return fd < 0 ? weft_errno_fail (-fd) : fd;
+}
+
+/* ------------------------------------------------------------------ close, port */
 
 int
 weft_net_close (int fd)
 {
   WeftPollDesc *pd = NULL;
+  int           err;
 
   weft_lock (&pds_lock);
   if (fd >= 0 && fd < npds)
@@ -311,12 +423,10 @@ weft_net_close (int fd)
     }
   weft_unlock (&pds_lock);
   if (pd == NULL)
-    {
-      errno = EBADF;
-      return -1;
-    }
-  weft_poll_close (pd);
-  return close (fd);
+    return weft_errno_fail (EBADF);
+  /* The table's reference is ours now; weft_poll_close drops it. */
+  err = weft_poll_close (pd);
+  return err != 0 ? weft_errno_fail (err) : 0;
 }
 
 int
@@ -331,6 +441,5 @@ weft_net_local_port (int fd)
     return ntohs (((struct sockaddr_in *) &ss)->sin_port);
   if (ss.ss_family == AF_INET6)
     return ntohs (((struct sockaddr_in6 *) &ss)->sin6_port);
-  errno = EAFNOSUPPORT;
-  return -1;
+  return weft_errno_fail (EAFNOSUPPORT);
 }

@@ -3,7 +3,10 @@
  * eventfd to interrupt a blocked weft_netpoll().
  *
  * Invariants: break_pending is 1 from a weft_netpoll_break() that wrote
- * the eventfd until the poller drains it, so concurrent breaks write once.
+ * the eventfd until the poller drains it, so concurrent breaks write once
+ * (and a break while nobody polls costs one write, then none). Each
+ * socket's epoll data is its pollDesc's index and incarnation (netpoll.c);
+ * BREAK_TOKEN, which no pollDesc can have, marks the eventfd.
  */
 #define _GNU_SOURCE
 #include "netpoll.h"
@@ -19,7 +22,7 @@ static int         epfd = -1;
 static int         break_fd = -1;
 static _Atomic int break_pending;
 #define BREAK_TOKEN UINT64_MAX /* marks the eventfd's events */
-static bool have_pwait2 = true;
+static _Atomic bool have_pwait2 = true;
 
 void
 weft_netpoll_backend_init (void)
@@ -40,7 +43,7 @@ int
 weft_netpoll_backend_open (int fd, uint64_t data)
 {
   struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.u64 = data };
-  return epoll_ctl (epfd, EPOLL_CTL_ADD, fd, &ev);
+  return epoll_ctl (epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : errno;
 }
 
 void
@@ -71,13 +74,13 @@ weft_netpoll (int64_t delay_ns)
 
   /* epoll_pwait2 takes nanoseconds: timers wake on time, not on the next
    * millisecond. Kernels before 5.11 lack it; fall back to epoll_wait. */
-  if (have_pwait2 && delay_ns > 0)
+  if (delay_ns > 0 && atomic_load_explicit (&have_pwait2, memory_order_relaxed))
     {
       struct timespec ts = { delay_ns / 1000000000, delay_ns % 1000000000 };
       n = epoll_pwait2 (epfd, events, 128, &ts, NULL);
       if (n >= 0 || errno != ENOSYS)
         goto got;
-      have_pwait2 = false;
+      atomic_store_explicit (&have_pwait2, false, memory_order_relaxed);
     }
   if (delay_ns < 0)
     timeout = -1;

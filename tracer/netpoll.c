@@ -1,17 +1,32 @@
 /* netpoll.c — the network poller: goroutines wait for fd readiness
  * without holding a thread (Go's netpoll.go).
  *
- * Porting contract: a backend (netpoll-epoll.c here) provides
- *   weft_netpoll_backend_init()   create the poller and its break fd;
- *   weft_netpoll_backend_open()   register an fd, edge-triggered, for
- *                                 read and write readiness, with the
- *                                 pollDesc as user data;
- *   weft_netpoll_backend_close()  unregister it;
- *   weft_netpoll(delay)           wait up to @delay ns (< 0: forever,
- *                                 0: poll) and call weft_netpoll_ready()
- *                                 for each event; return the goroutines
- *                                 it readied;
- *   weft_netpoll_break()          make a blocked weft_netpoll() return.
+ * Porting contract. A backend (netpoll-epoll.c here) defines:
+ *
+ *   weft_netpoll_backend_init()  once, from weft_netpoll_init() before any
+ *       goroutine runs: create the poller and whatever weft_netpoll_break
+ *       needs. Failure is fatal (weft_throw).
+ *   weft_netpoll_backend_open(fd, data)  register @fd for read and write
+ *       readiness, edge-triggered (an event when the fd becomes ready, not
+ *       while it stays ready), hang-up and error counting as both. @data
+ *       must come back verbatim with each of the fd's events. Returns 0
+ *       or an errno.
+ *   weft_netpoll_backend_close(fd)  unregister @fd; called before it is
+ *       closed. An event already collected by another thread may still be
+ *       delivered afterwards: @data's incarnation number lets
+ *       weft_netpoll_ready() drop it.
+ *   weft_netpoll(delay)  wait for events: @delay < 0 until one arrives or
+ *       weft_netpoll_break(), 0 not at all, > 0 at most about @delay ns
+ *       (timers rely on it: waking early is fine, late is not). For each
+ *       event it calls weft_poll_lookup_event(data) and
+ *       weft_netpoll_ready(); it returns the goroutines those made
+ *       runnable (linked by schedlink). It may run on an M without a P,
+ *       so it must not call weft_goready(); the scheduler queues the list.
+ *       At most one M blocks in it at a time (sched.lastpoll), others may
+ *       poll with delay 0 concurrently.
+ *   weft_netpoll_break()  make a blocked weft_netpoll() return soon (with
+ *       or without goroutines); if none is blocked, the next one returns
+ *       at once. Callable from any thread, cheap when repeated.
  *
  * A pollDesc has one read and one write slot. Each is NULL (nothing
  * happened), PD_READY (readiness arrived with nobody waiting: the next
@@ -21,21 +36,35 @@
  * readies it, so it is readied exactly once and learns why from
  * gp->param.
  *
+ * Deadlines: each slot has its own runtime timer, created on first use
+ * and kept with the pollDesc; it is armed when its goroutine parks and
+ * disarmed by whoever takes the goroutine out. A firing that lost that
+ * race may still be on its way (its timer function started before the
+ * disarm): it finds the slot's armed deadline cleared, or later than now
+ * if the goroutine already parked again, and does nothing.
+ *
  * A pollDesc is reference counted: the socket table holds one reference
- * and every call in progress another, so closing a socket that another
- * goroutine is about to wait on cannot free it under that goroutine.
+ * and every call in progress another; close waits until the calls are
+ * gone before closing the fd, so that a call that looked the socket up
+ * never issues a system call on an fd number reused by another socket.
+ *
+ * Locks: pd->lock is outside every other runtime lock (arming a deadline
+ * under it takes a timer's locks and may wake a P, under sched.lock).
  *
  * Invariants: a goroutine is in a slot only while parked (it is stored
  * under pd->lock, which gopark's unlockf releases after it is parked).
  * netpoll_waiters counts goroutines in slots: deadlock detection must not
- * fire while I/O can still wake someone.
+ * fire while I/O can still wake someone. A slot's Waiting.when is nonzero
+ * exactly while its goroutine is parked with a deadline.
  */
 #include "netpoll.h"
 
 #include "trace.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define PD_READY ((G *) 1)
 
@@ -52,14 +81,38 @@ struct WeftPollDesc
   uint32_t        seq;       /* incarnation, bumped at each open: lock */
   WeftPollDesc   *next_free; /* pd_lock */
   int             fd;
-  bool            closing; /* lock */
+  _Atomic bool    closing; /* written under lock; read without by net.c */
   G              *rg;      /* lock */
   G              *wg;      /* lock */
   Timer          *rt;      /* deadline timers: lock */
   Timer          *wt;
 };
 
+/* What a deadline timer carries (its weft_timer_impl_arg). */
+typedef struct
+{
+  WeftPollDesc *pd;
+  G           **slot;
+  uint32_t      seq;  /* the incarnation that armed it: lock */
+  int64_t       when; /* the armed deadline, 0 if none: lock */
+} Waiting;
+
 static _Atomic int32_t netpoll_waiters;
+
+/* ------------------------------------------------------------------ errno */
+
+WEFT_NOIPA int
+weft_errno_get (void)
+{
+  return errno;
+}
+
+WEFT_NOIPA int
+weft_errno_fail (int err)
+{
+  errno = err;
+  return -1;
+}
 
 /* pollDescs are never freed: an event that epoll returned just before the
  * fd was closed may still be in flight on another thread. Each carries an
@@ -135,24 +188,26 @@ weft_poll_open (int fd)
   WeftPollDesc *pd = pd_alloc ();
   uint32_t      seq;
 
+  int           err;
+
   if (pd == NULL)
     {
-      errno = ENOMEM;
+      weft_errno_fail (ENOMEM);
       return NULL;
     }
   weft_lock (&pd->lock);
   seq = ++pd->seq;
   pd->fd = fd;
-  pd->closing = false;
+  atomic_store (&pd->closing, false);
   pd->rg = NULL;
   pd->wg = NULL;
   weft_unlock (&pd->lock);
   atomic_store (&pd->refs, 1);
-  if (weft_netpoll_backend_open (fd, (uint64_t) pd->index << 32 | seq) != 0)
+  err = weft_netpoll_backend_open (fd, (uint64_t) pd->index << 32 | seq);
+  if (err != 0)
     {
-      int err = errno;
       weft_poll_unref (pd);
-      errno = err;
+      weft_errno_fail (err);
       return NULL;
     }
   return pd;
@@ -174,8 +229,12 @@ take_waiter (G **slot, Timer *deadline, void *why, bool set_ready)
       return NULL;
     }
   *slot = NULL;
-  if (deadline != NULL && why != WAKE_TIMEOUT)
-    weft_timer_impl_del (deadline);
+  if (deadline != NULL)
+    {
+      ((Waiting *) weft_timer_impl_arg (deadline))->when = 0;
+      if (why != WAKE_TIMEOUT)
+        weft_timer_impl_del (deadline);
+    }
   gp->param = why;
   atomic_fetch_sub (&netpoll_waiters, 1);
   return gp;
@@ -187,7 +246,7 @@ weft_netpoll_ready (WeftPollDesc *pd, uint32_t seq, int modes, G **list)
   G *r = NULL, *w = NULL;
 
   weft_lock (&pd->lock);
-  if (pd->seq != seq || pd->closing)
+  if (pd->seq != seq || atomic_load (&pd->closing))
     modes = 0; /* an event for a socket closed since */
   if (modes & 1)
     r = take_waiter (&pd->rg, pd->rt, WAKE_READY, true);
@@ -229,13 +288,20 @@ weft_poll_unref (WeftPollDesc *pd)
   weft_unlock (&pd_lock);
 }
 
-void
+bool
+weft_poll_closing (WeftPollDesc *pd)
+{
+  return atomic_load (&pd->closing);
+}
+
+int
 weft_poll_close (WeftPollDesc *pd)
 {
-  G *r, *w;
+  G  *r, *w;
+  int err = 0;
 
   weft_lock (&pd->lock);
-  pd->closing = true;
+  atomic_store (&pd->closing, true);
   r = take_waiter (&pd->rg, pd->rt, WAKE_CLOSED, false);
   w = take_waiter (&pd->wg, pd->wt, WAKE_CLOSED, false);
   weft_unlock (&pd->lock);
@@ -243,26 +309,37 @@ weft_poll_close (WeftPollDesc *pd)
     weft_goready (r);
   if (w != NULL)
     weft_goready (w);
-  weft_netpoll_backend_close (pd->fd);
-  weft_poll_unref (pd);
-}
 
-typedef struct
-{
-  WeftPollDesc *pd;
-  G           **slot;
-  uint32_t      seq; /* the incarnation that armed it: lock */
-} Waiting;
+  /* The other holders are calls that will not park on @pd again (closing
+   * is set, under the lock park_on_slot checks it under) and will not
+   * start another system call: they are leaving. Go waits on a semaphore;
+   * yielding is enough for calls that end within a scheduling round. */
+  while (atomic_load (&pd->refs) > 1)
+    {
+      if (weft_getg () != NULL)
+        weft_yield ();
+      else
+        sched_yield ();
+    }
+  weft_netpoll_backend_close (pd->fd);
+  if (close (pd->fd) != 0)
+    err = weft_errno_get ();
+  weft_poll_unref (pd);
+  return err;
+}
 
 static void
 deadline_fired (Timer *t, int64_t now)
 {
   Waiting *w = weft_timer_impl_arg (t);
-  G       *gp;
+  G       *gp = NULL;
   (void) now;
 
   weft_lock (&w->pd->lock);
-  gp = w->seq == w->pd->seq ? take_waiter (w->slot, t, WAKE_TIMEOUT, false) : NULL;
+  /* A stale firing (see the top of the file) finds when cleared or in
+   * the future. */
+  if (w->seq == w->pd->seq && w->when != 0 && w->when <= weft_nanotime ())
+    gp = take_waiter (w->slot, t, WAKE_TIMEOUT, false);
   weft_unlock (&w->pd->lock);
   if (gp != NULL)
     weft_goready (gp);
@@ -283,9 +360,10 @@ park_on_slot (G *gp, void *arg)
 {
   ParkArgs *a = arg;
 
-  if (*a->slot == PD_READY || a->pd->closing || (a->timer != NULL && a->deadline <= weft_nanotime ()))
+  if (*a->slot == PD_READY || atomic_load (&a->pd->closing)
+      || (a->timer != NULL && a->deadline <= weft_nanotime ()))
     {
-      if (a->pd->closing)
+      if (atomic_load (&a->pd->closing))
         gp->param = WAKE_CLOSED;
       else if (*a->slot == PD_READY)
         {
@@ -300,7 +378,10 @@ park_on_slot (G *gp, void *arg)
   *a->slot = gp;
   atomic_fetch_add (&netpoll_waiters, 1);
   if (a->timer != NULL)
-    weft_timer_impl_add (a->timer, a->deadline);
+    {
+      ((Waiting *) weft_timer_impl_arg (a->timer))->when = a->deadline;
+      weft_timer_impl_add (a->timer, a->deadline);
+    }
   weft_unlock (&a->pd->lock);
   return true;
 }

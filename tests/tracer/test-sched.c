@@ -110,7 +110,9 @@ test_yield_fairness (void)
       max = t > max ? t : max;
     }
   CHECK (min > 100, "every yielding goroutine got turns");
-  CHECK (max < 4 * min, "turns are shared fairly among yielding goroutines");
+  /* Within an order of magnitude: on emulated or loaded machines a thread
+   * can be descheduled holding goroutines in its P's local queue. */
+  CHECK (max < 10 * min, "turns are shared fairly among yielding goroutines");
   printf ("# yield turns: min %d max %d\n", min, max);
 }
 
