@@ -187,7 +187,6 @@ weft_poll_open (int fd)
 {
   WeftPollDesc *pd = pd_alloc ();
   uint32_t      seq;
-
   int           err;
 
   if (pd == NULL)

@@ -43,7 +43,10 @@ typedef struct WeftTimerImpl Timer;
  * sections: never park a goroutine while holding one (gopark's unlockf is
  * how a lock is released atomically with parking). Lock order, outermost
  * first: sched.lock > hchan.lock (ascending address in select) >
- * sema root lock > P timers lock > allg lock > stack table lock. */
+ * sema root lock > P timers lock > allg lock > stack table lock; and,
+ * for the poller, pollDesc lock > Timer.mu > P timers lock > sched.lock
+ * (a deadline is armed under its pollDesc lock and may wake a P; nothing
+ * takes a pollDesc lock while holding sched.lock). */
 typedef struct
 {
   _Atomic uint32_t key; /* 0 unlocked, 1 locked, 2 locked with sleepers */

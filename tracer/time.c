@@ -194,9 +194,11 @@ timer_add (Timer *t, int64_t when)
   P   *pp = mp != NULL && mp->p != NULL ? mp->p : weft_allp[0];
   bool was_armed, first;
 
+  if (when <= 0)
+    when = 1;
   weft_lock (&t->mu);
   was_armed = timer_del_locked (t);
-  t->when = when > 0 ? when : 1;
+  t->when = when;
   weft_lock (&pp->timers_lock);
   heap_push (pp, t);
   first = pp->timers[0] == t;
