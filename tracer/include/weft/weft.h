@@ -226,7 +226,12 @@ extern "C"
   /* Sockets in non-blocking mode registered with the netpoller: these calls
    * park only the goroutine. They return -1 with errno set on failure, like
    * the system calls they wrap. @timeout_ns < 0 waits forever; otherwise
-   * the call fails with errno ETIMEDOUT when the deadline passes. */
+   * the call fails with errno ETIMEDOUT when the deadline passes.
+   *
+   * A goroutine may resume on another thread after any of them, and errno
+   * is per thread: read it right after the failing call, in a function
+   * that has not used errno before the call (glibc lets the compiler keep
+   * errno's address across calls). */
   int     weft_net_listen_tcp (const char *host, uint16_t port, int backlog);
   int     weft_net_accept (int lfd, int64_t timeout_ns);
   int     weft_net_dial_tcp (const char *host, uint16_t port, int64_t timeout_ns);
