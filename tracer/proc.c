@@ -1617,6 +1617,20 @@ schedule (M *mp)
   return gp;
 }
 
+/* main has returned and exit() is tearing the process down (its
+ * destructors unload LTTng's libraries): like Go, where exit ends every
+ * goroutine at once, no goroutine is started any more. @next is dropped. */
+static void __attribute__ ((noreturn))
+park_for_exit (M *mp, G *next)
+{
+  WeftNote never = { 0 };
+
+  (void) mp;
+  (void) next;
+  for (;;)
+    weft_note_sleep (&never);
+}
+
 static void
 schedule_loop (M *mp)
 {
@@ -1634,6 +1648,8 @@ schedule_loop (M *mp)
         }
       if (next == NULL)
         next = schedule (mp);
+      if (unlikely (atomic_load_explicit (&weft_sched.exiting, memory_order_relaxed)))
+        park_for_exit (mp, next);
       execute (mp, next);
     }
 }
@@ -1724,6 +1740,9 @@ sysmon (void *arg)
       int64_t now;
 
       usleep ((useconds_t) delay);
+      /* The process is going away under exit(): touch nothing. */
+      if (atomic_load (&weft_sched.exiting))
+        continue;
       if (idle > 50)
         delay = delay * 2 > 10000 ? 10000 : delay * 2;
       else
@@ -1832,5 +1851,6 @@ weft_main (WeftMainFunc fn, int argc, char **argv)
   pthread_attr_destroy (&attr);
 
   weft_note_sleep (&main_done);
+  weft_trace_exit ();
   return main_status;
 }

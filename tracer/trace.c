@@ -525,7 +525,7 @@ weft_trace_poll (void)
 {
   int64_t now;
 
-  if (provider == NULL)
+  if (provider == NULL || atomic_load (&weft_sched.exiting))
     return;
   if (!any_event_enabled ())
     {
@@ -671,4 +671,13 @@ void
 _weft_trace_log (uint64_t task, const char *category, const char *message)
 {
   lttng_ust_tracepoint (weft, log, weft_goid (), task, str_or_empty (category), str_or_empty (message));
+}
+
+void
+weft_trace_exit (void)
+{
+  /* exit() runs LTTng-UST's destructors, which unload the tracepoint
+   * library: no event may start after this. weft_trace_poll() sees
+   * sched.exiting and never turns tracing back on. */
+  atomic_store (&weft_trace_on, 0);
 }

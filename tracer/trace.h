@@ -28,6 +28,8 @@ weft_tracing (void)
 WEFT_HIDDEN void weft_trace_init (void);
 /* From sysmon: notices sessions starting and stopping. */
 WEFT_HIDDEN void weft_trace_poll (void);
+/* The program is exiting: no event from now on. */
+WEFT_HIDDEN void weft_trace_exit (void);
 #else
 /* Built without LTTng-UST (-Dtracing=disabled): every event site is
  * compiled out. */
@@ -38,6 +40,10 @@ weft_trace_init (void)
 }
 static inline void
 weft_trace_poll (void)
+{
+}
+static inline void
+weft_trace_exit (void)
 {
 }
 #endif
