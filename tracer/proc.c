@@ -58,6 +58,7 @@
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
+#include <sanitizer/lsan_interface.h>
 #define WEFT_ASAN 1
 #endif
 #if defined(__SANITIZE_THREAD__)
@@ -1620,15 +1621,42 @@ schedule (M *mp)
 /* main has returned and exit() is tearing the process down (its
  * destructors unload LTTng's libraries): like Go, where exit ends every
  * goroutine at once, no goroutine is started any more. @next is dropped. */
+static _Atomic int32_t exit_parked; /* Ms parked by park_for_exit */
+
 static void __attribute__ ((noreturn))
 park_for_exit (M *mp, G *next)
 {
   WeftNote never = { 0 };
 
-  (void) mp;
   (void) next;
+  /* The last goroutine's stop (often its exit) is still to be written. */
+  flush_prev (mp);
+  atomic_fetch_add (&exit_parked, 1);
   for (;;)
     weft_note_sleep (&never);
+}
+
+/* Gives Ms running goroutines up to 50 ms to reach a scheduling point, so
+ * that the trace records where every goroutine stood when main returned.
+ * A goroutine that never yields does not hold the exit up longer. */
+static void
+wait_for_ms_to_park (void)
+{
+  for (int i = 0; i < 500; i++)
+    {
+      int32_t idle, total;
+
+      weft_lock (&weft_sched.lock);
+      idle = weft_sched.nmidle;
+      total = weft_sched.mcount;
+      weft_unlock (&weft_sched.lock);
+      /* An M blocked in the netpoller runs nothing either. */
+      if (atomic_load (&weft_sched.lastpoll) == 0)
+        idle++;
+      if (idle + atomic_load (&exit_parked) >= total)
+        return;
+      usleep (100);
+    }
 }
 
 static void
@@ -1851,6 +1879,17 @@ weft_main (WeftMainFunc fn, int argc, char **argv)
   pthread_attr_destroy (&attr);
 
   weft_note_sleep (&main_done);
+  /* End the process here, as Go does when main returns: exit() would run
+   * destructors (LTTng-UST's unload its tracepoint library) while other
+   * threads still run goroutines, and did crash a traced program now and
+   * then. LTTng's buffers live in its consumer daemon and survive this
+   * as they survive a crash. */
+  wait_for_ms_to_park ();
   weft_trace_exit ();
-  return main_status;
+  fflush (NULL);
+#ifdef WEFT_ASAN
+  /* LeakSanitizer normally checks from atexit, which _exit skips. */
+  __lsan_do_leak_check ();
+#endif
+  _exit (main_status);
 }

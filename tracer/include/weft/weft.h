@@ -35,13 +35,15 @@ extern "C"
   typedef int (*WeftMainFunc) (int argc, char **argv);
 
   /* Starts the runtime with WEFT_MAXPROCS Ps (default: the number of online
-   * CPUs), runs @main as goroutine 1 and returns its status when it returns.
-   * Other goroutines still alive at that point are abandoned, as in Go: the
-   * caller is expected to return the status from main() right away.
-   *
-   * Environment: WEFT_MAXPROCS, WEFT_STACK_SIZE (bytes, default 256 KiB),
-   * WEFT_TRACE=0 (do not load the LTTng provider at all). */
-  int weft_main (WeftMainFunc main, int argc, char **argv);
+ * CPUs), runs @main as goroutine 1 and, when it returns, ends the process
+ * with its status, as a Go program ends when main returns: other
+ * goroutines are not waited for, stdio is flushed, atexit handlers and
+ * library destructors do not run (they would race with goroutines still
+ * running on other threads). Write `return weft_main (…);` in main().
+ *
+ * Environment: WEFT_MAXPROCS, WEFT_STACK_SIZE (bytes, default 256 KiB),
+ * WEFT_TRACE=0 (do not load the LTTng provider at all). */
+int weft_main (WeftMainFunc main, int argc, char **argv);
 
   /* Starts a goroutine running fn(arg); returns its id. The new goroutine
    * inherits nothing from its creator but the current user task. */
