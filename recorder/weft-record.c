@@ -209,6 +209,34 @@ create_session (const char *session, const char *out_opt, int pid, gboolean *cre
   return lttng (error, "start", session, NULL);
 }
 
+/* Converts the recorded @ctf into *@output, removes @ctf unless asked to
+ * keep it, and returns the database's path (stolen from *@output) or NULL. */
+static char *
+convert_recording (const char *ctf, char **output, const WeftConvertOptions *copts, gboolean keep_ctf, GError **error)
+{
+  gboolean ok = weft_convert (ctf, *output, copts, NULL, error);
+
+  if (keep_ctf)
+    g_printerr ("weft: CTF trace kept in %s\n", ctf);
+  else
+    rm_rf (ctf);
+  return ok ? g_steal_pointer (output) : NULL;
+}
+
+/* After a failure: stops and destroys @session (if it was created),
+ * stops a session daemon we started, removes the partial trace. */
+static void
+abandon_recording (const char *session, GPid sessiond, const char *ctf)
+{
+  if (session != NULL)
+    {
+      lttng (NULL, "stop", session, NULL);
+      lttng (NULL, "destroy", session, NULL);
+    }
+  stop_sessiond (sessiond);
+  rm_rf (ctf);
+}
+
 static char *
 default_output (const char *cmd)
 {
@@ -232,7 +260,7 @@ weft_record (char **argv, const WeftRecordOptions *options, int *cmd_status, GEr
   RunState           rs = { 0 };
   WeftConvertOptions copts = { 0 };
   GPid               sessiond = 0;
-  gboolean           created = FALSE, ok;
+  gboolean           created = FALSE;
   guint              sig_source, timeout_source = 0;
 
   g_return_val_if_fail (argv != NULL && argv[0] != NULL && options != NULL, NULL);
@@ -285,21 +313,10 @@ weft_record (char **argv, const WeftRecordOptions *options, int *cmd_status, GEr
     }
 
   copts.program = argv[0];
-  ok = weft_convert (ctf, output, &copts, NULL, error);
-  if (options->keep_ctf)
-    g_printerr ("weft: CTF trace kept in %s\n", ctf);
-  else
-    rm_rf (ctf);
-  return ok ? g_steal_pointer (&output) : NULL;
+  return convert_recording (ctf, &output, &copts, options->keep_ctf, error);
 
 fail:
-  if (created)
-    {
-      lttng (NULL, "stop", session, NULL);
-      lttng (NULL, "destroy", session, NULL);
-    }
-  stop_sessiond (sessiond);
-  rm_rf (ctf);
+  abandon_recording (created ? session : NULL, sessiond, ctf);
   return NULL;
 }
 
@@ -565,7 +582,7 @@ weft_record_attach (int pid, const char *name, const WeftRecordOptions *options,
   AttachState        as = { 0 };
   WeftConvertOptions copts = { 0 };
   GPid               sessiond = 0;
-  gboolean           created = FALSE, ok;
+  gboolean           created = FALSE;
   guint              sig_source, poll_source, timeout_source = 0;
 
   g_return_val_if_fail (pid > 0 && name != NULL && options != NULL, NULL);
@@ -619,20 +636,9 @@ weft_record_attach (int pid, const char *name, const WeftRecordOptions *options,
   sessiond = 0;
 
   copts.program = name;
-  ok = weft_convert (ctf, output, &copts, NULL, error);
-  if (options->keep_ctf)
-    g_printerr ("weft: CTF trace kept in %s\n", ctf);
-  else
-    rm_rf (ctf);
-  return ok ? g_steal_pointer (&output) : NULL;
+  return convert_recording (ctf, &output, &copts, options->keep_ctf, error);
 
 fail:
-  if (created)
-    {
-      lttng (NULL, "stop", session, NULL);
-      lttng (NULL, "destroy", session, NULL);
-    }
-  stop_sessiond (sessiond);
-  rm_rf (ctf);
+  abandon_recording (created ? session : NULL, sessiond, ctf);
   return NULL;
 }
