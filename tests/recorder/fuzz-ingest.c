@@ -25,6 +25,7 @@
  *   strings u8 each for s[0], s[1]: < 0xf0 → one of a few names; else a u8
  *           length and that many bytes (NUL-terminated copy)
  */
+#include "test-util.h"
 #include "weft-ingest.h"
 #include "weft-store.h"
 #include "weft-writer.h"
@@ -89,24 +90,10 @@ string (Reader *r, GStringChunk *chunk)
   return g_string_chunk_insert (chunk, buf);
 }
 
-static gint64
-scalar (WeftStore *store, const char *sql)
-{
-  sqlite3_stmt *s = weft_store_prepare (store, sql, NULL);
-  gint64        v = -1;
-
-  if (s == NULL)
-    abort ();
-  if (sqlite3_step (s) == SQLITE_ROW)
-    v = sqlite3_column_int64 (s, 0);
-  sqlite3_finalize (s);
-  return v;
-}
-
 static void
 check (WeftStore *store, const char *what, const char *sql)
 {
-  gint64 n = scalar (store, sql);
+  gint64 n = test_scalar (store, sql);
 
   if (n != 0)
     {

@@ -8,6 +8,7 @@
  * name, a process without libweft. Skips when the examples are not built
  * or LTTng cannot trace here.
  */
+#include "test-util.h"
 #include "weft-store.h"
 
 #include <gio/gio.h>
@@ -46,19 +47,6 @@ have_cli (void)
   const char *cli = g_getenv ("WEFT_CLI");
 
   return cli != NULL && g_file_test (cli, G_FILE_TEST_IS_EXECUTABLE);
-}
-
-static gint64
-scalar (WeftStore *store, const char *sql)
-{
-  sqlite3_stmt *s = weft_store_prepare (store, sql, NULL);
-  gint64        v = -1;
-
-  g_assert_nonnull (s);
-  if (sqlite3_step (s) == SQLITE_ROW)
-    v = sqlite3_column_int64 (s, 0);
-  sqlite3_finalize (s);
-  return v;
 }
 
 static void
@@ -182,15 +170,15 @@ test_httpd (void)
 
   store = weft_store_open (db, WEFT_STORE_OPEN_READ_ONLY, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM goroutine"), >, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM goroutine"), >, 0);
   /* The snapshot: goroutines that existed before the session, main's among them. */
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM goroutine WHERE created_ns IS NULL"), >, 0);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM goroutine WHERE goid = 1"), ==, 1);
-  g_assert_cmpint (scalar (store, "SELECT value FROM meta WHERE key = 'pid'"), ==, g_ascii_strtoll (pid, NULL, 10));
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM gstate WHERE end_ns < start_ns"), ==, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM goroutine WHERE created_ns IS NULL"), >, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM goroutine WHERE goid = 1"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'pid'"), ==, g_ascii_strtoll (pid, NULL, 10));
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate WHERE end_ns < start_ns"), ==, 0);
   /* Repairs are tolerated, but only a few. */
-  g_assert_cmpint (scalar (store, "SELECT value FROM meta WHERE key = 'inconsistencies'"), <,
-                   scalar (store, "SELECT value FROM meta WHERE key = 'events'") / 100 + 10);
+  g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'inconsistencies'"), <,
+                   test_scalar (store, "SELECT value FROM meta WHERE key = 'events'") / 100 + 10);
 
 out:
   g_subprocess_send_signal (server, SIGINT);

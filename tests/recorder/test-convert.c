@@ -5,6 +5,7 @@
  * built, around data/examples/leaky-pipeline and pingpong. Tests skip when
  * LTTng cannot trace here (weft-lttng exits 125).
  */
+#include "test-util.h"
 #include "weft-convert.h"
 #include "weft-store.h"
 
@@ -83,19 +84,6 @@ convert (const char *ctf, const char *name)
   return store;
 }
 
-static gint64
-scalar (WeftStore *store, const char *sql)
-{
-  sqlite3_stmt *s = weft_store_prepare (store, sql, NULL);
-  gint64        v = -1;
-
-  g_assert_nonnull (s);
-  if (sqlite3_step (s) == SQLITE_ROW)
-    v = sqlite3_column_int64 (s, 0);
-  sqlite3_finalize (s);
-  return v;
-}
-
 static char *
 text (WeftStore *store, const char *sql)
 {
@@ -122,24 +110,24 @@ test_scenario (void)
       return;
     }
   store = convert (ctf, "scenario.weft");
-  g_assert_cmpint (scalar (store, "SELECT value FROM meta WHERE key = 'inconsistencies'"), ==, 0);
-  g_assert_cmpint (scalar (store, "SELECT value FROM meta WHERE key = 'lost_events'"), ==, 0);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM goroutine"), ==, 16);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM goroutine WHERE ended_ns IS NULL"), ==, 8);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 2 AND wait_reason = 1"), ==, 10);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 2 AND wait_reason = 12"), ==, 5);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 2 AND wait_reason = 12 AND unblocked_by = 0"), ==, 5);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 3"), ==, 1);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM task WHERE name = 'scenario' AND end_ns IS NOT NULL"), ==, 1);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM region WHERE name = 'spawn'"), ==, 1);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM log"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'inconsistencies'"), ==, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'lost_events'"), ==, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM goroutine"), ==, 16);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM goroutine WHERE ended_ns IS NULL"), ==, 8);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 2 AND wait_reason = 1"), ==, 10);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 2 AND wait_reason = 12"), ==, 5);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 2 AND wait_reason = 12 AND unblocked_by = 0"), ==, 5);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 3"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM task WHERE name = 'scenario' AND end_ns IS NOT NULL"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM region WHERE name = 'spawn'"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM log"), ==, 1);
   /* The leak suspects: the 7 producers never released, one group. */
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM leak_candidates"), ==, 7);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM leak_candidates"), ==, 7);
   create_site = text (store, "SELECT DISTINCT create_site FROM leak_candidates");
   block_site = text (store, "SELECT DISTINCT block_site FROM leak_candidates");
   g_assert_true (g_str_has_prefix (create_site, "site_go_producer"));
   g_assert_true (g_str_has_prefix (block_site, "site_chan_send"));
-  g_assert_cmpint (scalar (store, "SELECT goroutines FROM goroutine_analysis WHERE start_function = 'producer'"), ==, 10);
+  g_assert_cmpint (test_scalar (store, "SELECT goroutines FROM goroutine_analysis WHERE start_function = 'producer'"), ==, 10);
   program = text (store, "SELECT value FROM meta WHERE key = 'program'");
   g_assert_cmpstr (program, ==, "weft-trace-gen");
 }
@@ -239,16 +227,16 @@ test_leaky_pipeline (void)
     }
   store = convert (ctf, "leaky.weft");
   /* 100 requests, every 10th leaks its producer; all from one site. */
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM goroutine WHERE name = 'row-producer'"), ==, 100);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM goroutine WHERE name = 'handler'"), ==, 100);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM leak_candidates AS l JOIN goroutine AS g USING (goid) "
-                                  "WHERE g.name = 'row-producer' AND l.wait_reason = 1"),
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM goroutine WHERE name = 'row-producer'"), ==, 100);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM goroutine WHERE name = 'handler'"), ==, 100);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM leak_candidates AS l JOIN goroutine AS g USING (goid) "
+                                       "WHERE g.name = 'row-producer' AND l.wait_reason = 1"),
                    ==, 10);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(DISTINCT create_site) FROM leak_candidates AS l JOIN goroutine AS g "
-                                  "USING (goid) WHERE g.name = 'row-producer'"),
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(DISTINCT create_site) FROM leak_candidates AS l JOIN goroutine AS g "
+                                       "USING (goid) WHERE g.name = 'row-producer'"),
                    ==, 1);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM leak_candidates WHERE create_site LIKE 'handle %'"), ==, 10);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM leak_candidates WHERE block_site LIKE 'produce_rows %'"), ==, 10);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM leak_candidates WHERE create_site LIKE 'handle %'"), ==, 10);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM leak_candidates WHERE block_site LIKE 'produce_rows %'"), ==, 10);
 }
 
 static void
@@ -271,9 +259,9 @@ test_pingpong (void)
       return;
     }
   store = convert (ctf, "pingpong.weft");
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM goroutine"), >=, 3);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 2 AND wait_reason IN (1, 2, 3)"), >, 0);
-  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM gstate WHERE end_ns < start_ns"), ==, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM goroutine"), >=, 3);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 2 AND wait_reason IN (1, 2, 3)"), >, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate WHERE end_ns < start_ns"), ==, 0);
 }
 
 int
