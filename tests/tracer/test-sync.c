@@ -165,12 +165,14 @@ test_mutex_trylock (void)
  * every hold) does not fail the test: about 10 in the first millisecond
  * (about 100 with a single P, where the woken victim runs only when sysmon
  * preempts the hog, after 10 ms), then at most one per waiter queued
- * ahead. Without starvation mode it runs into the thousands. */
+ * ahead. A thread that the host deschedules (2 cores emulating 4 Ps
+ * under qemu) stretches that: 269 was seen there. Without starvation
+ * mode it runs to 6,000-12,000, so 1000 still tells the two apart. */
 
 #define FAIR_HOGS 4
 #define FAIR_ROUNDS 100
 #define FAIR_HOLD_NS (100 * 1000)
-#define FAIR_BOUND 250 /* hog acquisitions during one wait */
+#define FAIR_BOUND 1000 /* hog acquisitions during one wait */
 #define FAIR_WATCHDOG (10000 * MS)
 
 static WeftMutex       fair_mu;
@@ -270,7 +272,7 @@ test_mutex_starvation (void)
           atomic_load (&fair_max_overtakes), weft_maxprocs ());
   CHECK (!atomic_load (&fair_watchdog_fired), "a goroutine gets a hogged mutex 100 times within 10 s");
   CHECK (atomic_load (&fair_max_overtakes) < FAIR_BOUND,
-         "while a goroutine waits for a hogged mutex, the hogs take it fewer than 250 times");
+         "while a goroutine waits for a hogged mutex, the hogs take it fewer than 1000 times");
   weft_chan_free (done);
 }
 
