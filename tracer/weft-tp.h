@@ -78,6 +78,35 @@ LTTNG_UST_TRACEPOINT_ENUM (weft, stop_reason,
   )
 )
 
+/* What started a GC cycle. */
+LTTNG_UST_TRACEPOINT_ENUM (weft, gc_trigger,
+  LTTNG_UST_TP_ENUM_VALUES (
+    lttng_ust_field_enum_value ("heap", 0)
+    lttng_ust_field_enum_value ("forced", 1)
+    lttng_ust_field_enum_value ("periodic", 2)
+    lttng_ust_field_enum_value ("memory limit", 3)
+  )
+)
+
+/* Why the world stopped. */
+LTTNG_UST_TRACEPOINT_ENUM (weft, stw_reason,
+  LTTNG_UST_TP_ENUM_VALUES (
+    lttng_ust_field_enum_value ("GC sweep termination", 0)
+    lttng_ust_field_enum_value ("GC mark termination", 1)
+    lttng_ust_field_enum_value ("ReadMemStats", 2)
+    lttng_ust_field_enum_value ("other", 3)
+  )
+)
+
+/* How a P runs a GC mark worker (Go's gcMarkWorkerMode). */
+LTTNG_UST_TRACEPOINT_ENUM (weft, gc_worker_mode,
+  LTTNG_UST_TP_ENUM_VALUES (
+    lttng_ust_field_enum_value ("dedicated", 0)
+    lttng_ust_field_enum_value ("fractional", 1)
+    lttng_ust_field_enum_value ("idle", 2)
+  )
+)
+
 /* WeftGStatus, in snapshots. */
 LTTNG_UST_TRACEPOINT_ENUM (weft, g_status,
   LTTNG_UST_TP_ENUM_VALUES (
@@ -273,6 +302,122 @@ LTTNG_UST_TRACEPOINT_EVENT (weft, log,
     lttng_ust_field_integer (uint64_t, task, task)
     lttng_ust_field_string (category, category)
     lttng_ust_field_string (message, message)
+  )
+)
+
+/* ------------------------------------------------------------------ garbage collector
+ * tracer/README.md, "The garbage collector", gives the phases' order. */
+
+LTTNG_UST_TRACEPOINT_EVENT (weft, gc_begin,
+  LTTNG_UST_TP_ARGS (uint32_t, cycle, uint8_t, trigger, uint64_t, heap_live, uint64_t, heap_goal),
+  LTTNG_UST_TP_FIELDS (
+    lttng_ust_field_integer (uint32_t, cycle, cycle)
+    lttng_ust_field_enum (weft, gc_trigger, uint8_t, trigger, trigger)
+    lttng_ust_field_integer (uint64_t, heap_live, heap_live)
+    lttng_ust_field_integer (uint64_t, heap_goal, heap_goal)
+  )
+)
+
+LTTNG_UST_TRACEPOINT_EVENT (weft, gc_end,
+  LTTNG_UST_TP_ARGS (uint32_t, cycle, uint64_t, heap_marked, uint64_t, next_goal),
+  LTTNG_UST_TP_FIELDS (
+    lttng_ust_field_integer (uint32_t, cycle, cycle)
+    lttng_ust_field_integer (uint64_t, heap_marked, heap_marked)
+    lttng_ust_field_integer (uint64_t, next_goal, next_goal)
+  )
+)
+
+LTTNG_UST_TRACEPOINT_EVENT_CLASS (weft, stw_class,
+  LTTNG_UST_TP_ARGS (uint8_t, reason, uint32_t, cycle),
+  LTTNG_UST_TP_FIELDS (
+    lttng_ust_field_enum (weft, stw_reason, uint8_t, reason, reason)
+    lttng_ust_field_integer (uint32_t, cycle, cycle)
+  )
+)
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE (weft, stw_class, weft, stw_begin,
+  LTTNG_UST_TP_ARGS (uint8_t, reason, uint32_t, cycle))
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE (weft, stw_class, weft, stw_end,
+  LTTNG_UST_TP_ARGS (uint8_t, reason, uint32_t, cycle))
+
+LTTNG_UST_TRACEPOINT_EVENT_CLASS (weft, gc_mark_class,
+  LTTNG_UST_TP_ARGS (uint32_t, cycle),
+  LTTNG_UST_TP_FIELDS (
+    lttng_ust_field_integer (uint32_t, cycle, cycle)
+  )
+)
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE (weft, gc_mark_class, weft, gc_mark_begin,
+  LTTNG_UST_TP_ARGS (uint32_t, cycle))
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE (weft, gc_mark_class, weft, gc_mark_end,
+  LTTNG_UST_TP_ARGS (uint32_t, cycle))
+
+LTTNG_UST_TRACEPOINT_EVENT (weft, gc_worker_begin,
+  LTTNG_UST_TP_ARGS (int32_t, p, uint8_t, mode),
+  LTTNG_UST_TP_FIELDS (
+    lttng_ust_field_integer (int16_t, p, p)
+    lttng_ust_field_enum (weft, gc_worker_mode, uint8_t, mode, mode)
+  )
+)
+
+LTTNG_UST_TRACEPOINT_EVENT (weft, gc_worker_end,
+  LTTNG_UST_TP_ARGS (int32_t, p, uint64_t, scanned),
+  LTTNG_UST_TP_FIELDS (
+    lttng_ust_field_integer (int16_t, p, p)
+    lttng_ust_field_integer (uint64_t, scanned, scanned)
+  )
+)
+
+LTTNG_UST_TRACEPOINT_EVENT (weft, gc_assist_begin,
+  LTTNG_UST_TP_ARGS (uint64_t, goid, int32_t, p),
+  LTTNG_UST_TP_FIELDS (
+    lttng_ust_field_integer (uint64_t, goid, goid)
+    lttng_ust_field_integer (int16_t, p, p)
+  )
+)
+
+LTTNG_UST_TRACEPOINT_EVENT (weft, gc_assist_end,
+  LTTNG_UST_TP_ARGS (uint64_t, goid, int32_t, p, uint64_t, scanned),
+  LTTNG_UST_TP_FIELDS (
+    lttng_ust_field_integer (uint64_t, goid, goid)
+    lttng_ust_field_integer (int16_t, p, p)
+    lttng_ust_field_integer (uint64_t, scanned, scanned)
+  )
+)
+
+LTTNG_UST_TRACEPOINT_EVENT (weft, gc_sweep_begin,
+  LTTNG_UST_TP_ARGS (int32_t, p),
+  LTTNG_UST_TP_FIELDS (
+    lttng_ust_field_integer (int16_t, p, p)
+  )
+)
+
+LTTNG_UST_TRACEPOINT_EVENT (weft, gc_sweep_end,
+  LTTNG_UST_TP_ARGS (int32_t, p, uint64_t, swept, uint64_t, reclaimed),
+  LTTNG_UST_TP_FIELDS (
+    lttng_ust_field_integer (int16_t, p, p)
+    lttng_ust_field_integer (uint64_t, swept, swept)
+    lttng_ust_field_integer (uint64_t, reclaimed, reclaimed)
+  )
+)
+
+LTTNG_UST_TRACEPOINT_EVENT_CLASS (weft, heap_counter_class,
+  LTTNG_UST_TP_ARGS (uint64_t, bytes),
+  LTTNG_UST_TP_FIELDS (
+    lttng_ust_field_integer (uint64_t, bytes, bytes)
+  )
+)
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE (weft, heap_counter_class, weft, heap_alloc,
+  LTTNG_UST_TP_ARGS (uint64_t, bytes))
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE (weft, heap_counter_class, weft, heap_goal,
+  LTTNG_UST_TP_ARGS (uint64_t, bytes))
+
+LTTNG_UST_TRACEPOINT_EVENT (weft, go_leaked,
+  LTTNG_UST_TP_ARGS (uint32_t, cycle, uint64_t, goid, uint8_t, wait_reason, uint64_t, wait_obj, uint32_t, wait_stack),
+  LTTNG_UST_TP_FIELDS (
+    lttng_ust_field_integer (uint32_t, cycle, cycle)
+    lttng_ust_field_integer (uint64_t, goid, goid)
+    lttng_ust_field_enum (weft, wait_reason, uint8_t, wait_reason, wait_reason)
+    lttng_ust_field_integer_hex (uint64_t, wait_obj, wait_obj)
+    lttng_ust_field_integer (uint32_t, wait_stack, wait_stack)
   )
 )
 
