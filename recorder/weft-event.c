@@ -40,6 +40,19 @@ static const WeftFieldSpec bin_info[] = { I ("baddr"), I ("memsz"), S ("path"), 
 static const WeftFieldSpec build_id[] = { I ("baddr"), Q ("build_id") };
 static const WeftFieldSpec procname[] = { S ("procname") };
 static const WeftFieldSpec debug_link[] = { I ("baddr"), I ("crc"), S ("filename") };
+static const WeftFieldSpec gc_begin[] = { I ("cycle"), I ("trigger"), I ("heap_live"), I ("heap_goal") };
+static const WeftFieldSpec gc_end[] = { I ("cycle"), I ("heap_marked"), I ("next_goal") };
+static const WeftFieldSpec stw[] = { I ("reason"), I ("cycle") };
+static const WeftFieldSpec gc_mark[] = { I ("cycle") };
+static const WeftFieldSpec gc_worker_begin[] = { I ("p"), I ("mode") };
+static const WeftFieldSpec gc_worker_end[] = { I ("p"), I ("scanned") };
+static const WeftFieldSpec gc_assist_begin[] = { I ("goid"), I ("p") };
+static const WeftFieldSpec gc_assist_end[] = { I ("goid"), I ("p"), I ("scanned") };
+static const WeftFieldSpec gc_sweep_begin[] = { I ("p") };
+static const WeftFieldSpec gc_sweep_end[] = { I ("p"), I ("swept"), I ("reclaimed") };
+static const WeftFieldSpec heap_counter[] = { I ("bytes") };
+static const WeftFieldSpec go_leaked[] = { I ("cycle"), I ("goid"), I ("wait_reason"), I ("wait_obj"),
+                                           I ("wait_stack") };
 
 #define SPEC(type, name, fields) [type] = { name, fields, G_N_ELEMENTS (fields) }
 
@@ -69,6 +82,21 @@ static const WeftEventSpec specs[WEFT_EV_N] = {
   SPEC (WEFT_EV_BUILD_ID, "lttng_ust_statedump:build_id", build_id),
   SPEC (WEFT_EV_DEBUG_LINK, "lttng_ust_statedump:debug_link", debug_link),
   SPEC (WEFT_EV_PROCNAME, "lttng_ust_statedump:procname", procname),
+  SPEC (WEFT_EV_GC_BEGIN, "weft:gc_begin", gc_begin),
+  SPEC (WEFT_EV_GC_END, "weft:gc_end", gc_end),
+  SPEC (WEFT_EV_STW_BEGIN, "weft:stw_begin", stw),
+  SPEC (WEFT_EV_STW_END, "weft:stw_end", stw),
+  SPEC (WEFT_EV_GC_MARK_BEGIN, "weft:gc_mark_begin", gc_mark),
+  SPEC (WEFT_EV_GC_MARK_END, "weft:gc_mark_end", gc_mark),
+  SPEC (WEFT_EV_GC_WORKER_BEGIN, "weft:gc_worker_begin", gc_worker_begin),
+  SPEC (WEFT_EV_GC_WORKER_END, "weft:gc_worker_end", gc_worker_end),
+  SPEC (WEFT_EV_GC_ASSIST_BEGIN, "weft:gc_assist_begin", gc_assist_begin),
+  SPEC (WEFT_EV_GC_ASSIST_END, "weft:gc_assist_end", gc_assist_end),
+  SPEC (WEFT_EV_GC_SWEEP_BEGIN, "weft:gc_sweep_begin", gc_sweep_begin),
+  SPEC (WEFT_EV_GC_SWEEP_END, "weft:gc_sweep_end", gc_sweep_end),
+  SPEC (WEFT_EV_HEAP_ALLOC, "weft:heap_alloc", heap_counter),
+  SPEC (WEFT_EV_HEAP_GOAL, "weft:heap_goal", heap_counter),
+  SPEC (WEFT_EV_GO_LEAKED, "weft:go_leaked", go_leaked),
 };
 
 WeftEventType
