@@ -15,6 +15,15 @@ enum
   ST_PARKED = 5,
 };
 
+/* The schema's counter table. */
+enum
+{
+  WEFT_COUNTER_HEAP_ALLOC = 1,
+  WEFT_COUNTER_HEAP_GOAL = 2,
+  WEFT_COUNTER_GOROUTINES = 3,
+  WEFT_COUNTER_RUNNABLE = 4,
+};
+
 /* Bounds on P and M ids: beyond them an id is taken for garbage. */
 #define MAX_P 4096
 #define MAX_M 65536
@@ -37,7 +46,8 @@ enum
   X (REGION_UNBALANCED, "region_unbalanced")                     \
   X (BAD_ID, "bad_p_or_m")                                       \
   X (TIME_BACKWARDS, "time_backwards")                           \
-  X (MISSING_FIELD, "missing_field")
+  X (MISSING_FIELD, "missing_field")                             \
+  X (GC_UNBALANCED, "gc_unbalanced")
 
 typedef enum
 {
@@ -125,6 +135,34 @@ typedef struct
   char    *build_id, *debug_link;
 } Mapping;
 
+/* A GC span begun and not yet ended (mark worker, assist, sweep). */
+typedef struct
+{
+  gint64  start;
+  guint32 cycle;
+  guint8  mode;
+  gint32  p;
+} GcOpen;
+
+typedef struct
+{
+  gboolean    in_cycle;
+  guint32     cycle, last_cycle;
+  gint64      start;
+  guint8      trigger;
+  guint64     heap_live, trigger_goal;
+  gboolean    in_stw;
+  gint64      stw_start;
+  guint8      stw_reason;
+  guint32     stw_cycle;
+  gboolean    in_mark;
+  gint64      mark_start;
+  guint32     mark_cycle;
+  GHashTable *workers; /* p -> GcOpen */
+  GHashTable *assists; /* goid -> GcOpen */
+  GHashTable *sweeps;  /* p -> GcOpen */
+} GcState;
+
 struct _WeftIngest
 {
   WeftWriter *w;
@@ -147,6 +185,11 @@ struct _WeftIngest
   guint32     gen;
   guint       n_snapshots;
   guint64     reasons_seen[4]; /* bitset of wait reason codes */
+  /* Derived counters: goroutines in each state, and the sampling clock. */
+  guint   n_runnable;
+  gint64  next_sample;
+  gint64  sampled[2]; /* last written goroutines, runnable; -1: none */
+  GcState gc;
 };
 
 static void
@@ -202,6 +245,10 @@ weft_ingest_new (WeftWriter *writer)
   self->tasks = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, task_free);
   self->maps = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, mapping_free);
   self->meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->gc.workers = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  self->gc.assists = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  self->gc.sweeps = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  self->sampled[0] = self->sampled[1] = -1;
   return self;
 }
 
@@ -216,6 +263,9 @@ weft_ingest_free (WeftIngest *self)
   g_hash_table_destroy (self->tasks);
   g_hash_table_destroy (self->maps);
   g_hash_table_destroy (self->meta);
+  g_hash_table_destroy (self->gc.workers);
+  g_hash_table_destroy (self->gc.assists);
+  g_hash_table_destroy (self->gc.sweeps);
   g_free (self->procs);
   g_free (self->threads);
   g_free (self);
@@ -332,6 +382,15 @@ emit_meta_text (WeftIngest *self, const char *key, const char *value)
 
 /* ------------------------------------------------------------------ goroutines */
 
+/* Every change of a goroutine's state goes through here, so that the
+ * derived counters stay exact. */
+static inline void
+gor_enter (WeftIngest *self, Gor *g, int state)
+{
+  self->n_runnable += (state == ST_RUNNABLE) - (g->state == ST_RUNNABLE);
+  g->state = state;
+}
+
 static Gor *
 gor_new (WeftIngest *self, guint64 goid)
 {
@@ -370,7 +429,7 @@ gor_get (WeftIngest *self, guint64 goid, int inferred)
   g->gen_event = self->gen;
   if (inferred != ST_UNKNOWN)
     {
-      g->state = inferred;
+      gor_enter (self, g, inferred);
       g->since = 0;
       g->open_start = TRUE;
     }
@@ -383,7 +442,7 @@ gor_set (WeftIngest *self, Gor *g, int state, gint64 ts, int stop_reason, gboole
 {
   if (g->state != ST_UNKNOWN)
     emit_gstate (self, g, ts, stop_reason, has_by, by, FALSE);
-  g->state = state;
+  gor_enter (self, g, state);
   g->since = ts;
   g->open_start = FALSE;
   if (state != ST_RUNNING && state != ST_SYSCALL)
@@ -415,6 +474,7 @@ gor_exit (WeftIngest *self, Gor *g, gint64 ts)
         inconsistent (self, INC_REGION_UNBALANCED);
       }
   emit_goroutine (self, g, TRUE, ts);
+  gor_enter (self, g, ST_UNKNOWN);
   g_hash_table_add (self->dead, GSIZE_TO_POINTER (g->goid));
   g_hash_table_remove (self->gs, GSIZE_TO_POINTER (g->goid));
 }
@@ -580,7 +640,7 @@ on_go_switch (WeftIngest *self, const WeftEvent *ev, gint64 ts)
             {
               inconsistent (self, INC_SWITCH_PREV_NOT_RUNNING);
               if (g->state == ST_UNKNOWN)
-                g->state = ST_RUNNING, g->since = 0, g->open_start = TRUE;
+                gor_enter (self, g, ST_RUNNING), g->since = 0, g->open_start = TRUE;
             }
           /* An unblock written before this block (the runtime writes the
            * block first since, but older traces and lost events exist)
@@ -717,7 +777,7 @@ on_go_create (WeftIngest *self, const WeftEvent *ev, gint64 ts)
   g->created = ts;
   if (g->state == ST_UNKNOWN)
     {
-      g->state = ST_RUNNABLE;
+      gor_enter (self, g, ST_RUNNABLE);
       g->since = ts;
       g->open_start = FALSE;
     }
@@ -1124,6 +1184,303 @@ on_runtime_info (WeftIngest *self, const WeftEvent *ev)
 #undef SET_INT
 }
 
+/* ------------------------------------------------------------------ garbage collector
+ *
+ * tracer/README.md, "The garbage collector": a cycle is gc_begin .. gc_end
+ * (end of marking), with its two stop-the-world pauses, its mark phase,
+ * mark workers per P and assists per goroutine; sweeps follow the cycle.
+ * Begin/end pairs that do not match (a session that attached mid-cycle,
+ * lost events) are counted as gc_unbalanced; an end without its begin is
+ * dropped, since its start is unknown, and a begin without its end ends
+ * with the trace. */
+
+static const char *
+gc_trigger_name (guint8 trigger)
+{
+  static const char *const names[] = { "heap", "forced", "periodic", "memory limit" };
+
+  return trigger < G_N_ELEMENTS (names) ? names[trigger] : "unknown";
+}
+
+static const char *
+stw_reason_name (guint8 reason)
+{
+  static const char *const names[] = { "GC sweep termination", "GC mark termination", "ReadMemStats", "other" };
+
+  return reason < G_N_ELEMENTS (names) ? names[reason] : "other";
+}
+
+static const char *
+gc_worker_mode_name (guint8 mode)
+{
+  static const char *const names[] = { "dedicated", "fractional", "idle" };
+
+  return mode < G_N_ELEMENTS (names) ? names[mode] : NULL;
+}
+
+static void
+emit_gc_cycle (WeftIngest *self, gboolean ended, gint64 end, gboolean has_marked, guint64 marked, guint64 next_goal)
+{
+  GcState *gc = &self->gc;
+  WeftRow *r = weft_writer_row (self->w, WEFT_ROW_GC_CYCLE);
+
+  r->v[0] = gc->cycle;
+  r->v[1] = gc->start;
+  SET_OPT (r, 2, ended, end);
+  weft_writer_set_text (self->w, r, 3, gc_trigger_name (gc->trigger));
+  r->v[4] = (gint64) gc->heap_live;
+  SET_OPT (r, 5, has_marked, marked);
+  SET_OPT (r, 6, has_marked, next_goal);
+  r->v[7] = (gint64) gc->trigger_goal;
+}
+
+/* @cycle 0: not part of a GC cycle. */
+static void
+emit_gc_span (WeftIngest *self, const char *kind, guint64 goid, gint32 p, gint64 start, gint64 end, guint32 cycle, const char *mode, gboolean has_bytes, guint64 bytes, gboolean has_reclaimed, guint64 reclaimed, gboolean open_end)
+{
+  WeftRow *r = weft_writer_row (self->w, WEFT_ROW_GC_SPAN);
+
+  weft_writer_set_text (self->w, r, 0, kind);
+  r->v[1] = (gint64) goid;
+  SET_OPT (r, 2, p >= 0, p);
+  r->v[3] = start;
+  r->v[4] = end;
+  SET_OPT (r, 5, cycle != 0, cycle);
+  weft_writer_set_text (self->w, r, 6, mode);
+  SET_OPT (r, 7, has_bytes, bytes);
+  SET_OPT (r, 8, has_reclaimed, reclaimed);
+  r->v[9] = open_end;
+}
+
+static void
+emit_stw (WeftIngest *self, gint64 end)
+{
+  GcState *gc = &self->gc;
+  WeftRow *r = weft_writer_row (self->w, WEFT_ROW_STW);
+
+  r->v[0] = gc->stw_start;
+  r->v[1] = end;
+  weft_writer_set_text (self->w, r, 2, stw_reason_name (gc->stw_reason));
+  SET_OPT (r, 3, gc->stw_cycle != 0, gc->stw_cycle);
+  gc->in_stw = FALSE;
+}
+
+static void
+emit_counter (WeftIngest *self, int counter, gint64 ts, gint64 value)
+{
+  WeftRow *r = weft_writer_row (self->w, WEFT_ROW_COUNTER_SAMPLE);
+
+  r->v[0] = counter;
+  r->v[1] = ts;
+  r->v[2] = value;
+}
+
+/* Opens a span of @table keyed by @key, ending (and counting) one that was
+ * left open. */
+static void
+gc_open (WeftIngest *self, GHashTable *table, guint64 key, gint64 ts, guint32 cycle, guint8 mode, gint32 p)
+{
+  GcOpen *o = g_new0 (GcOpen, 1);
+
+  if (g_hash_table_contains (table, GSIZE_TO_POINTER (key)))
+    inconsistent (self, INC_GC_UNBALANCED);
+  o->start = ts;
+  o->cycle = cycle;
+  o->mode = mode;
+  o->p = p;
+  g_hash_table_replace (table, GSIZE_TO_POINTER (key), o);
+}
+
+/* The open span of @table keyed by @key, removed from it (the caller
+ * frees it), or NULL (counted) if none. */
+static GcOpen *
+gc_close (WeftIngest *self, GHashTable *table, guint64 key)
+{
+  gpointer stolen = NULL;
+
+  if (!g_hash_table_steal_extended (table, GSIZE_TO_POINTER (key), NULL, &stolen))
+    inconsistent (self, INC_GC_UNBALANCED);
+  return stolen;
+}
+
+static void
+on_gc (WeftIngest *self, const WeftEvent *ev, gint64 ts)
+{
+  GcState *gc = &self->gc;
+  guint32  current = gc->in_cycle ? gc->cycle : 0;
+  gint32   p;
+  GcOpen  *o;
+
+  switch (ev->type)
+    {
+    case WEFT_EV_GC_BEGIN:
+      if (gc->in_cycle)
+        {
+          inconsistent (self, INC_GC_UNBALANCED);
+          emit_gc_cycle (self, FALSE, 0, FALSE, 0, 0);
+        }
+      gc->in_cycle = TRUE;
+      gc->cycle = (guint32) ev->f[GC_BEGIN_CYCLE];
+      gc->start = ts;
+      gc->trigger = (guint8) ev->f[GC_BEGIN_TRIGGER];
+      gc->heap_live = ev->f[GC_BEGIN_HEAP_LIVE];
+      gc->trigger_goal = ev->f[GC_BEGIN_HEAP_GOAL];
+      break;
+    case WEFT_EV_GC_END:
+      if (!gc->in_cycle || gc->cycle != (guint32) ev->f[GC_END_CYCLE])
+        {
+          inconsistent (self, INC_GC_UNBALANCED);
+          break;
+        }
+      emit_gc_cycle (self, TRUE, ts, TRUE, ev->f[GC_END_HEAP_MARKED], ev->f[GC_END_NEXT_GOAL]);
+      gc->in_cycle = FALSE;
+      gc->last_cycle = gc->cycle;
+      break;
+    case WEFT_EV_STW_BEGIN:
+      if (gc->in_stw)
+        {
+          inconsistent (self, INC_GC_UNBALANCED);
+          emit_stw (self, ts);
+        }
+      gc->in_stw = TRUE;
+      gc->stw_start = ts;
+      gc->stw_reason = (guint8) ev->f[STW_REASON];
+      gc->stw_cycle = (guint32) ev->f[STW_CYCLE];
+      break;
+    case WEFT_EV_STW_END:
+      if (!gc->in_stw)
+        inconsistent (self, INC_GC_UNBALANCED);
+      else
+        emit_stw (self, ts);
+      break;
+    case WEFT_EV_GC_MARK_BEGIN:
+      if (gc->in_mark)
+        inconsistent (self, INC_GC_UNBALANCED);
+      gc->in_mark = TRUE;
+      gc->mark_start = ts;
+      gc->mark_cycle = (guint32) ev->f[GC_MARK_CYCLE];
+      break;
+    case WEFT_EV_GC_MARK_END:
+      if (!gc->in_mark)
+        {
+          inconsistent (self, INC_GC_UNBALANCED);
+          break;
+        }
+      emit_gc_span (self, "mark", 0, -1, gc->mark_start, ts, gc->mark_cycle, NULL, FALSE, 0, FALSE, 0, FALSE);
+      gc->in_mark = FALSE;
+      break;
+    case WEFT_EV_GC_WORKER_BEGIN:
+      p = (gint16) ev->f[GC_WORKER_P];
+      gc_open (self, gc->workers, (guint64) p, ts, current, (guint8) ev->f[GC_WORKER_MODE_OR_SCANNED], p);
+      break;
+    case WEFT_EV_GC_WORKER_END:
+      p = (gint16) ev->f[GC_WORKER_P];
+      if ((o = gc_close (self, gc->workers, (guint64) p)) != NULL)
+        emit_gc_span (self, "worker", 0, p, o->start, ts, o->cycle, gc_worker_mode_name (o->mode), TRUE,
+                      ev->f[GC_WORKER_MODE_OR_SCANNED], FALSE, 0, FALSE);
+      g_free (o);
+      break;
+    case WEFT_EV_GC_ASSIST_BEGIN:
+      gc_open (self, gc->assists, ev->f[GC_ASSIST_GOID], ts, current, 0, (gint16) ev->f[GC_ASSIST_P]);
+      break;
+    case WEFT_EV_GC_ASSIST_END:
+      if ((o = gc_close (self, gc->assists, ev->f[GC_ASSIST_GOID])) != NULL)
+        emit_gc_span (self, "assist", ev->f[GC_ASSIST_GOID], o->p, o->start, ts, o->cycle, NULL, TRUE,
+                      ev->f[GC_ASSIST_SCANNED], FALSE, 0, FALSE);
+      g_free (o);
+      break;
+    case WEFT_EV_GC_SWEEP_BEGIN:
+      p = (gint16) ev->f[GC_SWEEP_P];
+      /* Sweeping frees what the last finished cycle found dead. */
+      gc_open (self, gc->sweeps, (guint64) p, ts, gc->last_cycle, 0, p);
+      break;
+    case WEFT_EV_GC_SWEEP_END:
+      p = (gint16) ev->f[GC_SWEEP_P];
+      if ((o = gc_close (self, gc->sweeps, (guint64) p)) != NULL)
+        emit_gc_span (self, "sweep", 0, p, o->start, ts, o->cycle, NULL, TRUE, ev->f[GC_SWEEP_SWEPT], TRUE,
+                      ev->f[GC_SWEEP_RECLAIMED], FALSE);
+      g_free (o);
+      break;
+    case WEFT_EV_HEAP_ALLOC:
+      emit_counter (self, WEFT_COUNTER_HEAP_ALLOC, ts, (gint64) ev->f[HEAP_BYTES]);
+      break;
+    case WEFT_EV_HEAP_GOAL:
+      emit_counter (self, WEFT_COUNTER_HEAP_GOAL, ts, (gint64) ev->f[HEAP_BYTES]);
+      break;
+    case WEFT_EV_GO_LEAKED:
+      {
+        WeftRow *r = weft_writer_row (self->w, WEFT_ROW_LEAKED);
+
+        r->v[0] = (gint64) ev->f[GO_LEAKED_GOID];
+        r->v[1] = ts;
+        SET_OPT (r, 2, ev->f[GO_LEAKED_CYCLE] != 0, ev->f[GO_LEAKED_CYCLE]);
+        SET_OPT (r, 3, ev->f[GO_LEAKED_WAIT_STACK] != 0, ev->f[GO_LEAKED_WAIT_STACK]);
+        r->v[4] = (gint64) ev->f[GO_LEAKED_WAIT_REASON];
+        SET_OPT (r, 5, ev->f[GO_LEAKED_WAIT_OBJ] != 0, ev->f[GO_LEAKED_WAIT_OBJ]);
+        note_reason (self, (guint8) ev->f[GO_LEAKED_WAIT_REASON]);
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Spans still open at the end of the trace end with it. */
+static void
+gc_finish (WeftIngest *self, gint64 end)
+{
+  static const char *const kinds[] = { "worker", "assist", "sweep" };
+  GcState                 *gc = &self->gc;
+  GHashTable              *tables[] = { gc->workers, gc->assists, gc->sweeps };
+
+  if (gc->in_cycle)
+    emit_gc_cycle (self, FALSE, 0, FALSE, 0, 0);
+  /* A pause the trace ended in (the program died stopped) is still time
+   * the program did not run. */
+  if (gc->in_stw)
+    emit_stw (self, end);
+  if (gc->in_mark)
+    emit_gc_span (self, "mark", 0, -1, gc->mark_start, end, gc->mark_cycle, NULL, FALSE, 0, FALSE, 0, TRUE);
+  for (guint k = 0; k < G_N_ELEMENTS (tables); k++)
+    {
+      GHashTableIter iter;
+      gpointer       key, value;
+
+      g_hash_table_iter_init (&iter, tables[k]);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          GcOpen *o = value;
+
+          emit_gc_span (self, kinds[k], k == 1 ? GPOINTER_TO_SIZE (key) : 0, o->p, o->start, end, o->cycle,
+                        k == 0 ? gc_worker_mode_name (o->mode) : NULL, FALSE, 0, FALSE, 0, TRUE);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ derived counters */
+
+/* Samples the goroutine counters at most once per COUNTER_GRAIN_NS of
+ * trace time: bounded rows whatever the event rate, a value late by at most
+ * the grain. */
+#define COUNTER_GRAIN_NS 50000
+
+static void
+sample_counters (WeftIngest *self, gint64 ts, gboolean force)
+{
+  gint64 values[2] = { g_hash_table_size (self->gs), self->n_runnable };
+  int    ids[2] = { WEFT_COUNTER_GOROUTINES, WEFT_COUNTER_RUNNABLE };
+
+  if (!force && ts < self->next_sample)
+    return;
+  self->next_sample = ts + COUNTER_GRAIN_NS;
+  for (int i = 0; i < 2; i++)
+    if (values[i] != self->sampled[i])
+      {
+        emit_counter (self, ids[i], ts, values[i]);
+        self->sampled[i] = values[i];
+      }
+}
+
 void
 weft_ingest_event (WeftIngest *self, const WeftEvent *ev)
 {
@@ -1198,12 +1555,30 @@ weft_ingest_event (WeftIngest *self, const WeftEvent *ev)
       if (!g_hash_table_contains (self->meta, "program") && ev->s[0][0] != '\0')
         weft_ingest_set_meta (self, "program", ev->s[0]);
       break;
+    case WEFT_EV_GC_BEGIN:
+    case WEFT_EV_GC_END:
+    case WEFT_EV_STW_BEGIN:
+    case WEFT_EV_STW_END:
+    case WEFT_EV_GC_MARK_BEGIN:
+    case WEFT_EV_GC_MARK_END:
+    case WEFT_EV_GC_WORKER_BEGIN:
+    case WEFT_EV_GC_WORKER_END:
+    case WEFT_EV_GC_ASSIST_BEGIN:
+    case WEFT_EV_GC_ASSIST_END:
+    case WEFT_EV_GC_SWEEP_BEGIN:
+    case WEFT_EV_GC_SWEEP_END:
+    case WEFT_EV_HEAP_ALLOC:
+    case WEFT_EV_HEAP_GOAL:
+    case WEFT_EV_GO_LEAKED:
+      on_gc (self, ev, ts);
+      break;
     case WEFT_EV_UNKNOWN:
     case WEFT_EV_N:
     default:
       self->unknown_events++;
       break;
     }
+  sample_counters (self, ts, FALSE);
 }
 
 /* An event of another provider: it counts for the time span only. */
@@ -1283,6 +1658,8 @@ weft_ingest_finish (WeftIngest *self)
     }
   for (guint p = 0; p < self->n_procs; p++)
     proc_close (self, p, end, TRUE);
+  gc_finish (self, end);
+  sample_counters (self, end, TRUE);
   for (guint m = 0; m < self->n_threads; m++)
     {
       Thread *t = &self->threads[m];

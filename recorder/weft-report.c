@@ -3,12 +3,41 @@
 
 #include <string.h>
 
-static const char *const reports[] = { "summary", "goroutines", "leaks", "pauses", "gc", "blocking", "latency", NULL };
+/* A report is one or more queries of schema/queries/, printed in order;
+ * the last one is its main table (its rows are the report's count). */
+typedef struct
+{
+  const char *name;
+  const char *sections[4]; /* query names, NULL-terminated */
+  const char *titles[4];   /* printed above each table when there are several */
+} Report;
+
+static const Report reports[] = {
+  { "summary", { "summary" }, { NULL } },
+  { "goroutines", { "goroutines" }, { NULL } },
+  { "leaks", { "leaks" }, { NULL } },
+  { "pauses",
+    { "pause-summary", "mmu", "pauses" },
+    { "Stop-the-world pauses", "Minimum mutator utilization (fraction of each window not stopped)",
+      "Longest pauses" } },
+  { "gc", { "gc" }, { NULL } },
+  { "blocking", { "blocking" }, { NULL } },
+  { "latency", { "latency" }, { NULL } },
+};
+
+static const Report *
+report_lookup (const char *name)
+{
+  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (reports); i++)
+    if (strcmp (reports[i].name, name) == 0)
+      return &reports[i];
+  return NULL;
+}
 
 gboolean
 weft_report_is_known (const char *name)
 {
-  return name != NULL && g_strv_contains (reports, name);
+  return report_lookup (name) != NULL;
 }
 
 /* 3 significant digits, unit chosen by magnitude: "950ns", "1.25ms". */
@@ -78,6 +107,8 @@ cell_text (sqlite3_stmt *stmt, int c, const char *col, const char *item)
   /* summary rows are (item, value): the item says whether it is a time. */
   if (type == SQLITE_INTEGER && (is_duration_column (col) || (item != NULL && is_duration_column (item))))
     return weft_format_duration (sqlite3_column_int64 (stmt, c));
+  if (type == SQLITE_FLOAT)
+    return g_strdup_printf ("%.4g", sqlite3_column_double (stmt, c));
   return g_strdup ((const char *) sqlite3_column_text (stmt, c));
 }
 
@@ -91,32 +122,26 @@ header_text (const char *col)
 }
 
 gboolean
-weft_report (WeftStore *store, const char *name, const WeftReportOptions *options, GString *out, guint *n_rows, GError **error)
+weft_report_statement (WeftStore *store, sqlite3_stmt *stmt, const char *name, gboolean json, gboolean item_rows, GString *out, guint *n_rows, GError **error)
 {
-  sqlite3_stmt *stmt;
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   g_autofree gboolean *numeric = NULL;
   g_autofree gsize    *width = NULL;
   int                  n_cols, rc;
   guint                count = 0;
+  g_return_val_if_fail (store != NULL && stmt != NULL && out != NULL, FALSE);
 
-  g_return_val_if_fail (store != NULL && weft_report_is_known (name) && options != NULL && out != NULL, FALSE);
-
-  stmt = weft_store_prepare_query (store, name, error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_params (stmt, options);
   n_cols = sqlite3_column_count (stmt);
   numeric = g_new0 (gboolean, n_cols);
 
-  if (options->json)
+  if (json)
     g_string_append (out, "[");
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      const char *item = strcmp (name, "summary") == 0 ? (const char *) sqlite3_column_text (stmt, 0) : NULL;
+      const char *item = item_rows ? (const char *) sqlite3_column_text (stmt, 0) : NULL;
 
       count++;
-      if (options->json)
+      if (json)
         {
           g_string_append (out, count == 1 ? "\n  {" : ",\n  {");
           for (int c = 0; c < n_cols; c++)
@@ -163,16 +188,14 @@ weft_report (WeftStore *store, const char *name, const WeftReportOptions *option
   if (rc != SQLITE_DONE)
     {
       weft_store_set_sqlite_error (error, weft_store_get_db (store), name);
-      sqlite3_finalize (stmt);
       return FALSE;
     }
   if (n_rows != NULL)
     *n_rows = count;
 
-  if (options->json)
+  if (json)
     {
-      g_string_append (out, count > 0 ? "\n]\n" : "]\n");
-      sqlite3_finalize (stmt);
+      g_string_append (out, count > 0 ? "\n]" : "]");
       return TRUE;
     }
 
@@ -213,6 +236,48 @@ weft_report (WeftStore *store, const char *name, const WeftReportOptions *option
     }
   if (rows->len == 0)
     g_string_append (out, "(no rows)\n");
-  sqlite3_finalize (stmt);
+  return TRUE;
+}
+
+gboolean
+weft_report (WeftStore *store, const char *name, const WeftReportOptions *options, GString *out, guint *n_rows, GError **error)
+{
+  const Report *report = report_lookup (name);
+  gboolean      several;
+
+  g_return_val_if_fail (store != NULL && report != NULL && options != NULL && out != NULL, FALSE);
+
+  several = report->sections[1] != NULL;
+  if (options->json && several)
+    g_string_append (out, "{");
+  for (guint i = 0; report->sections[i] != NULL; i++)
+    {
+      const char   *query = report->sections[i];
+      sqlite3_stmt *stmt = weft_store_prepare_query (store, query, error);
+      gboolean      ok;
+      guint         count = 0;
+
+      if (stmt == NULL)
+        return FALSE;
+      bind_params (stmt, options);
+      if (several && options->json)
+        {
+          g_autofree char *key = g_strdelimit (g_strdup (query), "-", '_');
+
+          g_string_append (out, i == 0 ? "\n  " : ",\n  ");
+          json_string (out, key);
+          g_string_append (out, ": ");
+        }
+      else if (several)
+        g_string_append_printf (out, "%s%s\n", i == 0 ? "" : "\n", report->titles[i]);
+      ok = weft_report_statement (store, stmt, query, options->json, strcmp (query, "summary") == 0, out, &count, error);
+      sqlite3_finalize (stmt);
+      if (!ok)
+        return FALSE;
+      if (n_rows != NULL)
+        *n_rows = count;
+    }
+  if (options->json)
+    g_string_append (out, several ? "\n}\n" : "\n");
   return TRUE;
 }

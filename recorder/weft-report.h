@@ -15,10 +15,18 @@ typedef struct
 } WeftReportOptions;
 
 /* Prints report @name ("summary", "goroutines", "leaks", "pauses", "gc",
- * "blocking", "latency") of @store to @out. *n_rows is set to the number
- * of data rows (for leaks: leak and suspect groups). */
+ * "blocking", "latency") of @store to @out. A report of several tables
+ * ("pauses": distribution, MMU, longest pauses) prints each under a title,
+ * or in JSON an object of arrays keyed by query name. *n_rows is set to
+ * the number of rows of its last table (for leaks: leak and suspect
+ * groups; for pauses: pauses). */
 gboolean weft_report (WeftStore *store, const char *name, const WeftReportOptions *options, GString *out, guint *n_rows, GError **error);
 gboolean weft_report_is_known (const char *name);
+/* Prints the rows of @stmt (stepped to the end, not finalized) as an
+ * aligned table or a JSON array, as the reports do; @name names it in
+ * errors; @item_rows: rows are (item, value) pairs whose item's "_ns"
+ * suffix says the value is a duration. */
+gboolean weft_report_statement (WeftStore *store, sqlite3_stmt *stmt, const char *name, gboolean json, gboolean item_rows, GString *out, guint *n_rows, GError **error);
 char    *weft_format_duration (gint64 ns);
 
 G_END_DECLS

@@ -61,6 +61,19 @@ static const RowInfo row_info[WEFT_ROW_N_KINDS] = {
   [WEFT_ROW_SYMBOL] = { "INSERT OR REPLACE INTO symbol (pc, function, file, line, object, offset, runtime) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
                         7, T (1) | T (2) | T (4) },
+  [WEFT_ROW_GC_CYCLE] = { "INSERT OR REPLACE INTO gc_cycle (id, start_ns, end_ns, trigger, heap_before, heap_after, "
+                          "heap_goal, trigger_goal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          8, T (3) },
+  [WEFT_ROW_STW] = { "INSERT INTO stw (start_ns, end_ns, reason, gc_cycle) VALUES (?, ?, ?, ?)", 4, T (2) },
+  [WEFT_ROW_GC_SPAN] = { "INSERT INTO gc_span (kind, goid, p, start_ns, end_ns, gc_cycle, mode, bytes, reclaimed, "
+                         "open_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         10, T (0) | T (6) },
+  /* Two samples of a counter at the same instant: the later one holds. */
+  [WEFT_ROW_COUNTER_SAMPLE] = { "INSERT OR REPLACE INTO counter_sample (counter, ts, value) VALUES (?, ?, ?)", 3, 0 },
+  /* A goroutine found again by a later cycle keeps its first proof. */
+  [WEFT_ROW_LEAKED] = { "INSERT OR IGNORE INTO leaked (goid, ts, gc_cycle, stack, wait_reason, wait_obj) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        6, 0 },
 };
 
 struct _WeftWriter

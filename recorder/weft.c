@@ -1,4 +1,4 @@
-/* weft.c — the weft command: convert, record, report. */
+/* weft.c — the weft command: convert, record, report, query. */
 #include "weft-convert.h"
 #include "weft-record.h"
 #include "weft-report.h"
@@ -15,6 +15,8 @@ static const char *const usage_text = "Usage:\n"
                                       "  weft record --attach PID|NAME [-o OUT.weft] [--duration SECONDS] [--keep-ctf]\n"
                                       "  weft report {summary|goroutines|leaks|pauses|gc|blocking|latency} FILE.weft\n"
                                       "              [--json] [--limit N] [--threshold DURATION] [--fail-on-leak]\n"
+                                      "              [--fail-over DURATION]\n"
+                                      "  weft query FILE.weft SQL [--json]\n"
                                       "\n"
                                       "CTF_DIR is a folder holding a CTF `metadata` file, or any folder above such\n"
                                       "folders (an LTTng output root). DURATION is like 500ms, 2s, 1m or ns;\n"
@@ -108,10 +110,42 @@ print_report (const char *path, const char *name, const WeftReportOptions *opts,
       g_printerr ("weft report: %s\n", error->message);
       return 1;
     }
-  if (!opts->json && *n_rows == 0 && (strcmp (name, "pauses") == 0 || strcmp (name, "gc") == 0))
-    g_string_assign (out, "(no GC events in this trace: the runtime does not emit them yet)\n");
+  if (!opts->json && *n_rows == 0 && strcmp (name, "gc") == 0)
+    g_string_assign (out, "(no GC cycle in this trace)\n");
   fputs (out->str, stdout);
   return 0;
+}
+
+/* The CI gate of `report pauses --fail-over`: 1 (and the offenders on
+ * stderr) if a pause is longer than @max_ns, 0 if none, -1 on error. */
+static int
+pauses_over (const char *path, gint64 max_ns)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, &error);
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autofree char *limit = weft_format_duration (max_ns);
+  sqlite3_stmt    *stmt = store != NULL ? weft_store_prepare_query (store, "pauses-over", &error) : NULL;
+  guint            n = 0;
+  gboolean         ok;
+
+  if (stmt == NULL)
+    {
+      g_printerr ("weft report: %s\n", error->message);
+      return -1;
+    }
+  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":max_pause_ns"), max_ns);
+  ok = weft_report_statement (store, stmt, "pauses-over", FALSE, FALSE, out, &n, &error);
+  sqlite3_finalize (stmt);
+  if (!ok)
+    {
+      g_printerr ("weft report: %s\n", error->message);
+      return -1;
+    }
+  if (n == 0)
+    return 0;
+  g_printerr ("weft report: %u pause%s longer than %s:\n%s", n, n == 1 ? "" : "s", limit, out->str);
+  return 1;
 }
 
 static int
@@ -120,12 +154,15 @@ cmd_report (int argc, char **argv)
   gboolean           json = FALSE, fail_on_leak = FALSE;
   gint               limit = 50;
   g_autofree char   *threshold = NULL;
+  g_autofree char   *fail_over = NULL;
+  gint64             max_pause_ns = 0;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Rows per table (0: all; default 50)", "N" },
     { "threshold", 0, 0, G_OPTION_ARG_STRING, &threshold,
       "leaks: only goroutines blocked at least this long at the end (default 0)", "DURATION" },
     { "fail-on-leak", 0, 0, G_OPTION_ARG_NONE, &fail_on_leak, "leaks: exit 1 if there are leaks or suspects", NULL },
+    { "fail-over", 0, 0, G_OPTION_ARG_STRING, &fail_over, "pauses: exit 1 if a pause is longer than this", "DURATION" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("KIND FILE - print a report of a .weft database");
@@ -149,10 +186,66 @@ cmd_report (int argc, char **argv)
       g_printerr ("weft report: bad duration \"%s\"\n", threshold);
       return 2;
     }
+  if (fail_over != NULL && (strcmp (argv[1], "pauses") != 0 || !parse_duration (fail_over, &max_pause_ns)))
+    {
+      g_printerr ("weft report: --fail-over takes a DURATION and applies to \"pauses\"\n");
+      return 2;
+    }
   rc = print_report (argv[2], argv[1], &opts, &n_rows);
   if (rc == 0 && fail_on_leak && strcmp (argv[1], "leaks") == 0 && n_rows > 0)
     return 1;
+  if (rc == 0 && fail_over != NULL)
+    {
+      fflush (stdout);
+      return pauses_over (argv[2], max_pause_ns) == 0 ? 0 : 1;
+    }
   return rc;
+}
+
+/* Read-only SQL over a database, with the analysis views (schema/README.md
+ * lists them): questions in goroutine terms. */
+static int
+cmd_query (int argc, char **argv)
+{
+  gboolean           json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("FILE SQL - run a read-only SQL query on a .weft database");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
+  sqlite3_stmt *stmt;
+  guint         n_rows = 0;
+  gboolean      ok;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("weft query: %s\n", error->message);
+      return 2;
+    }
+  if (argc != 3)
+    return usage ();
+  store = weft_store_open (argv[1], WEFT_STORE_OPEN_READ_ONLY, &error);
+  stmt = store != NULL ? weft_store_prepare (store, argv[2], &error) : NULL;
+  if (stmt == NULL)
+    {
+      g_printerr ("weft query: %s\n", error->message);
+      return 1;
+    }
+  ok = weft_report_statement (store, stmt, "query", json, FALSE, out, &n_rows, &error);
+  sqlite3_finalize (stmt);
+  if (!ok)
+    {
+      g_printerr ("weft query: %s\n", error->message);
+      return 1;
+    }
+  if (json)
+    g_string_append_c (out, '\n');
+  fputs (out->str, stdout);
+  return 0;
 }
 
 static int
@@ -252,6 +345,8 @@ main (int argc, char **argv)
     return cmd_record (argc - 1, argv + 1);
   if (strcmp (argv[1], "report") == 0)
     return cmd_report (argc - 1, argv + 1);
+  if (strcmp (argv[1], "query") == 0)
+    return cmd_query (argc - 1, argv + 1);
   if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {
       fputs (usage_text, stdout);

@@ -333,7 +333,8 @@ CREATE TABLE log (
   message TEXT
 );
 
--- GC cycles. Designed ahead of the GC's events: empty until then.
+-- GC cycles (weft:gc_begin .. weft:gc_end). A cycle ends when marking is
+-- complete, inside the mark termination pause; sweeping follows.
 CREATE TABLE gc_cycle (
   -- The cycle number.
   id INTEGER PRIMARY KEY,
@@ -341,23 +342,25 @@ CREATE TABLE gc_cycle (
   start_ns INTEGER NOT NULL,
   -- End, ns (NULL if unfinished at trace end).
   end_ns INTEGER,
-  -- What triggered it (heap, time, forced...).
+  -- What triggered it: 'heap', 'forced', 'periodic', 'memory limit'.
   trigger TEXT,
-  -- Live heap at start, bytes.
+  -- Heap in use (allocated, not proven free) at start, bytes.
   heap_before INTEGER,
-  -- Live heap after marking, bytes.
+  -- Live heap found by marking, bytes.
   heap_after INTEGER,
   -- Heap goal for the next cycle, bytes.
-  heap_goal INTEGER
+  heap_goal INTEGER,
+  -- The goal that triggered this cycle, bytes.
+  trigger_goal INTEGER
 );
 
--- Stop-the-world pauses (GC or otherwise). Empty until the GC exists.
+-- Stop-the-world pauses (weft:stw_begin .. stw_end), GC or otherwise.
 CREATE TABLE stw (
   -- Row id.
   id INTEGER PRIMARY KEY,
-  -- Start, ns.
+  -- Start, ns: when the world started stopping.
   start_ns INTEGER NOT NULL,
-  -- End, ns.
+  -- End, ns: when every P runs again.
   end_ns INTEGER NOT NULL,
   -- Why the world stopped (e.g. 'GC mark termination').
   reason TEXT NOT NULL,
@@ -365,11 +368,13 @@ CREATE TABLE stw (
   gc_cycle INTEGER
 );
 
--- GC work spans: mark workers, assists, sweeping. Empty until the GC exists.
+-- GC work spans. kind: 'mark' (a cycle's concurrent mark phase; goid 0, p
+-- NULL), 'worker' (a P running a mark worker; mode), 'assist' (a goroutine
+-- marking to pay for its allocations), 'sweep' (a P sweeping spans).
 CREATE TABLE gc_span (
   -- Row id.
   id INTEGER PRIMARY KEY,
-  -- 'mark', 'assist' or 'sweep'.
+  -- 'mark', 'worker', 'assist' or 'sweep'.
   kind TEXT NOT NULL,
   -- The goroutine doing the work (0: a runtime worker).
   goid INTEGER NOT NULL DEFAULT 0,
@@ -379,8 +384,16 @@ CREATE TABLE gc_span (
   start_ns INTEGER NOT NULL,
   -- End, ns.
   end_ns INTEGER NOT NULL,
-  -- The GC cycle.
-  gc_cycle INTEGER
+  -- The GC cycle (for sweeps: the cycle whose garbage is swept).
+  gc_cycle INTEGER,
+  -- Mark workers: 'dedicated', 'fractional' or 'idle'.
+  mode TEXT,
+  -- Bytes scanned (worker, assist) or swept (sweep).
+  bytes INTEGER,
+  -- Sweeps: bytes freed.
+  reclaimed INTEGER,
+  -- 1 when the span was still open at the end of the trace.
+  open_end INTEGER NOT NULL DEFAULT 0
 );
 
 -- Names of the time series in counter_sample.
@@ -396,7 +409,9 @@ INSERT INTO counter VALUES
   (1, 'heap_alloc', 'bytes'), (2, 'heap_goal', 'bytes'), (3, 'goroutines', 'count'), (4, 'runnable', 'count');
 
 -- Counter values over time: a value holds until the next sample.
--- Empty until the runtime emits counters.
+-- heap_alloc and heap_goal are the runtime's (weft:heap_alloc/heap_goal);
+-- goroutines and runnable are derived by the recorder, sampled at most
+-- once per 50 µs of trace time per counter (the value is then the latest).
 CREATE TABLE counter_sample (
   -- The counter (counter.id).
   counter INTEGER NOT NULL,
@@ -407,16 +422,21 @@ CREATE TABLE counter_sample (
   PRIMARY KEY (counter, ts)
 ) WITHOUT ROWID;
 
--- Goroutines the GC proved leaked (a future weft:go_leaked event: blocked
--- on objects no running goroutine can reach). Empty until then; the leaks
--- report lists these as leaks and the heuristic suspects otherwise.
+-- Goroutines the GC proved leaked (weft:go_leaked: blocked on objects
+-- unreachable from the roots except through other such goroutines, so
+-- nothing can ever wake them). The leaks report lists these first, then
+-- the heuristic suspects.
 CREATE TABLE leaked (
   -- The goroutine.
   goid INTEGER PRIMARY KEY,
-  -- When the GC found it.
+  -- When the GC first found it.
   ts INTEGER NOT NULL,
   -- The GC cycle that found it.
   gc_cycle INTEGER,
   -- Where it is blocked (stack.id).
-  stack INTEGER
+  stack INTEGER,
+  -- Why it is blocked (wait_reason.reason).
+  wait_reason INTEGER,
+  -- The object it waits on (identity only).
+  wait_obj INTEGER
 );

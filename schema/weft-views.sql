@@ -51,27 +51,41 @@ SELECT s.goid,
        SUM(CASE WHEN s.state = 2 AND r.category = 'chan' THEN s.end_ns - s.start_ns ELSE 0 END) AS block_chan_ns,
        SUM(CASE WHEN s.state = 2 AND r.category = 'net' THEN s.end_ns - s.start_ns ELSE 0 END) AS block_net_ns,
        SUM(CASE WHEN s.state = 2 AND r.category = 'sleep' THEN s.end_ns - s.start_ns ELSE 0 END) AS block_sleep_ns,
-       SUM(CASE WHEN s.state = 2 AND COALESCE(r.category, 'other') NOT IN ('sync', 'chan', 'net', 'sleep')
+       SUM(CASE WHEN s.state = 2 AND r.category = 'gc' THEN s.end_ns - s.start_ns ELSE 0 END) AS block_gc_ns,
+       SUM(CASE WHEN s.state = 2 AND COALESCE(r.category, 'other') NOT IN ('sync', 'chan', 'net', 'sleep', 'gc')
                 THEN s.end_ns - s.start_ns ELSE 0 END) AS block_other_ns
 FROM gstate AS s LEFT JOIN wait_reason AS r ON r.reason = s.wait_reason
 GROUP BY s.goid;
 
--- Go's "goroutine analysis": goroutines grouped by start function. The
--- syscall column is time in system calls (the "syscall" category).
+-- Per goroutine: time spent in GC mark assists (part of its execution).
+CREATE VIEW IF NOT EXISTS _goroutine_assist AS
+SELECT goid, SUM(end_ns - start_ns) AS assist_ns, COUNT(*) AS assists
+FROM gc_span WHERE kind = 'assist' AND goid <> 0
+GROUP BY goid;
+
+-- Go's "goroutine analysis": goroutines grouped by start function, with
+-- go tool trace's columns (execution, scheduler wait, sync/chan/network
+-- blocking, syscalls, GC assists) and more (sleep, GC waits, the longest
+-- execution, goroutines alive at the end). Assist time is inside exec.
 CREATE VIEW IF NOT EXISTS goroutine_analysis AS
 SELECT i.start_function,
        COUNT(*) AS goroutines,
        SUM(i.ended_ns IS NULL) AS alive_at_end,
        COALESCE(SUM(t.exec_ns), 0) AS total_exec_ns,
        CAST(COALESCE(SUM(t.exec_ns), 0) / COUNT(*) AS INTEGER) AS avg_exec_ns,
+       COALESCE(MAX(t.exec_ns), 0) AS max_exec_ns,
        COALESCE(SUM(t.sched_wait_ns), 0) AS sched_wait_ns,
        COALESCE(SUM(t.block_sync_ns), 0) AS block_sync_ns,
        COALESCE(SUM(t.block_chan_ns), 0) AS block_chan_ns,
        COALESCE(SUM(t.block_net_ns), 0) AS block_net_ns,
        COALESCE(SUM(t.syscall_ns), 0) AS syscall_ns,
        COALESCE(SUM(t.block_sleep_ns), 0) AS block_sleep_ns,
+       COALESCE(SUM(t.block_gc_ns), 0) AS block_gc_ns,
+       COALESCE(SUM(a.assist_ns), 0) AS gc_assist_ns,
        COALESCE(SUM(t.block_other_ns), 0) AS block_other_ns
-FROM goroutine_info AS i LEFT JOIN _goroutine_time AS t ON t.goid = i.goid
+FROM goroutine_info AS i
+LEFT JOIN _goroutine_time AS t ON t.goid = i.goid
+LEFT JOIN _goroutine_assist AS a ON a.goid = i.goid
 GROUP BY i.start_function;
 
 -- Leak candidates: goroutines alive at the end of the trace whose last
@@ -102,10 +116,31 @@ WHERE s.open_end = 1 AND s.state = 2 AND i.ended_ns IS NULL
 -- Leaks proven by the GC (table leaked), with their sites.
 CREATE VIEW IF NOT EXISTS leaked_goroutines AS
 SELECT l.goid, l.ts, l.gc_cycle, i.start_function, i.create_site,
-       COALESCE(ws.site, 'unknown') AS block_site, l.stack AS block_stack
+       COALESCE(ws.site, 'unknown') AS block_site, l.stack AS block_stack,
+       l.wait_reason, COALESCE(r.name, 'reason ' || l.wait_reason) AS wait_reason_name, l.wait_obj
 FROM leaked AS l
 LEFT JOIN goroutine_info AS i ON i.goid = l.goid
+LEFT JOIN wait_reason AS r ON r.reason = l.wait_reason
 LEFT JOIN _stack_site AS ws ON ws.stack = l.stack;
+
+-- The trace's time span, ns.
+CREATE VIEW IF NOT EXISTS _trace_span AS
+SELECT CAST((SELECT value FROM meta WHERE key = 'start_ns') AS INTEGER) AS t0,
+       CAST((SELECT value FROM meta WHERE key = 'end_ns') AS INTEGER) AS t1;
+
+-- Growth of live goroutines per creation site: how many a site had alive
+-- when the trace began (created before it) and at its end, and the net
+-- change per second of trace. A site that grows steadily while its
+-- goroutines stay blocked is the classic leak.
+CREATE VIEW IF NOT EXISTS site_growth AS
+SELECT i.create_site,
+       COUNT(*) AS goroutines,
+       SUM(i.created_ns IS NULL) AS alive_at_start,
+       SUM(i.ended_ns IS NULL) AS alive_at_end,
+       CASE WHEN sp.t1 > sp.t0
+            THEN (SUM(i.ended_ns IS NULL) - SUM(i.created_ns IS NULL)) * 1e9 / (sp.t1 - sp.t0) END AS growth_per_s
+FROM goroutine_info AS i, _trace_span AS sp
+GROUP BY i.create_site;
 
 -- Blocking profile: blocked time by wait reason and blocking stack.
 CREATE VIEW IF NOT EXISTS blocking_profile AS
@@ -149,19 +184,75 @@ SELECT COUNT(*) AS count,
        MAX(l) AS max_ns
 FROM ranked;
 
--- Stop-the-world pauses with their GC cycle (empty until GC events exist).
+-- Stop-the-world pauses with their GC cycle.
 CREATE VIEW IF NOT EXISTS gc_pauses AS
 SELECT p.id, p.start_ns, p.end_ns - p.start_ns AS duration_ns, p.reason, p.gc_cycle
 FROM stw AS p;
 
--- GC cycles with their pause and work totals (empty until GC events exist).
+-- Pause distribution, for all pauses (reason 'all') and per reason:
+-- count, total, nearest-rank percentiles (the smallest pause with at least
+-- p% of the pauses at or below it), max. Always has the 'all' row.
+CREATE VIEW IF NOT EXISTS gc_pause_summary AS
+WITH ranked AS (
+  SELECT 'all' AS reason, duration_ns AS d,
+         ROW_NUMBER() OVER (ORDER BY duration_ns) AS rn, COUNT(*) OVER () AS n
+  FROM gc_pauses
+  UNION ALL
+  SELECT reason, duration_ns,
+         ROW_NUMBER() OVER (PARTITION BY reason ORDER BY duration_ns), COUNT(*) OVER (PARTITION BY reason)
+  FROM gc_pauses)
+SELECT reason,
+       COUNT(d) AS count,
+       COALESCE(SUM(d), 0) AS total_ns,
+       CAST(AVG(d) AS INTEGER) AS mean_ns,
+       MIN(d) FILTER (WHERE rn * 100 >= n * 50) AS p50_ns,
+       MIN(d) FILTER (WHERE rn * 100 >= n * 90) AS p90_ns,
+       MIN(d) FILTER (WHERE rn * 100 >= n * 99) AS p99_ns,
+       MAX(d) AS max_ns
+FROM (SELECT * FROM ranked UNION ALL SELECT 'all', NULL, NULL, NULL)
+GROUP BY reason
+ORDER BY reason <> 'all', reason;
+
+-- Minimum mutator utilization: for each window length w from 1 ms to 1 s,
+-- the smallest fraction of any window [a, a + w) inside the trace that is
+-- not stopped-the-world. The minimum is reached with the window starting
+-- at a pause's start or ending at a pause's end (clamped to the trace), so
+-- those are the only positions tried: exact, O(windows x pauses x overlap).
+-- Window lengths longer than the trace are left out; with no pause the
+-- utilization is 1.
+CREATE VIEW IF NOT EXISTS mmu AS
+WITH w (window_ns) AS (
+  VALUES (1000000), (2000000), (5000000), (10000000), (20000000), (50000000),
+         (100000000), (200000000), (500000000), (1000000000)),
+fits AS (
+  SELECT w.window_ns, sp.t0, sp.t1 FROM w, _trace_span AS sp WHERE sp.t1 - sp.t0 >= w.window_ns),
+pos AS (
+  SELECT f.window_ns, MAX(f.t0, MIN(p.start_ns, f.t1 - f.window_ns)) AS a FROM fits AS f, stw AS p
+  UNION
+  SELECT f.window_ns, MAX(f.t0, MIN(p.end_ns - f.window_ns, f.t1 - f.window_ns)) FROM fits AS f, stw AS p),
+paused AS (
+  SELECT pos.window_ns,
+         (SELECT COALESCE(SUM(MIN(p.end_ns, pos.a + pos.window_ns) - MAX(p.start_ns, pos.a)), 0)
+          FROM stw AS p WHERE p.start_ns < pos.a + pos.window_ns AND p.end_ns > pos.a) AS stopped_ns
+  FROM pos)
+SELECT f.window_ns,
+       1.0 - COALESCE(MAX(paused.stopped_ns), 0) * 1.0 / f.window_ns AS mmu
+FROM fits AS f LEFT JOIN paused ON paused.window_ns = f.window_ns
+GROUP BY f.window_ns
+ORDER BY f.window_ns;
+
+-- GC cycles with their pause and work totals: mark is the concurrent
+-- phase's wall time, workers and assists the CPU time spent marking.
 CREATE VIEW IF NOT EXISTS gc_summary AS
 SELECT c.id AS gc_cycle, c.start_ns, c.end_ns - c.start_ns AS duration_ns, c.trigger,
-       c.heap_before, c.heap_after, c.heap_goal,
+       c.heap_before, c.heap_after, c.heap_goal, c.trigger_goal,
+       (SELECT COUNT(*) FROM stw WHERE gc_cycle = c.id) AS pauses,
        (SELECT COALESCE(SUM(end_ns - start_ns), 0) FROM stw WHERE gc_cycle = c.id) AS stw_ns,
        (SELECT COALESCE(SUM(end_ns - start_ns), 0) FROM gc_span WHERE gc_cycle = c.id AND kind = 'mark') AS mark_ns,
+       (SELECT COALESCE(SUM(end_ns - start_ns), 0) FROM gc_span WHERE gc_cycle = c.id AND kind = 'worker') AS worker_ns,
        (SELECT COALESCE(SUM(end_ns - start_ns), 0) FROM gc_span WHERE gc_cycle = c.id AND kind = 'assist') AS assist_ns,
-       (SELECT COALESCE(SUM(end_ns - start_ns), 0) FROM gc_span WHERE gc_cycle = c.id AND kind = 'sweep') AS sweep_ns
+       (SELECT COALESCE(SUM(end_ns - start_ns), 0) FROM gc_span WHERE gc_cycle = c.id AND kind = 'sweep') AS sweep_ns,
+       (SELECT SUM(reclaimed) FROM gc_span WHERE gc_cycle = c.id AND kind = 'sweep') AS reclaimed
 FROM gc_cycle AS c;
 
 -- Frames with their symbols, innermost first.
