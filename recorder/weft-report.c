@@ -85,6 +85,30 @@ is_duration_column (const char *name)
   return g_str_has_suffix (name, "_ns");
 }
 
+static gboolean
+is_bytes_column (const char *name)
+{
+  return g_str_has_suffix (name, "_bytes");
+}
+
+/* Binary units, 3 significant digits: "512 B", "1.50 MiB". */
+static char *
+format_bytes (gint64 bytes)
+{
+  static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+  double                   v = (double) bytes;
+  int                      u = -1;
+
+  while ((v >= 1024 || v <= -1024) && u + 1 < (int) G_N_ELEMENTS (units))
+    v /= 1024, u++;
+  if (u < 0)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " B", bytes);
+  return g_strdup_printf (v >= 100 || v <= -100 ? "%.0f %s" : v >= 10 || v <= -10 ? "%.1f %s"
+                                                                                  : "%.2f %s",
+                          v,
+                          units[u]);
+}
+
 /* Bind the named parameters a query uses; others are left unbound. */
 static void
 bind_params (sqlite3_stmt *stmt, const WeftReportOptions *options)
@@ -107,6 +131,8 @@ cell_text (sqlite3_stmt *stmt, int c, const char *col, const char *item)
   /* summary rows are (item, value): the item says whether it is a time. */
   if (type == SQLITE_INTEGER && (is_duration_column (col) || (item != NULL && is_duration_column (item))))
     return weft_format_duration (sqlite3_column_int64 (stmt, c));
+  if (type == SQLITE_INTEGER && is_bytes_column (col))
+    return format_bytes (sqlite3_column_int64 (stmt, c));
   if (type == SQLITE_FLOAT)
     return g_strdup_printf ("%.4g", sqlite3_column_double (stmt, c));
   return g_strdup ((const char *) sqlite3_column_text (stmt, c));
@@ -115,9 +141,11 @@ cell_text (sqlite3_stmt *stmt, int c, const char *col, const char *item)
 static char *
 header_text (const char *col)
 {
-  /* Times are shown with units: the _ns suffix would mislead. */
+  /* Times and sizes are shown with units: the suffix would mislead. */
   if (is_duration_column (col))
     return g_strndup (col, strlen (col) - 3);
+  if (is_bytes_column (col))
+    return g_strndup (col, strlen (col) - 6);
   return g_strdup (col);
 }
 

@@ -1,5 +1,6 @@
 /* test-analysis.c — the analysis views and report queries on a hand-built
  * database whose answers are known. */
+#include "test-util.h"
 #include "weft-report.h"
 #include "weft-store.h"
 
@@ -229,6 +230,99 @@ test_leaks (Fixture *f, gconstpointer data)
   g_assert_true (g_str_has_prefix (out->str, "[\n  {\"kind\": \"leaked\", \"create_site\": \"other_site (x.c:0)\""));
 }
 
+#define MS 1000000
+#define STW "INSERT INTO stw (start_ns, end_ns, reason, gc_cycle) VALUES (?, ?, 'GC mark termination', 1)"
+
+/* A 100 ms trace with pauses [10, 12), [50, 51) and [52, 53) ms. */
+static void
+add_pauses (Fixture *f)
+{
+  ROW (f, "INSERT OR REPLACE INTO meta (key, value) VALUES ('start_ns', ?)", 0);
+  ROW (f, "INSERT OR REPLACE INTO meta (key, value) VALUES ('end_ns', ?)", 100 * MS);
+  ROW (f, STW, 10 * MS, 12 * MS);
+  ROW (f, STW, 50 * MS, 51 * MS);
+  ROW (f, STW, 52 * MS, 53 * MS);
+}
+
+/* The MMU curve of a known pause pattern, worked out by hand: the worst
+ * window of w ms holds 2 ms of pause up to w = 20 (the first pause, or the
+ * two short ones together), 4 ms from w = 43 (all three); windows longer
+ * than the trace are left out. */
+static void
+test_mmu (Fixture *f, gconstpointer data)
+{
+  static const struct
+  {
+    gint64 window_ms;
+    double mmu;
+  } expect[] = { { 1, 0 }, { 2, 0 }, { 5, 0.6 }, { 10, 0.8 }, { 20, 0.9 }, { 50, 0.92 }, { 100, 0.96 } };
+  g_autoptr (GError) error = NULL;
+  sqlite3_stmt *s;
+  guint         i = 0;
+
+  /* No pause at all: utilization 1 in every window. */
+  ROW (f, "INSERT OR REPLACE INTO meta (key, value) VALUES ('end_ns', ?)", 100 * MS);
+  ROW (f, "INSERT OR REPLACE INTO meta (key, value) VALUES ('start_ns', ?)", 0);
+  g_assert_cmpint (test_scalar (f->store, "SELECT COUNT(*) FROM mmu WHERE mmu = 1.0"), ==, 7);
+
+  add_pauses (f);
+  s = weft_store_prepare (f->store, "SELECT window_ns, mmu FROM mmu", &error);
+  g_assert_no_error (error);
+  while (sqlite3_step (s) == SQLITE_ROW)
+    {
+      g_assert_cmpuint (i, <, G_N_ELEMENTS (expect));
+      g_assert_cmpint (sqlite3_column_int64 (s, 0), ==, expect[i].window_ms * MS);
+      g_assert_cmpfloat_with_epsilon (sqlite3_column_double (s, 1), expect[i].mmu, 1e-9);
+      i++;
+    }
+  sqlite3_finalize (s);
+  g_assert_cmpuint (i, ==, G_N_ELEMENTS (expect));
+}
+
+/* Nearest-rank percentiles over pauses of 2, 1 and 1 ms. */
+static void
+test_pause_summary (Fixture *f, gconstpointer data)
+{
+  sqlite3_stmt *s;
+
+  s = query (f, "SELECT reason, count, total_ns FROM gc_pause_summary");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 0), ==, "all");
+  g_assert_cmpint (sqlite3_column_int64 (s, 1), ==, 0);
+  g_assert_cmpint (sqlite3_column_int64 (s, 2), ==, 0);
+  sqlite3_finalize (s);
+
+  add_pauses (f);
+  s = query (f, "SELECT count, total_ns, mean_ns, p50_ns, p90_ns, p99_ns, max_ns FROM gc_pause_summary "
+                "WHERE reason = 'all'");
+  g_assert_cmpint (sqlite3_column_int64 (s, 0), ==, 3);
+  g_assert_cmpint (sqlite3_column_int64 (s, 1), ==, 4 * MS);
+  g_assert_cmpint (sqlite3_column_int64 (s, 2), ==, 4 * MS / 3);
+  g_assert_cmpint (sqlite3_column_int64 (s, 3), ==, 1 * MS);
+  g_assert_cmpint (sqlite3_column_int64 (s, 4), ==, 2 * MS);
+  g_assert_cmpint (sqlite3_column_int64 (s, 5), ==, 2 * MS);
+  g_assert_cmpint (sqlite3_column_int64 (s, 6), ==, 2 * MS);
+  sqlite3_finalize (s);
+  g_assert_cmpint (test_scalar (f->store, "SELECT COUNT(*) FROM gc_pause_summary"), ==, 2);
+}
+
+/* Live goroutines per creation site: spawn_leakers had none alive when
+ * the 3000 ns trace began and two at its end. */
+static void
+test_site_growth (Fixture *f, gconstpointer data)
+{
+  sqlite3_stmt *s;
+
+  ROW (f, "INSERT OR REPLACE INTO meta (key, value) VALUES ('start_ns', ?)", 0);
+  ROW (f, "INSERT OR REPLACE INTO meta (key, value) VALUES ('end_ns', ?)", 3000);
+  s = query (f, "SELECT goroutines, alive_at_start, alive_at_end, growth_per_s FROM site_growth "
+                "WHERE create_site = 'spawn_leakers (x.c:0)'");
+  g_assert_cmpint (sqlite3_column_int64 (s, 0), ==, 2);
+  g_assert_cmpint (sqlite3_column_int64 (s, 1), ==, 0);
+  g_assert_cmpint (sqlite3_column_int64 (s, 2), ==, 2);
+  g_assert_cmpfloat_with_epsilon (sqlite3_column_double (s, 3), 2e9 / 3000, 1e-3);
+  sqlite3_finalize (s);
+}
+
 static void
 test_blocking (Fixture *f, gconstpointer data)
 {
@@ -309,6 +403,9 @@ main (int argc, char **argv)
   ADD ("/Weft/Analysis/goroutine-analysis", test_goroutine_analysis);
   ADD ("/Weft/Analysis/leak-suspects", test_leaks);
   ADD ("/Weft/Analysis/blocking-profile", test_blocking);
+  ADD ("/Weft/Analysis/mmu", test_mmu);
+  ADD ("/Weft/Analysis/pause-percentiles", test_pause_summary);
+  ADD ("/Weft/Analysis/site-growth", test_site_growth);
   ADD ("/Weft/Analysis/reports-run", test_reports_run);
   ADD ("/Weft/Analysis/window-query", test_window);
   g_test_add_func ("/Weft/Analysis/format-duration", test_format_duration);

@@ -132,6 +132,102 @@ test_scenario (void)
   g_assert_cmpstr (program, ==, "weft-trace-gen");
 }
 
+/* Runs the weft CLI; returns its exit status, stdout in *out. */
+static int
+run_cli (const char *const *args, char **out)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("WEFT_CLI"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, 0, NULL, NULL, out, &err, &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("stderr: %s", err);
+  g_assert_true (WIFEXITED (status));
+  return WEXITSTATUS (status);
+}
+
+/* weft-trace-gen's GC scenario (see gc_scenario there): two cycles, five
+ * pauses, workers, an assist, a sweep, one proven leak. */
+static void
+test_gc (void)
+{
+  const char      *cmd[] = { g_getenv ("WEFT_TRACE_GEN"), "gc", NULL };
+  g_autofree char *ctf = record ("gc", cmd);
+  g_autofree char *db = g_build_filename (tmpdir, "gc.weft", NULL);
+  g_autofree char *out = NULL, *trigger = NULL, *leak_site = NULL;
+  g_autoptr (WeftStore) store = NULL;
+
+  if (ctf == NULL)
+    {
+      g_test_skip ("LTTng cannot trace here");
+      return;
+    }
+  store = convert (ctf, "gc.weft");
+  g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'inconsistency.gc_unbalanced'"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gc_cycle WHERE end_ns > start_ns"), ==, 2);
+  trigger = text (store, "SELECT group_concat(trigger, ',') FROM (SELECT trigger FROM gc_cycle ORDER BY id)");
+  g_assert_cmpstr (trigger, ==, "heap,forced");
+  g_assert_cmpint (test_scalar (store, "SELECT heap_before FROM gc_cycle WHERE id = 1"), ==, 4 << 20);
+  g_assert_cmpint (test_scalar (store, "SELECT heap_after FROM gc_cycle WHERE id = 1"), ==, 3 << 20);
+  g_assert_cmpint (test_scalar (store, "SELECT heap_goal FROM gc_cycle WHERE id = 1"), ==, 6 << 20);
+  g_assert_cmpint (test_scalar (store, "SELECT trigger_goal FROM gc_cycle WHERE id = 2"), ==, 6 << 20);
+  /* Pauses: 4 of cycles, 1 ReadMemStats; each at least its sleep. */
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM stw"), ==, 5);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM stw WHERE gc_cycle IS NULL AND reason = 'ReadMemStats'"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM stw WHERE gc_cycle = 1 AND reason = 'GC mark termination' "
+                                       "AND end_ns - start_ns >= 2000000"),
+                   ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT MIN(end_ns - start_ns) FROM stw"), >=, 100000);
+  g_assert_cmpint (test_scalar (store, "SELECT count FROM gc_pause_summary WHERE reason = 'all'"), ==, 5);
+  g_assert_cmpint (test_scalar (store, "SELECT max_ns FROM gc_pause_summary WHERE reason = 'all'"), ==,
+                   test_scalar (store, "SELECT MAX(end_ns - start_ns) FROM stw"));
+  /* Work spans. */
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gc_span WHERE kind = 'mark'"), ==, 2);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gc_span WHERE kind = 'worker' AND p = 1 AND mode = "
+                                       "'dedicated' AND bytes = 1048576 AND gc_cycle = 1 AND open_end = 0"),
+                   ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gc_span WHERE kind = 'worker' AND p = 0 AND mode = 'idle' "
+                                       "AND gc_cycle = 2 AND open_end = 1"),
+                   ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gc_span WHERE kind = 'assist' AND goid = 1 AND "
+                                       "end_ns - start_ns >= 200000"),
+                   ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT reclaimed FROM gc_span WHERE kind = 'sweep' AND gc_cycle = 1"), ==, 1 << 19);
+  g_assert_cmpint (test_scalar (store, "SELECT gc_assist_ns > 0 FROM goroutine_analysis WHERE start_function = 'main'"), ==, 1);
+  /* Counters. */
+  g_assert_cmpint (test_scalar (store, "SELECT value FROM counter_sample WHERE counter = 1"), ==, 3 << 20);
+  g_assert_cmpint (test_scalar (store, "SELECT value FROM counter_sample WHERE counter = 2"), ==, 6 << 20);
+  g_assert_cmpint (test_scalar (store, "SELECT value FROM counter_sample WHERE counter = 3 ORDER BY ts DESC"), ==, 3);
+  /* The proof: goroutine 2, at its blocking site, reported first. */
+  g_assert_cmpint (test_scalar (store, "SELECT goid FROM leaked"), ==, 2);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM leaked"), ==, 1);
+  leak_site = text (store, "SELECT block_site FROM leaked_goroutines");
+  g_assert_true (g_str_has_prefix (leak_site, "site_chan_recv"));
+
+  /* The CI gates. */
+  {
+    const char      *over[] = { "report", "pauses", db, "--fail-over", "1500us", NULL };
+    const char      *under[] = { "report", "pauses", db, "--fail-over", "1s", NULL };
+    const char      *leaks[] = { "report", "leaks", db, "--fail-on-leak", "--json", NULL };
+    const char      *query[] = { "query", db, "SELECT COUNT(*) AS n FROM gc_pauses WHERE reason LIKE 'GC%'", NULL };
+    g_autofree char *o1 = NULL, *o2 = NULL, *o3 = NULL;
+
+    g_assert_cmpint (run_cli (over, &out), ==, 1);
+    g_assert_nonnull (strstr (out, "Minimum mutator utilization"));
+    g_assert_cmpint (run_cli (under, &o1), ==, 0);
+    g_assert_cmpint (run_cli (leaks, &o2), ==, 1);
+    g_assert_nonnull (strstr (o2, "\"kind\": \"leaked\""));
+    g_assert_cmpint (run_cli (query, &o3), ==, 0);
+    g_assert_nonnull (strstr (o3, "4"));
+  }
+}
+
 /* The CLI on broken input: a clear message and exit status 1, never a
  * crash, and no database left behind. */
 static void
@@ -273,6 +369,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   tmpdir = g_dir_make_tmp ("weft-test-convert-XXXXXX", NULL);
   g_test_add_func ("/Weft/Convert/scenario", test_scenario);
+  g_test_add_func ("/Weft/Convert/gc", test_gc);
   g_test_add_func ("/Weft/Convert/corrupt-input", test_corrupt);
   g_test_add_func ("/Weft/Convert/leaky-pipeline", test_leaky_pipeline);
   g_test_add_func ("/Weft/Convert/pingpong", test_pingpong);

@@ -7,6 +7,7 @@
  * written by LTTng-UST with known answers, independently of libweft.
  *
  *   weft-trace-gen scenario     the scenario below (deterministic counts)
+ *   weft-trace-gen gc           the GC scenario (see gc_scenario)
  *   weft-trace-gen bench N      about N events of channel ping-pong between
  *                               two goroutines on two Ps (plus creations)
  *
@@ -190,6 +191,87 @@ scenario (void)
   return 0;
 }
 
+/* Times of the GC scenario, µs: each phase sleeps at least this long. */
+enum
+{
+  GC_STW1_US = 300,  /* cycle 1, sweep termination */
+  GC_STW2_US = 2000, /* cycle 1, mark termination */
+  GC_STW3_US = 500,  /* cycle 2, sweep termination */
+  GC_STW4_US = 1000, /* cycle 2, mark termination */
+  GC_STW5_US = 100,  /* ReadMemStats, no cycle */
+  GC_ASSIST_US = 200,
+};
+
+/* Two cycles on two Ps, following tracer/README.md "The garbage
+ * collector"; main (1) runs on P0, goroutine 2 is blocked on a channel
+ * that cycle 1 proves unreachable, goroutine 3 is not.
+ *  - cycle 1 (trigger heap, 4 MiB live, goal 4 MiB): STW sweep termination
+ *    (GC_STW1_US), mark: a dedicated worker on P1 (scans 1 MiB), main
+ *    assists on P0 (GC_ASSIST_US, 64 KiB); STW mark termination
+ *    (GC_STW2_US) finds goroutine 2 leaked; ends with 3 MiB marked, next
+ *    goal 6 MiB; heap_alloc 3 MiB, heap_goal 6 MiB; P0 sweeps (1 MiB
+ *    swept, 512 KiB reclaimed);
+ *  - a ReadMemStats pause (GC_STW5_US) outside any cycle, then a stray
+ *    stw_end (one gc_unbalanced inconsistency);
+ *  - cycle 2 (forced, 5 MiB live, goal 6 MiB): STW (GC_STW3_US), mark with
+ *    an idle worker on P0 that is still running when the trace ends (open),
+ *    STW (GC_STW4_US), 2 MiB marked, next goal 4 MiB. */
+static int
+gc_scenario (void)
+{
+  const uint64_t MiB = 1024 * 1024;
+
+  lttng_ust_tracepoint (weft, runtime_info, (int32_t) getpid (), 2, 65536, "trace-gen");
+  lttng_ust_tracepoint (weft, snapshot_begin, 1, 3);
+  lttng_ust_tracepoint (weft, go_status, 1, 2, 0, 0, 0, 0, RET (main), 0, 0, "");
+  lttng_ust_tracepoint (weft, go_status, 2, 4, WAIT_CHAN_RECV, 0x4000, STACK_CHAN_RECV, 0, RET (producer), 1,
+                        STACK_GO_PRODUCER, "");
+  lttng_ust_tracepoint (weft, go_status, 3, 4, WAIT_CHAN_RECV, 0x5000, STACK_CHAN_RECV, 0, RET (producer), 1,
+                        STACK_GO_PRODUCER, "");
+  lttng_ust_tracepoint (weft, snapshot_end, 1, 3);
+  announce (STACK_GO_PRODUCER, site_go_producer);
+  announce (STACK_CHAN_RECV, site_chan_recv);
+
+  lttng_ust_tracepoint (weft, gc_begin, 1, 0, 4 * MiB, 4 * MiB);
+  lttng_ust_tracepoint (weft, stw_begin, 0, 1);
+  usleep (GC_STW1_US);
+  lttng_ust_tracepoint (weft, stw_end, 0, 1);
+  lttng_ust_tracepoint (weft, gc_mark_begin, 1);
+  lttng_ust_tracepoint (weft, gc_worker_begin, 1, 0);
+  lttng_ust_tracepoint (weft, gc_assist_begin, 1, 0);
+  usleep (GC_ASSIST_US);
+  lttng_ust_tracepoint (weft, gc_assist_end, 1, 0, 64 * 1024);
+  lttng_ust_tracepoint (weft, gc_worker_end, 1, MiB);
+  lttng_ust_tracepoint (weft, gc_mark_end, 1);
+  lttng_ust_tracepoint (weft, stw_begin, 1, 1);
+  usleep (GC_STW2_US);
+  lttng_ust_tracepoint (weft, go_leaked, 1, 2, WAIT_CHAN_RECV, 0x4000, STACK_CHAN_RECV);
+  lttng_ust_tracepoint (weft, gc_end, 1, 3 * MiB, 6 * MiB);
+  lttng_ust_tracepoint (weft, stw_end, 1, 1);
+  lttng_ust_tracepoint (weft, heap_alloc, 3 * MiB);
+  lttng_ust_tracepoint (weft, heap_goal, 6 * MiB);
+  lttng_ust_tracepoint (weft, gc_sweep_begin, 0);
+  lttng_ust_tracepoint (weft, gc_sweep_end, 0, MiB, MiB / 2);
+
+  lttng_ust_tracepoint (weft, stw_begin, 2, 0);
+  usleep (GC_STW5_US);
+  lttng_ust_tracepoint (weft, stw_end, 2, 0);
+  lttng_ust_tracepoint (weft, stw_end, 2, 0);
+
+  lttng_ust_tracepoint (weft, gc_begin, 2, 1, 5 * MiB, 6 * MiB);
+  lttng_ust_tracepoint (weft, stw_begin, 0, 2);
+  usleep (GC_STW3_US);
+  lttng_ust_tracepoint (weft, stw_end, 0, 2);
+  lttng_ust_tracepoint (weft, gc_mark_begin, 2);
+  lttng_ust_tracepoint (weft, gc_worker_begin, 0, 2);
+  lttng_ust_tracepoint (weft, gc_mark_end, 2);
+  lttng_ust_tracepoint (weft, stw_begin, 1, 2);
+  usleep (GC_STW4_US);
+  lttng_ust_tracepoint (weft, gc_end, 2, 2 * MiB, 4 * MiB);
+  lttng_ust_tracepoint (weft, stw_end, 1, 2);
+  return 0;
+}
+
 /* Two goroutines passing a value back and forth on P0 and P1, as
  * pingpong does: per round trip 2 switches and 2 unblocks. */
 static int
@@ -227,8 +309,10 @@ main (int argc, char **argv)
 {
   if (argc == 2 && strcmp (argv[1], "scenario") == 0)
     return scenario ();
+  if (argc == 2 && strcmp (argv[1], "gc") == 0)
+    return gc_scenario ();
   if (argc == 3 && strcmp (argv[1], "bench") == 0)
     return bench (strtol (argv[2], NULL, 10));
-  fprintf (stderr, "usage: %s scenario | bench N\n", argv[0]);
+  fprintf (stderr, "usage: %s scenario | gc | bench N\n", argv[0]);
   return 2;
 }
