@@ -201,6 +201,12 @@ weft_fuzz_ingest_one (const uint8_t *data, size_t size)
   check (store, "gstate ends before it starts", "SELECT COUNT(*) FROM gstate WHERE end_ns < start_ns");
   check (store, "pstate ends before it starts", "SELECT COUNT(*) FROM pstate WHERE end_ns < start_ns");
   check (store, "mstate ends before it starts", "SELECT COUNT(*) FROM mstate WHERE end_ns < start_ns");
+  check (store, "a pause ends before it starts", "SELECT COUNT(*) FROM stw WHERE end_ns < start_ns");
+  check (store, "a GC span ends before it starts", "SELECT COUNT(*) FROM gc_span WHERE end_ns < start_ns");
+  check (store, "a GC cycle ends before it starts", "SELECT COUNT(*) FROM gc_cycle WHERE end_ns < start_ns");
+  check (store, "pauses overlap",
+         "SELECT COUNT(*) FROM (SELECT start_ns, LAG(end_ns) OVER (ORDER BY start_ns, end_ns) AS prev_end FROM stw) "
+         "WHERE start_ns < prev_end");
   check (store, "a goroutine's intervals overlap",
          "SELECT COUNT(*) FROM (SELECT start_ns, MAX(end_ns) OVER (PARTITION BY goid ORDER BY "
          "start_ns, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end FROM gstate) "
