@@ -3,6 +3,8 @@
 
 #include "weft-convert.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
@@ -247,6 +249,68 @@ default_output (const char *cmd)
   return g_strdup_printf ("weft-%s-%s.weft", base, stamp);
 }
 
+/* The command starts held at a gate, so that the session can be limited
+ * to its pid before it runs: other programs using the provider on the
+ * machine stay out of the trace, and nothing the command does is missed.
+ * The gate is a shell that reads a line from fd 3, then execs the command
+ * in its own process (same pid); GLib's spawn returns only once the child
+ * has exec'd, so the wait cannot happen before exec. */
+static const char gate_script[] = "read -r go <&3 && exec 3<&- && exec \"$@\"; exit 127";
+
+/* Starts @argv held at the gate; *@gate_fd is the write end that releases
+ * it. NULL (and @error) if it cannot be run. */
+static GSubprocess *
+spawn_held (char **argv, int *gate_fd, GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_autofree char *path = g_find_program_in_path (argv[0]);
+  GSubprocess     *proc;
+  int              fds[2];
+
+  /* The shell would say "not found" only once released; say it now. */
+  if (path == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s: no such program", argv[0]);
+      return NULL;
+    }
+  if (!g_unix_open_pipe (fds, FD_CLOEXEC, error))
+    return NULL;
+  g_subprocess_launcher_take_fd (launcher, fds[0], 3);
+  g_ptr_array_add (args, (gpointer) "/bin/sh");
+  g_ptr_array_add (args, (gpointer) "-c");
+  g_ptr_array_add (args, (gpointer) gate_script);
+  g_ptr_array_add (args, (gpointer) "weft-gate");
+  g_ptr_array_add (args, path);
+  for (guint i = 1; argv[i] != NULL; i++)
+    g_ptr_array_add (args, argv[i]);
+  g_ptr_array_add (args, NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) args->pdata, error);
+  if (proc == NULL)
+    close (fds[1]);
+  else
+    *gate_fd = fds[1];
+  return proc;
+}
+
+/* Lets the held command run (@go) or makes it exit with status 127
+ * before it ran anything. */
+static void
+open_gate (int *gate_fd, gboolean go)
+{
+  struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
+
+  if (*gate_fd < 0)
+    return;
+  /* The gate may be gone (killed meanwhile): EPIPE, not death by SIGPIPE. */
+  sigaction (SIGPIPE, &ignore, &old);
+  if (go && write (*gate_fd, "go\n", 3) != 3)
+    g_warning ("cannot release the traced command: %s", g_strerror (errno));
+  sigaction (SIGPIPE, &old, NULL);
+  close (*gate_fd);
+  *gate_fd = -1;
+}
+
 char *
 weft_record (char **argv, const WeftRecordOptions *options, int *cmd_status, GError **error)
 {
@@ -262,6 +326,7 @@ weft_record (char **argv, const WeftRecordOptions *options, int *cmd_status, GEr
   GPid               sessiond = 0;
   gboolean           created = FALSE;
   guint              sig_source, timeout_source = 0;
+  int                gate = -1;
 
   g_return_val_if_fail (argv != NULL && argv[0] != NULL && options != NULL, NULL);
 
@@ -275,10 +340,15 @@ weft_record (char **argv, const WeftRecordOptions *options, int *cmd_status, GEr
 
   if (!ensure_sessiond (&sessiond, error))
     goto fail;
-  if (!create_session (session, out_opt, 0, &created, error))
-    goto fail;
-
-  proc = g_subprocess_newv ((const char *const *) argv, G_SUBPROCESS_FLAGS_NONE, &run_error);
+  proc = spawn_held (argv, &gate, &run_error);
+  if (proc != NULL
+      && !create_session (session, out_opt, atoi (g_subprocess_get_identifier (proc)), &created, error))
+    {
+      open_gate (&gate, FALSE);
+      g_subprocess_wait (proc, NULL, NULL);
+      goto fail;
+    }
+  open_gate (&gate, TRUE);
   if (proc != NULL)
     {
       loop = g_main_loop_new (NULL, FALSE);

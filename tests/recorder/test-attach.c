@@ -5,8 +5,9 @@
  * the snapshot libweft writes when a session appears (goroutines created
  * before the session: no created_ns), no lost events and no malformed
  * interval. Also the refusals: no such pid, no such name, an ambiguous
- * name, a process without libweft. Skips when the examples are not built
- * or LTTng cannot trace here.
+ * name, a process without libweft; and that `weft record -- CMD` records
+ * CMD alone while another libweft program runs. Skips when the examples
+ * are not built or LTTng cannot trace here.
  */
 #include "test-util.h"
 #include "weft-store.h"
@@ -191,6 +192,56 @@ out:
     g_remove (db);
 }
 
+/* weft record -- pingpong while httpd serves a load: nothing of httpd in
+ * the database (its objects, announced by LTTng's statedump to every
+ * session that traces it, would be in `mapping`). */
+static void
+test_record_only_the_command (void)
+{
+  const char *httpd = g_getenv ("WEFT_EXAMPLE_HTTPD");
+  const char *pingpong = g_getenv ("WEFT_EXAMPLE_PINGPONG");
+  g_autoptr (GSubprocess) server = NULL, load1 = NULL;
+  g_autoptr (GDataInputStream) lines = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = NULL;
+  g_autofree char *line = NULL, *out = NULL, *err = NULL, *db = NULL, *lttng = g_find_program_in_path ("lttng");
+  int              rc;
+
+  if (!have_cli () || httpd == NULL || !g_file_test (httpd, G_FILE_TEST_IS_EXECUTABLE) || pingpong == NULL
+      || !g_file_test (pingpong, G_FILE_TEST_IS_EXECUTABLE) || lttng == NULL)
+    {
+      g_test_skip ("data/examples/httpd or pingpong is not built, or lttng is not installed");
+      return;
+    }
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, httpd, "0", "--duration", "20", NULL);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  while ((line = g_data_input_stream_read_line (lines, NULL, NULL, &error)) != NULL
+         && !g_str_has_prefix (line, "listening on "))
+    g_clear_pointer (&line, g_free);
+  g_assert_nonnull (line);
+  load1 = load (line + strlen ("listening on "), "2", "2000", "/work");
+
+  db = g_build_filename (tmpdir, "only.weft", NULL);
+  rc = weft (&out, &err, "record", "-o", db, "--", pingpong, NULL);
+  if (rc != 0 && (strstr (err, "lttng") != NULL || strstr (err, "LTTng") != NULL))
+    g_test_skip ("LTTng cannot trace here");
+  else
+    {
+      g_assert_cmpint (rc, ==, 0);
+      store = weft_store_open (db, WEFT_STORE_OPEN_READ_ONLY, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM mapping WHERE path LIKE '%/pingpong'"), ==, 1);
+      g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM mapping WHERE path LIKE '%/httpd'"), ==, 0);
+      g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'inconsistencies'"), ==, 0);
+    }
+  g_subprocess_send_signal (server, SIGINT);
+  g_subprocess_force_exit (load1);
+  g_subprocess_wait (load1, NULL, NULL);
+  g_subprocess_wait (server, NULL, NULL);
+  g_remove (db);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -200,6 +251,7 @@ main (int argc, char **argv)
   tmpdir = g_dir_make_tmp ("weft-test-attach-XXXXXX", NULL);
   g_test_add_func ("/Weft/Attach/refusals", test_refusals);
   g_test_add_func ("/Weft/Attach/httpd", test_httpd);
+  g_test_add_func ("/Weft/Record/only-the-command", test_record_only_the_command);
   rc = g_test_run ();
   g_rmdir (tmpdir);
   g_free (tmpdir);
