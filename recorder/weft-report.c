@@ -121,8 +121,8 @@ bind_params (sqlite3_stmt *stmt, const WeftReportOptions *options)
     sqlite3_bind_int64 (stmt, i, options->min_blocked_ns);
 }
 
-static char *
-cell_text (sqlite3_stmt *stmt, int c, const char *col, const char *item)
+char *
+weft_report_cell_text (sqlite3_stmt *stmt, int c, const char *col, const char *item)
 {
   int type = sqlite3_column_type (stmt, c);
 
@@ -138,8 +138,8 @@ cell_text (sqlite3_stmt *stmt, int c, const char *col, const char *item)
   return g_strdup ((const char *) sqlite3_column_text (stmt, c));
 }
 
-static char *
-header_text (const char *col)
+char *
+weft_report_header_text (const char *col)
 {
   /* Times and sizes are shown with units: the suffix would mislead. */
   if (is_duration_column (col))
@@ -206,7 +206,7 @@ weft_report_statement (WeftStore *store, sqlite3_stmt *stmt, const char *name, g
           {
             int type = sqlite3_column_type (stmt, c);
 
-            cells[c] = cell_text (stmt, c, sqlite3_column_name (stmt, c), item);
+            cells[c] = weft_report_cell_text (stmt, c, sqlite3_column_name (stmt, c), item);
             if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
               numeric[c] = TRUE;
           }
@@ -232,7 +232,7 @@ weft_report_statement (WeftStore *store, sqlite3_stmt *stmt, const char *name, g
   width = g_new0 (gsize, n_cols);
   for (int c = 0; c < n_cols; c++)
     {
-      g_autofree char *h = header_text (sqlite3_column_name (stmt, c));
+      g_autofree char *h = weft_report_header_text (sqlite3_column_name (stmt, c));
       width[c] = g_utf8_strlen (h, -1);
     }
   for (guint r = 0; r < rows->len; r++)
@@ -245,7 +245,7 @@ weft_report_statement (WeftStore *store, sqlite3_stmt *stmt, const char *name, g
     {
       for (int c = 0; c < n_cols; c++)
         {
-          g_autofree char *h = row < 0 ? header_text (sqlite3_column_name (stmt, c)) : NULL;
+          g_autofree char *h = row < 0 ? weft_report_header_text (sqlite3_column_name (stmt, c)) : NULL;
           const char      *text = row < 0 ? h : ((char **) rows->pdata[row])[c];
           gsize            pad = width[c] - (gsize) g_utf8_strlen (text, -1);
           gboolean         right = numeric[c] && row >= 0;

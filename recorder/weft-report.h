@@ -28,5 +28,11 @@ gboolean weft_report_is_known (const char *name);
  * suffix says the value is a duration. */
 gboolean weft_report_statement (WeftStore *store, sqlite3_stmt *stmt, const char *name, gboolean json, gboolean item_rows, GString *out, guint *n_rows, GError **error);
 char    *weft_format_duration (gint64 ns);
+/* Column @c of @stmt's current row as the reports show it: NULL as "-",
+ * "*_ns" columns (or rows whose @item ends in "_ns") as durations with
+ * units, "*_bytes" in binary units, reals with 4 digits. */
+char *weft_report_cell_text (sqlite3_stmt *stmt, int c, const char *col, const char *item);
+/* A column's title: its name without the unit suffix. */
+char *weft_report_header_text (const char *col);
 
 G_END_DECLS

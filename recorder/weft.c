@@ -4,10 +4,12 @@
 #include "weft-report.h"
 #include "weft-store.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const usage_text = "Usage:\n"
                                       "  weft convert CTF_DIR -o OUT.weft [--no-symbols] [--single-thread]\n"
@@ -17,6 +19,7 @@ static const char *const usage_text = "Usage:\n"
                                       "              [--json] [--limit N] [--threshold DURATION] [--fail-on-leak]\n"
                                       "              [--fail-over DURATION]\n"
                                       "  weft query FILE.weft SQL [--json]\n"
+                                      "  weft view FILE.weft...\n"
                                       "\n"
                                       "CTF_DIR is a folder holding a CTF `metadata` file, or any folder above such\n"
                                       "folders (an LTTng output root). DURATION is like 500ms, 2s, 1m or ns;\n"
@@ -333,6 +336,33 @@ cmd_record (int argc, char **argv)
   return print_report (db, "summary", &ropts, &n_rows);
 }
 
+/* weft view: hands the files to weft-viewer, looked up next to this
+ * program in the build tree (../viewer/) or installed (same folder, PATH). */
+static int
+cmd_view (int argc, char **argv)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = self != NULL ? g_path_get_dirname (self) : g_strdup (".");
+  g_autofree char *built = g_build_filename (dir, "..", "viewer", "weft-viewer", NULL);
+  g_autofree char *beside = g_build_filename (dir, "weft-viewer", NULL);
+  g_autofree char *found = g_find_program_in_path ("weft-viewer");
+  const char      *viewer = g_file_test (built, G_FILE_TEST_IS_EXECUTABLE)    ? built
+                            : g_file_test (beside, G_FILE_TEST_IS_EXECUTABLE) ? beside
+                                                                              : found;
+
+  if (argc < 2)
+    return usage ();
+  if (viewer == NULL)
+    {
+      g_printerr ("weft view: weft-viewer is not installed (build with GTK 4 and libadwaita)\n");
+      return 1;
+    }
+  argv[0] = (char *) viewer;
+  execv (viewer, argv);
+  g_printerr ("weft view: cannot run %s: %s\n", viewer, g_strerror (errno));
+  return 1;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -347,6 +377,8 @@ main (int argc, char **argv)
     return cmd_report (argc - 1, argv + 1);
   if (strcmp (argv[1], "query") == 0)
     return cmd_query (argc - 1, argv + 1);
+  if (strcmp (argv[1], "view") == 0)
+    return cmd_view (argc - 1, argv + 1);
   if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {
       fputs (usage_text, stdout);

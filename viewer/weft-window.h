@@ -1,0 +1,22 @@
+/* weft-window.h — one window per trace: the timeline and the analyses. */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define WEFT_TYPE_WINDOW (weft_window_get_type ())
+G_DECLARE_FINAL_TYPE (WeftWindow, weft_window, WEFT, WINDOW, AdwApplicationWindow)
+
+GtkWidget *weft_window_new (GtkApplication *app);
+/* Shows @file, or the reason it cannot be shown (not a Weft database, a
+ * newer schema…); FALSE in that case. */
+gboolean weft_window_open (WeftWindow *self, GFile *file);
+/* TRUE until a trace was opened in it. */
+gboolean weft_window_is_empty (WeftWindow *self);
+/* Its parts, for tests: "timeline", "goroutines", "leaks", "pauses"… */
+GtkWidget *weft_window_get_part (WeftWindow *self, const char *name);
+/* The visible page of the main stack: "empty", "error" or "trace". */
+const char *weft_window_get_page (WeftWindow *self);
+
+G_END_DECLS
