@@ -232,7 +232,7 @@ cmd_query (int argc, char **argv)
   if (argc != 3)
     return usage ();
   store = weft_store_open (argv[1], WEFT_STORE_OPEN_READ_ONLY, &error);
-  stmt = store != NULL ? weft_store_prepare (store, argv[2], &error) : NULL;
+  stmt = store != NULL ? weft_report_prepare_user_sql (store, argv[2], &error) : NULL;
   if (stmt == NULL)
     {
       g_printerr ("weft query: %s\n", error->message);

@@ -382,6 +382,42 @@ test_window (Fixture *f, gconstpointer data)
   sqlite3_finalize (s);
 }
 
+/* weft query takes one reading statement; anything else is refused with a
+ * reason, never half-run or crashed on. */
+static void
+test_user_sql (Fixture *f, gconstpointer data)
+{
+  static const char *const refused[] = {
+    "",
+    "  -- nothing\n",
+    "DELETE FROM goroutine",
+    "SELECT 1; DELETE FROM goroutine",
+    "SELECT 1; SELECT 2",
+    "SELEC 1",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_assert_null (weft_report_prepare_user_sql (f->store, refused[i], &error));
+      g_assert_nonnull (error);
+    }
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      sqlite3_stmt *s = weft_report_prepare_user_sql (
+          f->store, i == 0 ? "SELECT goroutines FROM goroutine_analysis WHERE start_function = 'worker'" : "WITH x AS (SELECT goid FROM leak_candidates) SELECT COUNT(*) FROM x; -- done\n",
+          &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
+      g_assert_cmpint (sqlite3_column_int64 (s, 0), ==, 3);
+      sqlite3_finalize (s);
+    }
+  g_assert_cmpint (test_scalar (f->store, "SELECT COUNT(*) FROM goroutine"), ==, 7);
+}
+
 static void
 test_format_duration (void)
 {
@@ -408,6 +444,7 @@ main (int argc, char **argv)
   ADD ("/Weft/Analysis/site-growth", test_site_growth);
   ADD ("/Weft/Analysis/reports-run", test_reports_run);
   ADD ("/Weft/Analysis/window-query", test_window);
+  ADD ("/Weft/Analysis/user-sql", test_user_sql);
   g_test_add_func ("/Weft/Analysis/format-duration", test_format_duration);
   return g_test_run ();
 }
