@@ -44,6 +44,7 @@ LEFT JOIN _stack_site AS cs ON cs.stack = g.create_stack;
 -- Per goroutine: time in each state, and blocked time by reason category.
 CREATE VIEW IF NOT EXISTS _goroutine_time AS
 SELECT s.goid,
+       SUM(s.end_ns - s.start_ns) AS total_ns,
        SUM(CASE WHEN s.state = 0 THEN s.end_ns - s.start_ns ELSE 0 END) AS exec_ns,
        SUM(CASE WHEN s.state = 1 THEN s.end_ns - s.start_ns ELSE 0 END) AS sched_wait_ns,
        SUM(CASE WHEN s.state = 3 THEN s.end_ns - s.start_ns ELSE 0 END) AS syscall_ns,
@@ -57,20 +58,26 @@ SELECT s.goid,
 FROM gstate AS s LEFT JOIN wait_reason AS r ON r.reason = s.wait_reason
 GROUP BY s.goid;
 
--- Per goroutine: time spent in GC mark assists (part of its execution).
-CREATE VIEW IF NOT EXISTS _goroutine_assist AS
-SELECT goid, SUM(end_ns - start_ns) AS assist_ns, COUNT(*) AS assists
-FROM gc_span WHERE kind = 'assist' AND goid <> 0
+-- Per goroutine: time spent in GC mark assists and in sweeping for its
+-- allocations (both part of its execution).
+CREATE VIEW IF NOT EXISTS _goroutine_gc AS
+SELECT goid,
+       SUM(CASE WHEN kind = 'assist' THEN end_ns - start_ns ELSE 0 END) AS assist_ns,
+       SUM(CASE WHEN kind = 'sweep' THEN end_ns - start_ns ELSE 0 END) AS sweep_ns
+FROM gc_span WHERE kind IN ('assist', 'sweep') AND goid <> 0
 GROUP BY goid;
 
 -- Go's "goroutine analysis": goroutines grouped by start function, with
--- go tool trace's columns (execution, scheduler wait, sync/chan/network
--- blocking, syscalls, GC assists) and more (sleep, GC waits, the longest
--- execution, goroutines alive at the end). Assist time is inside exec.
+-- go tool trace's columns (total time in the trace, execution, scheduler
+-- wait, sync/chan/network blocking, syscalls, GC mark assist and
+-- incremental sweep) and more (sleep, GC waits, the longest execution,
+-- goroutines alive at the end). Assist and sweep time are inside exec;
+-- total is the sum of exec, scheduler wait, syscall and blocked times.
 CREATE VIEW IF NOT EXISTS goroutine_analysis AS
 SELECT i.start_function,
        COUNT(*) AS goroutines,
        SUM(i.ended_ns IS NULL) AS alive_at_end,
+       COALESCE(SUM(t.total_ns), 0) AS total_ns,
        COALESCE(SUM(t.exec_ns), 0) AS total_exec_ns,
        CAST(COALESCE(SUM(t.exec_ns), 0) / COUNT(*) AS INTEGER) AS avg_exec_ns,
        COALESCE(MAX(t.exec_ns), 0) AS max_exec_ns,
@@ -82,10 +89,11 @@ SELECT i.start_function,
        COALESCE(SUM(t.block_sleep_ns), 0) AS block_sleep_ns,
        COALESCE(SUM(t.block_gc_ns), 0) AS block_gc_ns,
        COALESCE(SUM(a.assist_ns), 0) AS gc_assist_ns,
+       COALESCE(SUM(a.sweep_ns), 0) AS gc_sweep_ns,
        COALESCE(SUM(t.block_other_ns), 0) AS block_other_ns
 FROM goroutine_info AS i
 LEFT JOIN _goroutine_time AS t ON t.goid = i.goid
-LEFT JOIN _goroutine_assist AS a ON a.goid = i.goid
+LEFT JOIN _goroutine_gc AS a ON a.goid = i.goid
 GROUP BY i.start_function;
 
 -- Leak candidates: goroutines alive at the end of the trace whose last
@@ -215,28 +223,34 @@ ORDER BY reason <> 'all', reason;
 
 -- Minimum mutator utilization: for each window length w from 1 ms to 1 s,
 -- the smallest fraction of any window [a, a + w) inside the trace that is
--- not stopped-the-world. The minimum is reached with the window starting
--- at a pause's start or ending at a pause's end (clamped to the trace), so
--- those are the only positions tried: exact, O(windows x pauses x overlap).
--- Window lengths longer than the trace are left out; with no pause the
--- utilization is 1.
+-- not stopped-the-world. Exact, trying only windows that start where a
+-- pause starts (moved back to end with the trace if they would not fit):
+-- a window starting inside a pause holds no less if moved back to that
+-- pause's start (it gains the pause's head, at most loses as much at its
+-- end), and one starting outside any pause no less if moved forward to the
+-- next pause's start (or to the last position, if that comes first). A
+-- pause overlaps [a, a + w) only if it starts in (a - longest pause,
+-- a + w), an index range of stw_start, so the cost is windows x pauses x
+-- (pauses per window + longest). The recorder writes pauses one at a time
+-- (they never overlap). Window lengths longer than the trace are left out;
+-- with no pause the utilization is 1.
 CREATE VIEW IF NOT EXISTS mmu AS
 WITH w (window_ns) AS (
   VALUES (1000000), (2000000), (5000000), (10000000), (20000000), (50000000),
          (100000000), (200000000), (500000000), (1000000000)),
 fits AS (
-  SELECT w.window_ns, sp.t0, sp.t1 FROM w, _trace_span AS sp WHERE sp.t1 - sp.t0 >= w.window_ns),
+  SELECT w.window_ns, sp.t0, sp.t1, (SELECT COALESCE(MAX(end_ns - start_ns), 0) FROM stw) AS longest
+  FROM w, _trace_span AS sp WHERE sp.t1 - sp.t0 >= w.window_ns),
 pos AS (
-  SELECT f.window_ns, MAX(f.t0, MIN(p.start_ns, f.t1 - f.window_ns)) AS a FROM fits AS f, stw AS p
-  UNION
-  SELECT f.window_ns, MAX(f.t0, MIN(p.end_ns - f.window_ns, f.t1 - f.window_ns)) FROM fits AS f, stw AS p),
+  SELECT DISTINCT f.window_ns, f.longest, MAX(f.t0, MIN(p.start_ns, f.t1 - f.window_ns)) AS a FROM fits AS f, stw AS p),
 paused AS (
   SELECT pos.window_ns,
          (SELECT COALESCE(SUM(MIN(p.end_ns, pos.a + pos.window_ns) - MAX(p.start_ns, pos.a)), 0)
-          FROM stw AS p WHERE p.start_ns < pos.a + pos.window_ns AND p.end_ns > pos.a) AS stopped_ns
+          FROM stw AS p
+          WHERE p.start_ns > pos.a - pos.longest AND p.start_ns < pos.a + pos.window_ns AND p.end_ns > pos.a) AS stopped_ns
   FROM pos)
 SELECT f.window_ns,
-       1.0 - COALESCE(MAX(paused.stopped_ns), 0) * 1.0 / f.window_ns AS mmu
+       MAX(0.0, 1.0 - COALESCE(MAX(paused.stopped_ns), 0) * 1.0 / f.window_ns) AS mmu
 FROM fits AS f LEFT JOIN paused ON paused.window_ns = f.window_ns
 GROUP BY f.window_ns
 ORDER BY f.window_ns;

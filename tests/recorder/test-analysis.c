@@ -61,6 +61,8 @@ symbol (Fixture *f, gint64 pc, const char *function, int runtime)
 #define GSTATE "INSERT INTO gstate (goid, start_ns, end_ns, state, wait_reason, stack, open_end) VALUES (?, ?, ?, ?, ?, ?, ?)"
 #define FRAME "INSERT INTO frame (stack, depth, pc) VALUES (?, ?, ?)"
 #define STACK "INSERT INTO stack (id, depth) VALUES (?, ?)"
+#define GC_SPAN "INSERT INTO gc_span (kind, goid, start_ns, end_ns) VALUES ('assist', ?, ?, ?)"
+#define GC_SPAN_SWEEP "INSERT INTO gc_span (kind, goid, start_ns, end_ns) VALUES ('sweep', ?, ?, ?)"
 
 /* main (1); workers 2-4 created at stack 10; leakers 5, 6 at stack 11 and
  * 7 at stack 12, all three blocked at the end on stack 20. */
@@ -159,28 +161,48 @@ test_latency (Fixture *f, gconstpointer data)
   sqlite3_finalize (s);
 }
 
+/* Workers: 3 goroutines, 500 ns running (of which an assist of 30 ns by 2
+ * and a sweep of 20 ns by 3), 650 ns waiting for a P, blocked 750 on a
+ * channel, 40 on a mutex, 60 asleep, 25 in a syscall: 2025 ns in all. */
 static void
 test_goroutine_analysis (Fixture *f, gconstpointer data)
 {
+  static const struct
+  {
+    const char *column;
+    gint64      value;
+  } expect[] = {
+    { "goroutines", 3 },
+    { "alive_at_end", 0 },
+    { "total_ns", 2025 },
+    { "total_exec_ns", 500 },
+    { "avg_exec_ns", 166 },
+    { "max_exec_ns", 300 },
+    { "sched_wait_ns", 650 },
+    { "block_sync_ns", 40 },
+    { "block_chan_ns", 750 },
+    { "block_net_ns", 0 },
+    { "syscall_ns", 25 },
+    { "block_sleep_ns", 60 },
+    { "gc_assist_ns", 30 },
+    { "gc_sweep_ns", 20 },
+    { "block_other_ns", 0 },
+    { "block_gc_ns", 0 },
+  };
   sqlite3_stmt *s;
 
-  s = weft_store_prepare (f->store,
-                          "SELECT goroutines, alive_at_end, total_exec_ns, avg_exec_ns, sched_wait_ns, block_sync_ns, "
-                          "block_chan_ns, block_net_ns, syscall_ns, block_sleep_ns FROM goroutine_analysis WHERE start_function = ?",
-                          NULL);
-  sqlite3_bind_text (s, 1, "worker", -1, SQLITE_STATIC);
-  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int64 (s, 0), ==, 3);
-  g_assert_cmpint (sqlite3_column_int64 (s, 1), ==, 0);
-  g_assert_cmpint (sqlite3_column_int64 (s, 2), ==, 500);
-  g_assert_cmpint (sqlite3_column_int64 (s, 3), ==, 166);
-  g_assert_cmpint (sqlite3_column_int64 (s, 4), ==, 550 + 100);
-  g_assert_cmpint (sqlite3_column_int64 (s, 5), ==, 40);
-  g_assert_cmpint (sqlite3_column_int64 (s, 6), ==, 750);
-  g_assert_cmpint (sqlite3_column_int64 (s, 7), ==, 0);
-  g_assert_cmpint (sqlite3_column_int64 (s, 8), ==, 25);
-  g_assert_cmpint (sqlite3_column_int64 (s, 9), ==, 60);
-  sqlite3_finalize (s);
+  ROW (f, GC_SPAN, 2, 0, 30);
+  ROW (f, GC_SPAN_SWEEP, 3, 200, 220);
+  /* A sweep by no goroutine (the P was idle) is nobody's. */
+  ROW (f, GC_SPAN_SWEEP, 0, 400, 500);
+  for (guint i = 0; i < G_N_ELEMENTS (expect); i++)
+    {
+      g_autofree char *sql
+          = g_strdup_printf ("SELECT %s FROM goroutine_analysis WHERE start_function = 'worker'", expect[i].column);
+
+      g_test_message ("%s", expect[i].column);
+      g_assert_cmpint (test_scalar (f->store, sql), ==, expect[i].value);
+    }
   s = query (f, "SELECT COUNT(*), SUM(goroutines) FROM goroutine_analysis");
   g_assert_cmpint (sqlite3_column_int64 (s, 0), ==, 3);
   g_assert_cmpint (sqlite3_column_int64 (s, 1), ==, 7);
@@ -228,6 +250,11 @@ test_leaks (Fixture *f, gconstpointer data)
   g_assert_true (weft_report (f->store, "leaks", &opts, out, &n, &error));
   g_assert_cmpuint (n, ==, 2);
   g_assert_true (g_str_has_prefix (out->str, "[\n  {\"kind\": \"leaked\", \"create_site\": \"other_site (x.c:0)\""));
+  /* The summary counts it once, as a leak. */
+  g_string_truncate (out, 0);
+  g_assert_true (weft_report (f->store, "summary", &opts, out, &n, &error));
+  g_assert_nonnull (strstr (out->str, "{\"item\": \"leak suspects\", \"value\": 2}"));
+  g_assert_nonnull (strstr (out->str, "{\"item\": \"proven leaks\", \"value\": 1}"));
 }
 
 #define MS 1000000
@@ -277,6 +304,59 @@ test_mmu (Fixture *f, gconstpointer data)
     }
   sqlite3_finalize (s);
   g_assert_cmpuint (i, ==, G_N_ELEMENTS (expect));
+}
+
+/* The MMU view against brute force on random pause patterns: pauses on a
+ * 1 µs grid in a 60 ms trace, so that the stopped time of a window is
+ * linear between grid positions and trying every grid position is exact. */
+static void
+test_mmu_brute_force (Fixture *f, gconstpointer data)
+{
+  enum
+  {
+    US = 1000,
+    SPAN_US = 60000
+  };
+  static const gint64 windows_ms[] = { 1, 2, 5, 10, 20, 50 };
+  g_autofree gint64  *stopped = g_new (gint64, SPAN_US + 1); /* µs stopped before each µs */
+  GRand              *rand = g_rand_new_with_seed (g_test_rand_int ());
+
+  ROW (f, "INSERT OR REPLACE INTO meta (key, value) VALUES ('start_ns', ?)", 0);
+  ROW (f, "INSERT OR REPLACE INTO meta (key, value) VALUES ('end_ns', ?)", (gint64) SPAN_US * US);
+  for (int round = 0; round < 25; round++)
+    {
+      g_autofree gboolean *in_pause = g_new0 (gboolean, SPAN_US);
+      gint64               t = g_rand_int_range (rand, 0, 3000);
+
+      ROW (f, "DELETE FROM stw WHERE ? = ?", 0, 0);
+      /* Gaps of 0-8 ms, pauses of 1 µs to 3 ms (a gap of 0 makes two
+       * pauses touch); the last may end with the trace. */
+      while (t < SPAN_US)
+        {
+          gint64 len = g_rand_int_range (rand, 1, 3000);
+          gint64 end = MIN (t + len, SPAN_US);
+
+          ROW (f, STW, t * US, end * US);
+          for (gint64 u = t; u < end; u++)
+            in_pause[u] = TRUE;
+          t = end + g_rand_int_range (rand, 0, 8000);
+        }
+      stopped[0] = 0;
+      for (int u = 0; u < SPAN_US; u++)
+        stopped[u + 1] = stopped[u] + in_pause[u];
+      for (guint i = 0; i < G_N_ELEMENTS (windows_ms); i++)
+        {
+          gint64           w = windows_ms[i] * 1000, worst = 0;
+          g_autofree char *sql = g_strdup_printf ("SELECT mmu FROM mmu WHERE window_ns = %" G_GINT64_FORMAT, w * US);
+          sqlite3_stmt    *s = query (f, sql);
+
+          for (gint64 a = 0; a + w <= SPAN_US; a++)
+            worst = MAX (worst, stopped[a + w] - stopped[a]);
+          g_assert_cmpfloat_with_epsilon (sqlite3_column_double (s, 0), 1.0 - (double) worst / (double) w, 1e-9);
+          sqlite3_finalize (s);
+        }
+    }
+  g_rand_free (rand);
 }
 
 /* Nearest-rank percentiles over pauses of 2, 1 and 1 ms. */
@@ -440,6 +520,7 @@ main (int argc, char **argv)
   ADD ("/Weft/Analysis/leak-suspects", test_leaks);
   ADD ("/Weft/Analysis/blocking-profile", test_blocking);
   ADD ("/Weft/Analysis/mmu", test_mmu);
+  ADD ("/Weft/Analysis/mmu-brute-force", test_mmu_brute_force);
   ADD ("/Weft/Analysis/pause-percentiles", test_pause_summary);
   ADD ("/Weft/Analysis/site-growth", test_site_growth);
   ADD ("/Weft/Analysis/reports-run", test_reports_run);
