@@ -237,42 +237,12 @@ weft_timeline_lane_geometry (WeftTimeline *self, const char *lane, int *y, int *
 
 /* ------------------------------------------------------------------ frames (worker thread) */
 
-/* Folds the intervals of @stmt (start, end, key) into columns and appends
- * the runs of equal keys to @runs. */
+/* Appends the runs of equal keys of @cols to @runs. */
 static void
-fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs)
+emit_runs (const Column *cols, const Request *r, int lane, GArray *runs)
 {
-  g_autofree Column *cols = g_new (Column, r->width);
-  double             span = (double) (r->end - r->start);
-  int                run_start = -1;
+  int run_start = -1;
 
-  for (int c = 0; c < r->width; c++)
-    cols[c] = (Column){ -1, 0 };
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      gint64 s = MAX (sqlite3_column_int64 (stmt, 0), r->start);
-      gint64 e = MIN (sqlite3_column_int64 (stmt, 1), r->end);
-      gint64 key = sqlite3_column_int64 (stmt, 2);
-      int    c0, c1;
-
-      if (e <= s)
-        continue;
-      c0 = (int) ((double) (s - r->start) * r->width / span);
-      c1 = (int) ((double) (e - 1 - r->start) * r->width / span);
-      c0 = CLAMP (c0, 0, r->width - 1);
-      c1 = CLAMP (c1, 0, r->width - 1);
-      for (int c = c0; c <= c1; c++)
-        {
-          gint64 cs = r->start + (gint64) (c * span / r->width);
-          gint64 ce = r->start + (gint64) ((c + 1) * span / r->width);
-          gint64 cover = MIN (e, ce) - MAX (s, cs);
-
-          /* Anything at all beats nothing, so no slice disappears. */
-          cover = MAX (cover, 1);
-          if (cover > cols[c].cover)
-            cols[c] = (Column){ key, cover };
-        }
-    }
   for (int c = 0; c <= r->width; c++)
     {
       gboolean same = c < r->width && run_start >= 0 && cols[c].key == cols[run_start].key;
@@ -289,6 +259,135 @@ fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs)
       if (c < r->width && run_start < 0)
         run_start = c;
     }
+}
+
+/* Folds the intervals of @stmt (start, end, key) into columns and appends
+ * the runs of equal keys to @runs. Gives up (FALSE, nothing appended) after
+ * @budget intervals, when @budget > 0. */
+static gboolean
+fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs, gint64 budget)
+{
+  g_autofree Column *cols = g_new (Column, r->width);
+  double             span = (double) (r->end - r->start);
+  gint64             n = 0;
+
+  for (int c = 0; c < r->width; c++)
+    cols[c] = (Column){ -1, 0 };
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      if (budget > 0 && ++n > budget)
+        return FALSE;
+      {
+        gint64 s = MAX (sqlite3_column_int64 (stmt, 0), r->start);
+        gint64 e = MIN (sqlite3_column_int64 (stmt, 1), r->end);
+        gint64 key = sqlite3_column_int64 (stmt, 2);
+        int    c0, c1;
+
+        if (e <= s)
+          continue;
+        c0 = (int) ((double) (s - r->start) * r->width / span);
+        c1 = (int) ((double) (e - 1 - r->start) * r->width / span);
+        c0 = CLAMP (c0, 0, r->width - 1);
+        c1 = CLAMP (c1, 0, r->width - 1);
+        for (int c = c0; c <= c1; c++)
+          {
+            gint64 cs = r->start + (gint64) (c * span / r->width);
+            gint64 ce = r->start + (gint64) ((c + 1) * span / r->width);
+            gint64 cover = MIN (e, ce) - MAX (s, cs);
+
+            /* Anything at all beats nothing, so no slice disappears. */
+            cover = MAX (cover, 1);
+            if (cover > cols[c].cover)
+              cols[c] = (Column){ key, cover };
+          }
+      }
+    }
+  emit_runs (cols, r, lane, runs);
+  return TRUE;
+}
+
+/* Intervals read per P lane before a frame switches to sampling. */
+#define DETAIL_BUDGET 100000
+/* Points looked up per pixel column when sampling. */
+#define SAMPLES 3
+
+typedef struct
+{
+  sqlite3_stmt *at;       /* the interval starting last at or before :t */
+  sqlite3_stmt *start_pc; /* a goroutine's start function */
+  GHashTable   *keys;     /* goid -> start_pc + 1 */
+} Sampler;
+
+/* The P lane's interval covering @t (P lanes never overlap, so it is the
+ * last one starting at or before @t), or FALSE; its end in *end. */
+static gboolean
+sample_at (Sampler *sm, int p, gint64 t, gint64 *end, gint64 *key)
+{
+  gboolean found = FALSE;
+
+  sqlite3_reset (sm->at);
+  sqlite3_bind_int (sm->at, 1, p);
+  sqlite3_bind_int64 (sm->at, 2, t);
+  if (sqlite3_step (sm->at) == SQLITE_ROW)
+    {
+      gint64   goid = sqlite3_column_int64 (sm->at, 1);
+      gpointer cached = g_hash_table_lookup (sm->keys, GSIZE_TO_POINTER (goid));
+
+      *end = sqlite3_column_int64 (sm->at, 0);
+      if (cached == NULL)
+        {
+          gint64 pc = 0;
+
+          sqlite3_reset (sm->start_pc);
+          sqlite3_bind_int64 (sm->start_pc, 1, goid);
+          if (sqlite3_step (sm->start_pc) == SQLITE_ROW)
+            pc = sqlite3_column_int64 (sm->start_pc, 0);
+          cached = GSIZE_TO_POINTER ((gsize) pc + 1);
+          g_hash_table_insert (sm->keys, GSIZE_TO_POINTER (goid), cached);
+        }
+      *key = (gint64) GPOINTER_TO_SIZE (cached) - 1;
+      found = TRUE;
+    }
+  return found;
+}
+
+/* A P lane too busy to read in full: each column shows the start function
+ * found at most of SAMPLES points across it, or, if no point falls on a
+ * slice but one overlaps the column, that slice, so that nothing that ran
+ * leaves a gap. (SAMPLES + 1) index lookups per column: the cost depends
+ * on the width, not on the trace. */
+static void
+sample_lane (Sampler *sm, const Request *r, int p, GArray *runs)
+{
+  g_autofree Column *cols = g_new (Column, r->width);
+  double             span = (double) (r->end - r->start);
+
+  for (int c = 0; c < r->width; c++)
+    {
+      gint64 cs = r->start + (gint64) (c * span / r->width);
+      gint64 ce = r->start + (gint64) ((c + 1) * span / r->width);
+      gint64 keys[SAMPLES], end, key;
+      int    n = 0, best = 0;
+
+      cols[c] = (Column){ -1, 0 };
+      for (int i = 0; i < SAMPLES; i++)
+        if (sample_at (sm, p, cs + (ce - cs) * (2 * i + 1) / (2 * SAMPLES), &end,
+                       &key)
+            && end > cs + (ce - cs) * (2 * i + 1) / (2 * SAMPLES))
+          keys[n++] = key;
+      for (int i = 0; i < n; i++)
+        {
+          int votes = 0;
+
+          for (int j = 0; j < n; j++)
+            votes += keys[j] == keys[i];
+          if (votes > best)
+            best = votes, cols[c].key = keys[i];
+        }
+      if (n == 0 && sample_at (sm, p, ce - 1, &end, &key) && end > cs)
+        cols[c].key = key;
+    }
+  emit_runs (cols, r, LANE_P + p, runs);
 }
 
 static sqlite3_stmt *
@@ -358,6 +457,18 @@ fold_counter (WeftStore *store, const Request *r, int lane, int counter, int ser
   return max;
 }
 
+static void
+sampler_clear (Sampler *sm)
+{
+  if (sm->at != NULL)
+    sqlite3_finalize (sm->at);
+  if (sm->start_pc != NULL)
+    sqlite3_finalize (sm->start_pc);
+  if (sm->keys != NULL)
+    g_hash_table_unref (sm->keys);
+  *sm = (Sampler){ NULL, NULL, NULL };
+}
+
 static Frame *
 frame_compute (const Request *r, GCancellable *cancellable, GError **error)
 {
@@ -365,6 +476,7 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
   Frame        *f;
   sqlite3_stmt *stmt;
   double        heap_max, goal_max;
+  Sampler       sampler = { NULL, NULL, NULL };
 
   if (store == NULL)
     return NULL;
@@ -381,7 +493,7 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
                   r, r->longest[LANE_STW], error);
   if (stmt == NULL)
     goto fail;
-  fold_intervals (stmt, r, LANE_STW, f->runs);
+  fold_intervals (stmt, r, LANE_STW, f->runs, 0);
   sqlite3_finalize (stmt);
 
   /* GC: cycles, and on top of them (longer cover wins ties last) the mark
@@ -394,7 +506,7 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
                   r, r->longest[LANE_GC], error);
   if (stmt == NULL)
     goto fail;
-  fold_intervals (stmt, r, LANE_GC, f->runs);
+  fold_intervals (stmt, r, LANE_GC, f->runs, 0);
   sqlite3_finalize (stmt);
 
   for (int p = 0; p < r->n_procs && !g_cancellable_is_cancelled (cancellable); p++)
@@ -408,8 +520,23 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
       if (stmt == NULL)
         goto fail;
       sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":p"), p);
-      fold_intervals (stmt, r, LANE_P + p, f->runs);
+      if (!fold_intervals (stmt, r, LANE_P + p, f->runs, DETAIL_BUDGET))
+        {
+          if (sampler.at == NULL
+              && ((sampler.at = prepare (store,
+                                         "SELECT end_ns, goid FROM pstate WHERE p = ?1 AND start_ns <= ?2 "
+                                         "ORDER BY start_ns DESC LIMIT 1",
+                                         r, 0, error))
+                      == NULL
+                  || (sampler.start_pc = prepare (store, "SELECT start_pc FROM goroutine WHERE goid = ?", r, 0, error))
+                         == NULL))
+            goto fail;
+          if (sampler.keys == NULL)
+            sampler.keys = g_hash_table_new (g_direct_hash, g_direct_equal);
+          sample_lane (&sampler, r, p, f->runs);
+        }
       sqlite3_finalize (stmt);
+      stmt = NULL;
     }
 
   /* Heap in use against the goal, on the goal's scale when there is one. */
@@ -426,11 +553,13 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     goto fail;
+  sampler_clear (&sampler);
   return f;
 
 fail:
   if (stmt != NULL)
     sqlite3_finalize (stmt);
+  sampler_clear (&sampler);
   frame_free (f);
   return NULL;
 }

@@ -5,6 +5,9 @@
  *    ms inside a GC cycle [19, 80) ms;
  *  - goroutines 4 and 5, created at spawn_leaker, blocked on a channel to
  *    the end: the leak suspects.
+ * And a busy trace (busy.weft) whose P0 is too busy to read in full: 200,000
+ * slices of 150 ns alternating between goroutines 2 and 3 over [0, 40) ms,
+ * then goroutine 4 alone over [50, 60) ms.
  * The timeline is rendered to textures and checked pixel by pixel; set
  * WEFT_TEST_PNG_DIR to keep them as PNG files to look at. Skipped (77)
  * without a display.
@@ -60,6 +63,29 @@ make_database (void)
                    "INSERT INTO gc_cycle (id, start_ns, end_ns, trigger) VALUES (1, 19000000, 80000000, 'heap');"
                    "INSERT INTO stw (start_ns, end_ns, reason, gc_cycle) VALUES"
                    " (20000000, 22000000, 'GC sweep termination', 1), (70000000, 75000000, 'GC mark termination', 1);");
+  g_assert_true (weft_store_finish (store, &error));
+  g_assert_no_error (error);
+  weft_store_free (store);
+}
+
+static char *busy_path;
+
+static void
+make_busy_database (void)
+{
+  g_autoptr (GError) error = NULL;
+  WeftStore *store;
+
+  busy_path = g_build_filename (tmpdir, "busy.weft", NULL);
+  store = weft_store_create (busy_path, WEFT_STORE_CREATE_DEFAULT, &error);
+  g_assert_no_error (error);
+  exec_sql (store, "INSERT OR REPLACE INTO meta VALUES ('start_ns', 0), ('end_ns', 100000000), ('nprocs', 1);"
+                   "INSERT INTO goroutine (goid, parent, start_pc) VALUES (2, 1, 4096), (3, 1, 4096), (4, 1, 20480);"
+                   "WITH RECURSIVE i (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 199999)"
+                   " INSERT INTO pstate (p, start_ns, end_ns, goid, m, open_start, open_end)"
+                   " SELECT 0, n * 200, n * 200 + 150, 2 + n % 2, 0, 0, 0 FROM i;"
+                   "INSERT INTO pstate (p, start_ns, end_ns, goid, m, open_start, open_end) VALUES"
+                   " (0, 50000000, 60000000, 4, 0, 0, 0);");
   g_assert_true (weft_store_finish (store, &error));
   g_assert_no_error (error);
   weft_store_free (store);
@@ -207,6 +233,38 @@ test_zoomed_slice (void)
   g_object_unref (timeline);
 }
 
+/* Too many slices to read: sampled, still without a gap where something
+ * ran, and the lone goroutine exactly where it ran. */
+static void
+test_busy_lane (void)
+{
+  GtkWidget *timeline = g_object_ref_sink (weft_timeline_new ());
+  g_autoptr (GError) error = NULL;
+  int     plot = 1000, x0 = weft_timeline_label_width (), y, h;
+  Picture p;
+  guchar  busy[3], lone[3];
+
+  g_assert_true (weft_timeline_load (WEFT_TIMELINE (timeline), busy_path, &error));
+  g_assert_no_error (error);
+  g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "P0", &y, &h));
+  p = render (WEFT_TIMELINE (timeline), x0 + plot, 200, "timeline-busy");
+  memcpy (busy, p.pixels + (gsize) (y + h / 2) * p.stride + (gsize) (x0 + 150) * 4, 3);
+  memcpy (lone, p.pixels + (gsize) (y + h / 2) * p.stride + (gsize) (x0 + 550) * 4, 3);
+  g_assert_false (memcmp (busy, lone, 3) == 0);
+  for (int x = 0; x < plot; x++)
+    {
+      gboolean is_busy = is_color (&p, x0 + x, y + h / 2, busy[2], busy[1], busy[0]);
+      gboolean is_lone = is_color (&p, x0 + x, y + h / 2, lone[2], lone[1], lone[0]);
+
+      /* Goroutines 2 and 3 (one start function) over [0, 400) without a
+       * gap, goroutine 4 over [500, 600), nothing else. */
+      g_assert_cmpint (is_busy, ==, x < 400);
+      g_assert_cmpint (is_lone, ==, x >= 500 && x < 600);
+    }
+  picture_clear (&p);
+  g_object_unref (timeline);
+}
+
 /* Iterates the main loop until @view has rows (its query runs in a thread). */
 static void
 wait_rows (WeftQueryView *view)
@@ -290,9 +348,11 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   tmpdir = g_dir_make_tmp ("weft-test-viewer-XXXXXX", NULL);
   make_database ();
+  make_busy_database ();
   g_test_add_func ("/Weft/Viewer/time-pixel-mapping", test_mapping);
   g_test_add_func ("/Weft/Viewer/stw-lane", test_stw_lane);
   g_test_add_func ("/Weft/Viewer/zoomed-slice", test_zoomed_slice);
+  g_test_add_func ("/Weft/Viewer/busy-lane", test_busy_lane);
   g_test_add_func ("/Weft/Viewer/window", test_window);
   g_test_add_func ("/Weft/Viewer/zh_CN", test_translation);
   rc = g_test_run ();
@@ -302,8 +362,10 @@ main (int argc, char **argv)
     g_remove (junk);
   }
   g_remove (db_path);
+  g_remove (busy_path);
   g_rmdir (tmpdir);
   g_free (db_path);
+  g_free (busy_path);
   g_free (tmpdir);
   return rc;
 }
