@@ -333,6 +333,10 @@ test_leaky_pipeline (void)
                    ==, 1);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM leak_candidates WHERE create_site LIKE 'handle %'"), ==, 10);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM leak_candidates WHERE block_site LIKE 'produce_rows %'"), ==, 10);
+  /* ... and nothing else is a suspect, and the suspects' site grows. */
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM leak_candidates"), ==, 10);
+  g_assert_cmpint (test_scalar (store, "SELECT alive_at_end - alive_at_start FROM site_growth WHERE create_site LIKE 'handle %'"),
+                   ==, 10);
 }
 
 static void
