@@ -137,16 +137,25 @@ SELECT CAST((SELECT value FROM meta WHERE key = 'start_ns') AS INTEGER) AS t0,
        CAST((SELECT value FROM meta WHERE key = 'end_ns') AS INTEGER) AS t1;
 
 -- Growth of live goroutines per creation site: how many a site had alive
--- when the trace began (created before it) and at its end, and the net
--- change per second of trace. A site that grows steadily while its
--- goroutines stay blocked is the classic leak.
+-- when the trace began (created before it) and at its end, the net change
+-- per second of trace (growth_per_s), and the trend (trend_per_s): the
+-- least-squares slope of the site's live count over the trace, per second.
+-- A site that grows steadily while its goroutines stay blocked is the
+-- classic leak; the trend tells it from a pool started with the trace
+-- (net growth, no trend) or a burst at the end. Closed form: the live
+-- count is a sum of steps, and a step up at c in [t0, t1] has slope
+-- 6 (c - t0) (t1 - c) / (t1 - t0)^3 (a step down, the opposite).
 CREATE VIEW IF NOT EXISTS site_growth AS
 SELECT i.create_site,
        COUNT(*) AS goroutines,
        SUM(i.created_ns IS NULL) AS alive_at_start,
        SUM(i.ended_ns IS NULL) AS alive_at_end,
        CASE WHEN sp.t1 > sp.t0
-            THEN (SUM(i.ended_ns IS NULL) - SUM(i.created_ns IS NULL)) * 1e9 / (sp.t1 - sp.t0) END AS growth_per_s
+            THEN (SUM(i.ended_ns IS NULL) - SUM(i.created_ns IS NULL)) * 1e9 / (sp.t1 - sp.t0) END AS growth_per_s,
+       CASE WHEN sp.t1 > sp.t0
+            THEN 6e9 * (TOTAL(1.0 * (MIN(MAX(i.created_ns, sp.t0), sp.t1) - sp.t0) * (sp.t1 - MIN(MAX(i.created_ns, sp.t0), sp.t1)))
+                        - TOTAL(1.0 * (MIN(MAX(i.ended_ns, sp.t0), sp.t1) - sp.t0) * (sp.t1 - MIN(MAX(i.ended_ns, sp.t0), sp.t1))))
+                 / ((1.0 * (sp.t1 - sp.t0)) * (sp.t1 - sp.t0) * (sp.t1 - sp.t0)) END AS trend_per_s
 FROM goroutine_info AS i, _trace_span AS sp
 GROUP BY i.create_site;
 

@@ -401,6 +401,36 @@ test_site_growth (Fixture *f, gconstpointer data)
   g_assert_cmpint (sqlite3_column_int64 (s, 2), ==, 2);
   g_assert_cmpfloat_with_epsilon (sqlite3_column_double (s, 3), 2e9 / 3000, 1e-3);
   sqlite3_finalize (s);
+
+  /* A steady site: one goroutine every 100 ns from 50 ns, two of which end
+   * at 500 and 2500 ns; a pool: 30 goroutines started at 1 ns that stay.
+   * Both grow by about 30 in 3 µs, but only the steady one has a trend:
+   * the least-squares slope of its live count, 9.45 M/s (worked out as a
+   * sum of steps and checked against a numeric fit on a 10 ps grid). */
+  symbol (f, 0x1400, "spawn_steady", 0);
+  symbol (f, 0x1500, "start_pool", 0);
+  for (int st = 13; st <= 14; st++)
+    {
+      ROW (f, STACK, st, 1);
+      ROW (f, FRAME, st, 0, 0x1400 + (st - 13) * 0x100);
+    }
+  for (int i = 0; i < 30; i++)
+    {
+      gint64 created = 50 + 100 * i;
+
+      ROW (f, GOROUTINE, 100 + i, 1, 0x200, 13, created, created == 550 ? 2500 : created == 150 ? 500
+                                                                                                : NUL);
+      ROW (f, GOROUTINE, 200 + i, 1, 0x200, 14, 1, NUL);
+    }
+  s = query (f, "SELECT alive_at_end, growth_per_s, trend_per_s FROM site_growth WHERE create_site = 'spawn_steady (x.c:0)'");
+  g_assert_cmpint (sqlite3_column_int64 (s, 0), ==, 28);
+  g_assert_cmpfloat_with_epsilon (sqlite3_column_double (s, 1), 28e9 / 3000, 1e-3);
+  g_assert_cmpfloat_with_epsilon (sqlite3_column_double (s, 2), 9.45e6, 1e-3);
+  sqlite3_finalize (s);
+  s = query (f, "SELECT growth_per_s, trend_per_s FROM site_growth WHERE create_site = 'start_pool (x.c:0)'");
+  g_assert_cmpfloat_with_epsilon (sqlite3_column_double (s, 0), 1e7, 1e-3);
+  g_assert_cmpfloat_with_epsilon (sqlite3_column_double (s, 1), 6e9 * 30 * 2999 / (3000.0 * 3000 * 3000), 1e-6);
+  sqlite3_finalize (s);
 }
 
 static void

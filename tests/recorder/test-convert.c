@@ -337,6 +337,10 @@ test_leaky_pipeline (void)
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM leak_candidates"), ==, 10);
   g_assert_cmpint (test_scalar (store, "SELECT alive_at_end - alive_at_start FROM site_growth WHERE create_site LIKE 'handle %'"),
                    ==, 10);
+  /* The leaking site trends up; the site whose handlers all end does not. */
+  g_assert_cmpint (test_scalar (store, "SELECT (SELECT trend_per_s FROM site_growth WHERE create_site LIKE 'handle %') > 10 * "
+                                       "(SELECT ABS(trend_per_s) FROM site_growth WHERE create_site LIKE 'real_main %')"),
+                   ==, 1);
 }
 
 static void
