@@ -189,6 +189,11 @@ cmd_report (int argc, char **argv)
       g_printerr ("weft report: bad duration \"%s\"\n", threshold);
       return 2;
     }
+  if (fail_on_leak && strcmp (argv[1], "leaks") != 0)
+    {
+      g_printerr ("weft report: --fail-on-leak applies to \"leaks\"\n");
+      return 2;
+    }
   if (fail_over != NULL && (strcmp (argv[1], "pauses") != 0 || !parse_duration (fail_over, &max_pause_ns)))
     {
       g_printerr ("weft report: --fail-over takes a DURATION and applies to \"pauses\"\n");

@@ -226,6 +226,27 @@ test_gc (void)
     g_assert_cmpint (run_cli (query, &o3), ==, 0);
     g_assert_nonnull (strstr (o3, "4"));
   }
+  /* Misuse: a gate on the wrong report is a usage error (2); a query that
+   * is empty or writes fails (1), and the database is unchanged. */
+  {
+    const char *const *bad[] = {
+      (const char *[]){ "report", "summary", db, "--fail-on-leak", NULL },
+      (const char *[]){ "report", "leaks", db, "--fail-over", "1ms", NULL },
+      (const char *[]){ "report", "pauses", db, "--fail-over", "soon", NULL },
+      (const char *[]){ "query", db, "", NULL },
+      (const char *[]){ "query", db, "DELETE FROM stw", NULL },
+      (const char *[]){ "query", db, "SELECT 1; DELETE FROM stw", NULL },
+    };
+    const int expect[] = { 2, 2, 2, 1, 1, 1 };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autofree char *o = NULL;
+
+        g_assert_cmpint (run_cli (bad[i], &o), ==, expect[i]);
+      }
+  }
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM stw"), ==, 5);
 }
 
 /* The CLI on broken input: a clear message and exit status 1, never a
