@@ -198,8 +198,11 @@ test_gc (void)
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gc_span WHERE kind = 'assist' AND goid = 1 AND "
                                        "end_ns - start_ns >= 200000"),
                    ==, 1);
-  g_assert_cmpint (test_scalar (store, "SELECT reclaimed FROM gc_span WHERE kind = 'sweep' AND gc_cycle = 1"), ==, 1 << 19);
+  g_assert_cmpint (test_scalar (store, "SELECT reclaimed FROM gc_span WHERE kind = 'sweep' AND gc_cycle = 1 AND goid = 1"),
+                   ==, 1 << 19);
   g_assert_cmpint (test_scalar (store, "SELECT gc_assist_ns > 0 FROM goroutine_analysis WHERE start_function = 'main'"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT gc_sweep_ns > 0 FROM goroutine_analysis WHERE start_function = 'main'"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'inconsistencies'"), ==, 1);
   /* Counters. */
   g_assert_cmpint (test_scalar (store, "SELECT value FROM counter_sample WHERE counter = 1"), ==, 3 << 20);
   g_assert_cmpint (test_scalar (store, "SELECT value FROM counter_sample WHERE counter = 2"), ==, 6 << 20);
