@@ -67,34 +67,52 @@ SELECT goid,
 FROM gc_span WHERE kind IN ('assist', 'sweep') AND goid <> 0
 GROUP BY goid;
 
--- Go's "goroutine analysis": goroutines grouped by start function, with
--- go tool trace's columns (total time in the trace, execution, scheduler
--- wait, sync/chan/network blocking, syscalls, GC mark assist and
--- incremental sweep) and more (sleep, GC waits, the longest execution,
--- goroutines alive at the end). Assist and sweep time are inside exec;
--- total is the sum of exec, scheduler wait, syscall and blocked times.
-CREATE VIEW IF NOT EXISTS goroutine_analysis AS
-SELECT i.start_function,
-       COUNT(*) AS goroutines,
-       SUM(i.ended_ns IS NULL) AS alive_at_end,
-       COALESCE(SUM(t.total_ns), 0) AS total_ns,
-       COALESCE(SUM(t.exec_ns), 0) AS total_exec_ns,
-       CAST(COALESCE(SUM(t.exec_ns), 0) / COUNT(*) AS INTEGER) AS avg_exec_ns,
-       COALESCE(MAX(t.exec_ns), 0) AS max_exec_ns,
-       COALESCE(SUM(t.sched_wait_ns), 0) AS sched_wait_ns,
-       COALESCE(SUM(t.block_sync_ns), 0) AS block_sync_ns,
-       COALESCE(SUM(t.block_chan_ns), 0) AS block_chan_ns,
-       COALESCE(SUM(t.block_net_ns), 0) AS block_net_ns,
-       COALESCE(SUM(t.syscall_ns), 0) AS syscall_ns,
-       COALESCE(SUM(t.block_sleep_ns), 0) AS block_sleep_ns,
-       COALESCE(SUM(t.block_gc_ns), 0) AS block_gc_ns,
-       COALESCE(SUM(a.assist_ns), 0) AS gc_assist_ns,
-       COALESCE(SUM(a.sweep_ns), 0) AS gc_sweep_ns,
-       COALESCE(SUM(t.block_other_ns), 0) AS block_other_ns
+-- Every goroutine's time in the trace, by what it was doing: go tool
+-- trace's per-goroutine table (total, execution, scheduler wait, network
+-- and sync blocking, syscalls, GC mark assist and incremental sweep) and
+-- more (channel, sleep and GC waits, other blocking). Assist and sweep time
+-- are inside exec; total is exec + sched_wait + syscall + every block.
+CREATE VIEW IF NOT EXISTS goroutine_stats AS
+SELECT i.goid, i.name, i.start_function, i.create_site, i.created_ns, i.ended_ns,
+       COALESCE(t.total_ns, 0) AS total_ns,
+       COALESCE(t.exec_ns, 0) AS exec_ns,
+       COALESCE(t.sched_wait_ns, 0) AS sched_wait_ns,
+       COALESCE(t.block_sync_ns, 0) AS block_sync_ns,
+       COALESCE(t.block_chan_ns, 0) AS block_chan_ns,
+       COALESCE(t.block_net_ns, 0) AS block_net_ns,
+       COALESCE(t.syscall_ns, 0) AS syscall_ns,
+       COALESCE(t.block_sleep_ns, 0) AS block_sleep_ns,
+       COALESCE(t.block_gc_ns, 0) AS block_gc_ns,
+       COALESCE(a.assist_ns, 0) AS gc_assist_ns,
+       COALESCE(a.sweep_ns, 0) AS gc_sweep_ns,
+       COALESCE(t.block_other_ns, 0) AS block_other_ns
 FROM goroutine_info AS i
 LEFT JOIN _goroutine_time AS t ON t.goid = i.goid
-LEFT JOIN _goroutine_gc AS a ON a.goid = i.goid
-GROUP BY i.start_function;
+LEFT JOIN _goroutine_gc AS a ON a.goid = i.goid;
+
+-- Go's "goroutine analysis": goroutine_stats summed by start function,
+-- with the number of goroutines, those alive at the end, and the mean and
+-- longest execution.
+CREATE VIEW IF NOT EXISTS goroutine_analysis AS
+SELECT start_function,
+       COUNT(*) AS goroutines,
+       SUM(ended_ns IS NULL) AS alive_at_end,
+       SUM(total_ns) AS total_ns,
+       SUM(exec_ns) AS total_exec_ns,
+       SUM(exec_ns) / COUNT(*) AS avg_exec_ns,
+       MAX(exec_ns) AS max_exec_ns,
+       SUM(sched_wait_ns) AS sched_wait_ns,
+       SUM(block_sync_ns) AS block_sync_ns,
+       SUM(block_chan_ns) AS block_chan_ns,
+       SUM(block_net_ns) AS block_net_ns,
+       SUM(syscall_ns) AS syscall_ns,
+       SUM(block_sleep_ns) AS block_sleep_ns,
+       SUM(block_gc_ns) AS block_gc_ns,
+       SUM(gc_assist_ns) AS gc_assist_ns,
+       SUM(gc_sweep_ns) AS gc_sweep_ns,
+       SUM(block_other_ns) AS block_other_ns
+FROM goroutine_stats
+GROUP BY start_function;
 
 -- Leak candidates: goroutines alive at the end of the trace whose last
 -- state is blocked, with how long they had been blocked. The leaks report

@@ -203,6 +203,26 @@ test_goroutine_analysis (Fixture *f, gconstpointer data)
       g_test_message ("%s", expect[i].column);
       g_assert_cmpint (test_scalar (f->store, sql), ==, expect[i].value);
     }
+  /* One goroutine at a time: 2 ran 200 ns, waited 30 + 60 + 90 for a P,
+   * 750 on a channel, assisted 30; 4 waited 20 + 50 + 80 + 100 (cut by
+   * the end) for a P, slept 60, spent 25 in a syscall. */
+  s = query (f, "SELECT total_ns, exec_ns, sched_wait_ns, block_chan_ns, gc_assist_ns, start_function, create_site "
+                "FROM goroutine_stats WHERE goid = 2");
+  g_assert_cmpint (sqlite3_column_int64 (s, 0), ==, 1130);
+  g_assert_cmpint (sqlite3_column_int64 (s, 1), ==, 200);
+  g_assert_cmpint (sqlite3_column_int64 (s, 2), ==, 180);
+  g_assert_cmpint (sqlite3_column_int64 (s, 3), ==, 750);
+  g_assert_cmpint (sqlite3_column_int64 (s, 4), ==, 30);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 5), ==, "worker");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 6), ==, "spawn_workers (x.c:0)");
+  sqlite3_finalize (s);
+  s = query (f, "SELECT total_ns, exec_ns, sched_wait_ns, block_sleep_ns, syscall_ns FROM goroutine_stats WHERE goid = 4");
+  g_assert_cmpint (sqlite3_column_int64 (s, 0), ==, 335);
+  g_assert_cmpint (sqlite3_column_int64 (s, 1), ==, 0);
+  g_assert_cmpint (sqlite3_column_int64 (s, 2), ==, 250);
+  g_assert_cmpint (sqlite3_column_int64 (s, 3), ==, 60);
+  g_assert_cmpint (sqlite3_column_int64 (s, 4), ==, 25);
+  sqlite3_finalize (s);
   s = query (f, "SELECT COUNT(*), SUM(goroutines) FROM goroutine_analysis");
   g_assert_cmpint (sqlite3_column_int64 (s, 0), ==, 3);
   g_assert_cmpint (sqlite3_column_int64 (s, 1), ==, 7);
