@@ -41,20 +41,22 @@ FROM goroutine AS g
 LEFT JOIN symbol AS s ON s.pc = g.start_pc
 LEFT JOIN _stack_site AS cs ON cs.stack = g.create_stack;
 
--- Per goroutine: time in each state, and blocked time by reason category.
+-- Per goroutine: time in each state, and blocked time by reason category,
+-- within the trace (a wait found by a snapshot starts, in gstate, when the
+-- runtime says it began, possibly before the trace: counted from t0 = 0).
 CREATE VIEW IF NOT EXISTS _goroutine_time AS
 SELECT s.goid,
-       SUM(s.end_ns - s.start_ns) AS total_ns,
-       SUM(CASE WHEN s.state = 0 THEN s.end_ns - s.start_ns ELSE 0 END) AS exec_ns,
-       SUM(CASE WHEN s.state = 1 THEN s.end_ns - s.start_ns ELSE 0 END) AS sched_wait_ns,
-       SUM(CASE WHEN s.state = 3 THEN s.end_ns - s.start_ns ELSE 0 END) AS syscall_ns,
-       SUM(CASE WHEN s.state = 2 AND r.category = 'sync' THEN s.end_ns - s.start_ns ELSE 0 END) AS block_sync_ns,
-       SUM(CASE WHEN s.state = 2 AND r.category = 'chan' THEN s.end_ns - s.start_ns ELSE 0 END) AS block_chan_ns,
-       SUM(CASE WHEN s.state = 2 AND r.category = 'net' THEN s.end_ns - s.start_ns ELSE 0 END) AS block_net_ns,
-       SUM(CASE WHEN s.state = 2 AND r.category = 'sleep' THEN s.end_ns - s.start_ns ELSE 0 END) AS block_sleep_ns,
-       SUM(CASE WHEN s.state = 2 AND r.category = 'gc' THEN s.end_ns - s.start_ns ELSE 0 END) AS block_gc_ns,
+       SUM(s.end_ns - MAX(s.start_ns, 0)) AS total_ns,
+       SUM(CASE WHEN s.state = 0 THEN s.end_ns - MAX(s.start_ns, 0) ELSE 0 END) AS exec_ns,
+       SUM(CASE WHEN s.state = 1 THEN s.end_ns - MAX(s.start_ns, 0) ELSE 0 END) AS sched_wait_ns,
+       SUM(CASE WHEN s.state = 3 THEN s.end_ns - MAX(s.start_ns, 0) ELSE 0 END) AS syscall_ns,
+       SUM(CASE WHEN s.state = 2 AND r.category = 'sync' THEN s.end_ns - MAX(s.start_ns, 0) ELSE 0 END) AS block_sync_ns,
+       SUM(CASE WHEN s.state = 2 AND r.category = 'chan' THEN s.end_ns - MAX(s.start_ns, 0) ELSE 0 END) AS block_chan_ns,
+       SUM(CASE WHEN s.state = 2 AND r.category = 'net' THEN s.end_ns - MAX(s.start_ns, 0) ELSE 0 END) AS block_net_ns,
+       SUM(CASE WHEN s.state = 2 AND r.category = 'sleep' THEN s.end_ns - MAX(s.start_ns, 0) ELSE 0 END) AS block_sleep_ns,
+       SUM(CASE WHEN s.state = 2 AND r.category = 'gc' THEN s.end_ns - MAX(s.start_ns, 0) ELSE 0 END) AS block_gc_ns,
        SUM(CASE WHEN s.state = 2 AND COALESCE(r.category, 'other') NOT IN ('sync', 'chan', 'net', 'sleep', 'gc')
-                THEN s.end_ns - s.start_ns ELSE 0 END) AS block_other_ns
+                THEN s.end_ns - MAX(s.start_ns, 0) ELSE 0 END) AS block_other_ns
 FROM gstate AS s LEFT JOIN wait_reason AS r ON r.reason = s.wait_reason
 GROUP BY s.goid;
 
@@ -177,7 +179,9 @@ SELECT i.create_site,
 FROM goroutine_info AS i, _trace_span AS sp
 GROUP BY i.create_site;
 
--- Blocking profile: blocked time by wait reason and blocking stack.
+-- Blocking profile: blocked time by wait reason and blocking stack, within
+-- the trace (as _goroutine_time); still_blocked counts the waits that had
+-- not ended with the trace (their time runs to its end: a leak weighs).
 CREATE VIEW IF NOT EXISTS blocking_profile AS
 SELECT s.wait_reason,
        COALESCE(r.name, 'reason ' || s.wait_reason) AS wait_reason_name,
@@ -185,9 +189,10 @@ SELECT s.wait_reason,
        s.stack,
        COALESCE(ws.site, 'unknown') AS block_site,
        COUNT(*) AS count,
-       SUM(s.end_ns - s.start_ns) AS total_ns,
-       CAST(AVG(s.end_ns - s.start_ns) AS INTEGER) AS avg_ns,
-       MAX(s.end_ns - s.start_ns) AS max_ns
+       SUM(s.open_end) AS still_blocked,
+       SUM(s.end_ns - MAX(s.start_ns, 0)) AS total_ns,
+       CAST(AVG(s.end_ns - MAX(s.start_ns, 0)) AS INTEGER) AS avg_ns,
+       MAX(s.end_ns - MAX(s.start_ns, 0)) AS max_ns
 FROM gstate AS s
 LEFT JOIN wait_reason AS r ON r.reason = s.wait_reason
 LEFT JOIN _stack_site AS ws ON ws.stack = s.stack

@@ -453,18 +453,27 @@ test_site_growth (Fixture *f, gconstpointer data)
   sqlite3_finalize (s);
 }
 
+/* Blocked on chan send at stack 20: 5 and 6 for 2000 ns and 7 for 100 ns,
+ * all three still at the end; 8, found blocked by a snapshot 500 ns before
+ * the trace began, for the 300 ns of the trace until it is woken. */
 static void
 test_blocking (Fixture *f, gconstpointer data)
 {
-  sqlite3_stmt *s = query (f, "SELECT wait_reason_name, block_site, count, total_ns, max_ns FROM blocking_profile "
-                              "ORDER BY total_ns DESC");
+  sqlite3_stmt *s;
 
+  ROW (f, GOROUTINE, 8, 1, 0x300, 12, NUL, NUL);
+  ROW (f, "INSERT INTO gstate (goid, start_ns, end_ns, state, wait_reason, stack, open_start) VALUES (?, ?, ?, ?, ?, ?, ?)",
+       8, -500, 300, 2, 1, 20, 1);
+  s = query (f, "SELECT wait_reason_name, block_site, count, still_blocked, total_ns, max_ns FROM blocking_profile "
+                "ORDER BY total_ns DESC");
   g_assert_cmpstr ((const char *) sqlite3_column_text (s, 0), ==, "chan send");
   g_assert_cmpstr ((const char *) sqlite3_column_text (s, 1), ==, "send_result (x.c:0)");
-  g_assert_cmpint (sqlite3_column_int64 (s, 2), ==, 3);
-  g_assert_cmpint (sqlite3_column_int64 (s, 3), ==, 4100);
-  g_assert_cmpint (sqlite3_column_int64 (s, 4), ==, 2000);
+  g_assert_cmpint (sqlite3_column_int64 (s, 2), ==, 4);
+  g_assert_cmpint (sqlite3_column_int64 (s, 3), ==, 3);
+  g_assert_cmpint (sqlite3_column_int64 (s, 4), ==, 4400);
+  g_assert_cmpint (sqlite3_column_int64 (s, 5), ==, 2000);
   sqlite3_finalize (s);
+  g_assert_cmpint (test_scalar (f->store, "SELECT block_chan_ns FROM goroutine_stats WHERE goid = 8"), ==, 300);
 }
 
 static void
