@@ -18,7 +18,8 @@ static const Report reports[] = {
   { "leaks", { "leaks" }, { NULL } },
   { "pauses",
     { "pause-summary", "mmu", "pauses" },
-    { "Stop-the-world pauses", "Minimum mutator utilization (fraction of each window not stopped)",
+    { "Stop-the-world pauses", "Minimum mutator utilization (worst fraction of a window the program ran: mmu between pauses, "
+                               "mmu_gc also without the Ps marking)",
       "Longest pauses" } },
   { "gc", { "gc" }, { NULL } },
   { "blocking", { "blocking" }, { NULL } },

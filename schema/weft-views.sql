@@ -297,6 +297,75 @@ FROM fits AS f LEFT JOIN paused ON paused.window_ns = f.window_ns
 GROUP BY f.window_ns
 ORDER BY f.window_ns;
 
+-- Minimum mutator utilization counting GC work too, as go tool trace's
+-- MMU does by default: the mutator has none of the Ps during a pause, and
+-- loses one P (of meta.nprocs) to each running dedicated or fractional
+-- mark worker and each mark assist (idle workers run on Ps nobody wanted).
+-- The lost fraction l(t) is a step function and its integral F piecewise
+-- linear, so the time a window [a, a + w) loses, F(a + w) - F(a), is
+-- piecewise linear in a with slope l(a + w) - l(a). Its maximum is where
+-- that slope drops, or at the first or last position: where the window
+-- starts on a step up of l (F(a) is then known, F(a + w) is looked up)
+-- or ends on a step down (the other way round). Exact, and one look-up
+-- per position tried: steps and look-ups are merged in one sorted pass
+-- (a running MAX names the last step at or before each look-up) and
+-- joined back by time.
+CREATE VIEW IF NOT EXISTS mmu_gc AS
+WITH w (window_ns) AS (
+  VALUES (1000000), (2000000), (5000000), (10000000), (20000000), (50000000),
+         (100000000), (200000000), (500000000), (1000000000)),
+fits AS (
+  SELECT w.window_ns, sp.t0, sp.t1 FROM w, _trace_span AS sp WHERE sp.t1 - sp.t0 >= w.window_ns),
+procs AS (
+  SELECT MAX(1, COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'nprocs'),
+                         (SELECT MAX(p) + 1 FROM pstate), 1)) AS n),
+work AS (
+  SELECT start_ns, end_ns FROM gc_span WHERE kind = 'assist' OR (kind = 'worker' AND COALESCE(mode, '') <> 'idle')),
+delta (t, d_stw, d_gc) AS (
+  SELECT start_ns, 1, 0 FROM stw UNION ALL SELECT end_ns, -1, 0 FROM stw
+  UNION ALL SELECT start_ns, 0, 1 FROM work UNION ALL SELECT end_ns, 0, -1 FROM work),
+step AS (
+  SELECT t, SUM(SUM(d_stw)) OVER (ORDER BY t) AS n_stw, SUM(SUM(d_gc)) OVER (ORDER BY t) AS n_gc,
+         LEAD(t) OVER (ORDER BY t) AS t_next
+  FROM delta GROUP BY t),
+lost AS (
+  SELECT s.t, s.t_next, CASE WHEN s.n_stw > 0 THEN 1.0 ELSE MIN(MAX(s.n_gc, 0), p.n) * 1.0 / p.n END AS l
+  FROM step AS s, procs AS p),
+cum AS (
+  SELECT t, l, l - COALESCE(LAG(l) OVER (ORDER BY t), 0.0) AS dl,
+         COALESCE(SUM(l * (t_next - t)) OVER (ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0.0) AS f
+  FROM lost),
+f_end AS (
+  SELECT COALESCE((SELECT c.f + c.l * (sp.t1 - c.t) FROM cum AS c ORDER BY c.t DESC LIMIT 1), 0.0) AS f FROM _trace_span AS sp),
+-- Positions: (window, known F, where to look F up, whether that is the
+-- window's end). F(t0) = 0; F(t1) is f_end.
+cand AS (
+  SELECT fi.window_ns, c.f AS f_known, c.t + fi.window_ns AS x, 1 AS x_is_end
+  FROM fits AS fi, cum AS c WHERE c.dl > 0 AND c.t BETWEEN fi.t0 AND fi.t1 - fi.window_ns
+  UNION ALL
+  SELECT fi.window_ns, c.f, c.t - fi.window_ns, 0
+  FROM fits AS fi, cum AS c WHERE c.dl < 0 AND c.t - fi.window_ns BETWEEN fi.t0 AND fi.t1 - fi.window_ns
+  UNION ALL SELECT window_ns, 0.0, t0 + window_ns, 1 FROM fits
+  UNION ALL SELECT fi.window_ns, fe.f, fi.t1 - fi.window_ns, 0 FROM fits AS fi, f_end AS fe),
+pts AS (
+  SELECT t AS x, 0 AS is_query, NULL AS window_ns, NULL AS f_known, NULL AS x_is_end FROM cum
+  UNION ALL SELECT x, 1, window_ns, f_known, x_is_end FROM cand),
+located AS (
+  SELECT x, is_query, window_ns, f_known, x_is_end,
+         MAX(CASE WHEN is_query = 0 THEN x END) OVER (ORDER BY x, is_query ROWS UNBOUNDED PRECEDING) AS t
+  FROM pts),
+lost_in AS (
+  SELECT q.window_ns,
+         CASE WHEN q.x_is_end THEN COALESCE(c.f + c.l * (q.x - c.t), 0.0) - q.f_known
+              ELSE q.f_known - COALESCE(c.f + c.l * (q.x - c.t), 0.0) END AS lost_ns
+  FROM located AS q LEFT JOIN cum AS c ON c.t = q.t
+  WHERE q.is_query = 1)
+SELECT f.window_ns,
+       MAX(0.0, MIN(1.0, 1.0 - COALESCE(MAX(li.lost_ns), 0.0) / f.window_ns)) AS mmu
+FROM fits AS f LEFT JOIN lost_in AS li ON li.window_ns = f.window_ns
+GROUP BY f.window_ns
+ORDER BY f.window_ns;
+
 -- GC cycles with their pause and work totals: mark is the concurrent
 -- phase's wall time, workers and assists the CPU time spent marking.
 CREATE VIEW IF NOT EXISTS gc_summary AS

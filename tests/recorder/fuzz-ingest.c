@@ -228,6 +228,8 @@ weft_fuzz_ingest_one (const uint8_t *data, size_t size)
          "IS NOT (SELECT COUNT(*) FROM gstate WHERE open_end = 1 AND state = 1) "
          "AND EXISTS (SELECT 1 FROM counter_sample WHERE counter = 4)");
   check (store, "an MMU outside [0, 1]", "SELECT COUNT(*) FROM mmu WHERE NOT mmu BETWEEN 0 AND 1");
+  check (store, "a GC-aware MMU outside [0, mmu]",
+         "SELECT COUNT(*) FROM mmu AS m JOIN mmu_gc AS g USING (window_ns) WHERE NOT g.mmu BETWEEN 0 AND m.mmu + 1e-9");
   /* Every report runs on whatever the state machine made of the input. */
   for (guint i = 0; i < G_N_ELEMENTS (reports); i++)
     {

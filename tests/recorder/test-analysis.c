@@ -329,9 +329,52 @@ test_mmu (Fixture *f, gconstpointer data)
   g_assert_cmpuint (i, ==, G_N_ELEMENTS (expect));
 }
 
-/* The MMU view against brute force on random pause patterns: pauses on a
- * 1 µs grid in a 60 ms trace, so that the stopped time of a window is
- * linear between grid positions and trying every grid position is exact. */
+/* Random spans on a 1 µs grid in [0, SPAN_US): gaps of 0 to @max_gap µs
+ * (0: two spans touch), lengths of 1 to @max_len µs; the last may end with
+ * the trace. Each µs covered gets @weight added in @lost. Returns the
+ * spans as (start, end) pairs, µs. */
+static GArray *
+random_spans (GRand *rand, gint64 span_us, gint64 max_gap, gint64 max_len, gint64 *lost, gint64 weight)
+{
+  GArray *spans = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64  t = g_rand_int_range (rand, 0, (gint32) max_gap + 1);
+
+  while (t < span_us)
+    {
+      gint64 len = g_rand_int_range (rand, 1, (gint32) max_len + 1);
+      gint64 end = MIN (t + len, span_us);
+
+      g_array_append_val (spans, t);
+      g_array_append_val (spans, end);
+      for (gint64 u = t; u < end; u++)
+        lost[u] += weight;
+      t = end + g_rand_int_range (rand, 0, (gint32) max_gap + 1);
+    }
+  return spans;
+}
+
+/* The worst window of @w µs by brute force: @lost per µs, as prefix sums
+ * in @prefix. */
+static gint64
+worst_window (const gint64 *lost, gint64 *prefix, gint64 span_us, gint64 w)
+{
+  gint64 worst = 0;
+
+  prefix[0] = 0;
+  for (gint64 u = 0; u < span_us; u++)
+    prefix[u + 1] = prefix[u] + lost[u];
+  for (gint64 a = 0; a + w <= span_us; a++)
+    worst = MAX (worst, prefix[a + w] - prefix[a]);
+  return worst;
+}
+
+/* Both MMU views against brute force on random patterns: pauses, and
+ * (for mmu_gc) mark workers on each P, some idle, and assists of three
+ * goroutines, with 2 or 3 Ps so that GC work sometimes holds all of them.
+ * Everything is on a 1 µs grid in a 60 ms trace, so the time lost in a
+ * window is linear between grid positions and trying every grid position
+ * is exact. A µs is worth nprocs units: all of them in a pause, one per
+ * non-idle worker or assist, at most nprocs. */
 static void
 test_mmu_brute_force (Fixture *f, gconstpointer data)
 {
@@ -341,43 +384,88 @@ test_mmu_brute_force (Fixture *f, gconstpointer data)
     SPAN_US = 60000
   };
   static const gint64 windows_ms[] = { 1, 2, 5, 10, 20, 50 };
-  g_autofree gint64  *stopped = g_new (gint64, SPAN_US + 1); /* µs stopped before each µs */
+  static const char  *modes[] = { "dedicated", "fractional", "idle" };
+  g_autofree gint64  *prefix = g_new (gint64, SPAN_US + 1);
   GRand              *rand = g_rand_new_with_seed (g_test_rand_int ());
 
   ROW (f, "INSERT OR REPLACE INTO meta (key, value) VALUES ('start_ns', ?)", 0);
   ROW (f, "INSERT OR REPLACE INTO meta (key, value) VALUES ('end_ns', ?)", (gint64) SPAN_US * US);
-  for (int round = 0; round < 25; round++)
+  for (int round = 0; round < 20; round++)
     {
-      g_autofree gboolean *in_pause = g_new0 (gboolean, SPAN_US);
-      gint64               t = g_rand_int_range (rand, 0, 3000);
+      g_autofree gint64 *in_pause = g_new0 (gint64, SPAN_US);
+      g_autofree gint64 *gc_work = g_new0 (gint64, SPAN_US);
+      g_autofree gint64 *lost = g_new0 (gint64, SPAN_US);
+      gint64             n = g_rand_int_range (rand, 2, 4);
+      GArray            *pauses;
 
+      /* One transaction per pattern: a commit per row is a sync per row. */
+      g_assert_cmpint (sqlite3_exec (weft_store_get_db (f->store), "BEGIN", NULL, NULL, NULL), ==, SQLITE_OK);
       ROW (f, "DELETE FROM stw WHERE ? = ?", 0, 0);
-      /* Gaps of 0-8 ms, pauses of 1 µs to 3 ms (a gap of 0 makes two
-       * pauses touch); the last may end with the trace. */
-      while (t < SPAN_US)
+      ROW (f, "DELETE FROM gc_span WHERE ? = ?", 0, 0);
+      ROW (f, "INSERT OR REPLACE INTO meta (key, value) VALUES ('nprocs', ?)", n);
+      pauses = random_spans (rand, SPAN_US, 8000, 3000, in_pause, 1);
+      for (guint k = 0; k < pauses->len; k += 2)
+        ROW (f, STW, g_array_index (pauses, gint64, k) * US, g_array_index (pauses, gint64, k + 1) * US);
+      g_array_free (pauses, TRUE);
+      for (gint64 p = 0; p < n; p++)
         {
-          gint64 len = g_rand_int_range (rand, 1, 3000);
-          gint64 end = MIN (t + len, SPAN_US);
+          g_autofree gint64 *mine = g_new0 (gint64, SPAN_US);
+          GArray            *spans = random_spans (rand, SPAN_US, 6000, 4000, mine, 1);
 
-          ROW (f, STW, t * US, end * US);
-          for (gint64 u = t; u < end; u++)
-            in_pause[u] = TRUE;
-          t = end + g_rand_int_range (rand, 0, 8000);
+          for (guint k = 0; k < spans->len; k += 2)
+            {
+              gint64      start = g_array_index (spans, gint64, k), end = g_array_index (spans, gint64, k + 1);
+              const char *mode = modes[g_rand_int_range (rand, 0, 3)];
+              g_autoptr (GError) error = NULL;
+              sqlite3_stmt *stmt = weft_store_prepare (
+                  f->store, "INSERT INTO gc_span (kind, p, start_ns, end_ns, mode) VALUES ('worker', ?, ?, ?, ?)", &error);
+
+              g_assert_no_error (error);
+              sqlite3_bind_int64 (stmt, 1, p);
+              sqlite3_bind_int64 (stmt, 2, start * US);
+              sqlite3_bind_int64 (stmt, 3, end * US);
+              sqlite3_bind_text (stmt, 4, mode, -1, SQLITE_STATIC);
+              g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+              sqlite3_finalize (stmt);
+              if (strcmp (mode, "idle") != 0)
+                for (gint64 u = start; u < end; u++)
+                  gc_work[u]++;
+            }
+          g_array_free (spans, TRUE);
         }
-      stopped[0] = 0;
-      for (int u = 0; u < SPAN_US; u++)
-        stopped[u + 1] = stopped[u] + in_pause[u];
-      for (guint i = 0; i < G_N_ELEMENTS (windows_ms); i++)
+      for (gint64 goid = 1; goid <= 3; goid++)
         {
-          gint64           w = windows_ms[i] * 1000, worst = 0;
-          g_autofree char *sql = g_strdup_printf ("SELECT mmu FROM mmu WHERE window_ns = %" G_GINT64_FORMAT, w * US);
-          sqlite3_stmt    *s = query (f, sql);
+          GArray *spans = random_spans (rand, SPAN_US, 9000, 2000, gc_work, 1);
 
-          for (gint64 a = 0; a + w <= SPAN_US; a++)
-            worst = MAX (worst, stopped[a + w] - stopped[a]);
-          g_assert_cmpfloat_with_epsilon (sqlite3_column_double (s, 0), 1.0 - (double) worst / (double) w, 1e-9);
-          sqlite3_finalize (s);
+          for (guint k = 0; k < spans->len; k += 2)
+            ROW (f, GC_SPAN, goid, g_array_index (spans, gint64, k) * US, g_array_index (spans, gint64, k + 1) * US);
+          g_array_free (spans, TRUE);
         }
+      g_assert_cmpint (sqlite3_exec (weft_store_get_db (f->store), "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+      for (gint64 u = 0; u < SPAN_US; u++)
+        lost[u] = in_pause[u] ? n : MIN (gc_work[u], n);
+      {
+        g_autoptr (GError) error = NULL;
+        sqlite3_stmt *s = weft_store_prepare (
+            f->store, "SELECT window_ns, m.mmu, g.mmu FROM mmu AS m JOIN mmu_gc AS g USING (window_ns) ORDER BY window_ns",
+            &error);
+        guint i = 0;
+
+        g_assert_no_error (error);
+        while (sqlite3_step (s) == SQLITE_ROW && i < G_N_ELEMENTS (windows_ms))
+          {
+            gint64 w = windows_ms[i++] * 1000;
+
+            g_assert_cmpint (sqlite3_column_int64 (s, 0), ==, w * US);
+            g_assert_cmpfloat_with_epsilon (sqlite3_column_double (s, 1),
+                                            1.0 - (double) worst_window (in_pause, prefix, SPAN_US, w) / (double) w, 1e-9);
+            g_assert_cmpfloat_with_epsilon (sqlite3_column_double (s, 2),
+                                            1.0 - (double) worst_window (lost, prefix, SPAN_US, w) / (double) (w * n),
+                                            1e-9);
+          }
+        sqlite3_finalize (s);
+        g_assert_cmpuint (i, ==, G_N_ELEMENTS (windows_ms));
+      }
     }
   g_rand_free (rand);
 }

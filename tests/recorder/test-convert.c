@@ -187,6 +187,11 @@ test_gc (void)
   g_assert_cmpint (test_scalar (store, "SELECT count FROM gc_pause_summary WHERE reason = 'all'"), ==, 5);
   g_assert_cmpint (test_scalar (store, "SELECT max_ns FROM gc_pause_summary WHERE reason = 'all'"), ==,
                    test_scalar (store, "SELECT MAX(end_ns - start_ns) FROM stw"));
+  /* Counting the Ps that mark can only lower the utilization. */
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM mmu AS m JOIN mmu_gc AS g USING (window_ns)"), ==,
+                   test_scalar (store, "SELECT COUNT(*) FROM mmu"));
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM mmu AS m JOIN mmu_gc AS g USING (window_ns) WHERE g.mmu > m.mmu"),
+                   ==, 0);
   /* Work spans. */
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gc_span WHERE kind = 'mark'"), ==, 2);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gc_span WHERE kind = 'worker' AND p = 1 AND mode = "
