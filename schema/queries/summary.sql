@@ -20,6 +20,8 @@ UNION ALL SELECT 'leak suspects', (SELECT COUNT(*) FROM leak_candidates WHERE bl
                                     AND goid NOT IN (SELECT goid FROM leaked))
 UNION ALL SELECT 'proven leaks', (SELECT COUNT(*) FROM leaked)
 UNION ALL SELECT 'gc cycles', (SELECT COUNT(*) FROM gc_cycle)
+UNION ALL SELECT 'stw pauses', (SELECT COUNT(*) FROM stw)
+UNION ALL SELECT 'longest pause_ns', (SELECT MAX(end_ns - start_ns) FROM stw)
 UNION ALL SELECT 'stacks', (SELECT COUNT(*) FROM stack)
 UNION ALL SELECT 'tasks', (SELECT COUNT(*) FROM task)
 UNION ALL SELECT 'logs', (SELECT COUNT(*) FROM log);

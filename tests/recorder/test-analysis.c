@@ -494,6 +494,17 @@ test_pause_summary (Fixture *f, gconstpointer data)
   g_assert_cmpint (sqlite3_column_int64 (s, 6), ==, 2 * MS);
   sqlite3_finalize (s);
   g_assert_cmpint (test_scalar (f->store, "SELECT COUNT(*) FROM gc_pause_summary"), ==, 2);
+  /* The one-screen summary names them too. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GString) out = g_string_new (NULL);
+    WeftReportOptions opts = { .json = TRUE };
+    guint             n;
+
+    g_assert_true (weft_report (f->store, "summary", &opts, out, &n, &error));
+    g_assert_nonnull (strstr (out->str, "{\"item\": \"stw pauses\", \"value\": 3}"));
+    g_assert_nonnull (strstr (out->str, "{\"item\": \"longest pause_ns\", \"value\": 2000000}"));
+  }
 }
 
 /* Live goroutines per creation site: spawn_leakers had none alive when
