@@ -2,13 +2,17 @@
 -- `weft report` commands and the viewer. Views prefixed with '_' are
 -- building blocks, not a stable interface. Durations are ns.
 
--- Label of an address: "function (file:line)", or its hex value when it
--- could not be symbolised.
+-- Label of an address: "function (file:line)", the file without its
+-- folder (reports stay one screen wide; symbol and stack_frame keep the
+-- path), or its hex value when it could not be symbolised. rtrim() drops
+-- the name's characters from the end up to the last '/': what is left is
+-- the folder, whose length substr() skips.
 CREATE VIEW IF NOT EXISTS _pc_label AS
 SELECT s.pc AS pc,
        COALESCE(s.function, printf('0x%x', s.pc))
          || CASE WHEN s.file IS NOT NULL
-                 THEN ' (' || s.file || ':' || COALESCE(s.line, '?') || ')' ELSE '' END AS label,
+                 THEN ' (' || substr(s.file, length(rtrim(s.file, replace(s.file, '/', ''))) + 1) || ':'
+                      || COALESCE(s.line, '?') || ')' ELSE '' END AS label,
        s.function AS function
 FROM symbol AS s;
 

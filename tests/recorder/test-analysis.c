@@ -659,6 +659,25 @@ test_user_sql (Fixture *f, gconstpointer data)
   g_assert_cmpint (test_scalar (f->store, "SELECT COUNT(*) FROM goroutine"), ==, 7);
 }
 
+/* Sites name the file without its folder; the frames keep the path. */
+static void
+test_site_label (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  sqlite3_stmt    *s = weft_store_prepare (f->store, "UPDATE symbol SET file = ? WHERE function = 'send_result'", &error);
+  g_autofree char *site = NULL;
+
+  g_assert_no_error (error);
+  sqlite3_bind_text (s, 1, "/home/u/src/../app/pipeline/send.c", -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_DONE);
+  sqlite3_finalize (s);
+  s = query (f, "SELECT block_site FROM leak_candidates WHERE goid = 5");
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 0), ==, "send_result (send.c:0)");
+  sqlite3_finalize (s);
+  g_assert_cmpint (test_scalar (f->store, "SELECT COUNT(*) FROM stack_frame WHERE file = '/home/u/src/../app/pipeline/send.c'"),
+                   ==, 1);
+}
+
 static void
 test_format_duration (void)
 {
@@ -687,6 +706,7 @@ main (int argc, char **argv)
   ADD ("/Weft/Analysis/reports-run", test_reports_run);
   ADD ("/Weft/Analysis/window-query", test_window);
   ADD ("/Weft/Analysis/user-sql", test_user_sql);
+  ADD ("/Weft/Analysis/site-label", test_site_label);
   g_test_add_func ("/Weft/Analysis/format-duration", test_format_duration);
   return g_test_run ();
 }
