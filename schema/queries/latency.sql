@@ -1,12 +1,10 @@
 -- latency.sql — scheduler latency (runnable -> running): overall
--- distribution first, then per start function, worst p99 first. The
--- goroutines' start functions are looked up once, not per wait.
-WITH start_function AS MATERIALIZED (SELECT goid, start_function FROM goroutine_info),
-ranked AS (
-  SELECT f.start_function AS f, l.latency_ns AS l,
-         ROW_NUMBER() OVER (PARTITION BY f.start_function ORDER BY l.latency_ns) AS rn,
-         COUNT(*) OVER (PARTITION BY f.start_function) AS n
-  FROM sched_latency AS l JOIN start_function AS f ON f.goid = l.goid),
+-- distribution first, then per start function, worst p99 first.
+WITH ranked AS (
+  SELECT i.start_function AS f, l.latency_ns AS l,
+         ROW_NUMBER() OVER (PARTITION BY i.start_function ORDER BY l.latency_ns) AS rn,
+         COUNT(*) OVER (PARTITION BY i.start_function) AS n
+  FROM sched_latency AS l JOIN goroutine_info AS i ON i.goid = l.goid),
 per_function AS (
   SELECT f AS scope, COUNT(*) AS count, MIN(l) AS min_ns, CAST(AVG(l) AS INTEGER) AS mean_ns,
          MIN(l) FILTER (WHERE rn * 100 >= n * 50) AS p50_ns,
