@@ -678,6 +678,29 @@ test_site_label (Fixture *f, gconstpointer data)
                    ==, 1);
 }
 
+/* A file written by an older Weft of the same schema version keeps its
+ * views: opened, it is read with this Weft's (an older goroutine_stats, a
+ * view the writer did not have). */
+static void
+test_views_of_the_reader (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (sqlite3_exec (weft_store_get_db (f->store),
+                                 "DROP VIEW goroutine_analysis; DROP VIEW goroutine_stats; DROP VIEW mmu_gc; "
+                                 "CREATE VIEW goroutine_stats AS SELECT 'stale' AS goid",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  weft_store_free (f->store);
+  f->store = weft_store_open (f->path, WEFT_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (test_scalar (f->store, "SELECT COUNT(*) FROM goroutine_stats WHERE goid > 0"), ==, 7);
+  g_assert_cmpint (test_scalar (f->store, "SELECT SUM(goroutines) FROM goroutine_analysis"), ==, 7);
+  g_assert_cmpint (test_scalar (f->store, "SELECT COUNT(*) FROM mmu_gc"), ==, 0);
+  /* The file's own, for other tools, is left as it was. */
+  g_assert_cmpint (test_scalar (f->store, "SELECT COUNT(*) FROM main.goroutine_stats WHERE goid = 'stale'"), ==, 1);
+}
+
 static void
 test_format_duration (void)
 {
@@ -707,6 +730,7 @@ main (int argc, char **argv)
   ADD ("/Weft/Analysis/window-query", test_window);
   ADD ("/Weft/Analysis/user-sql", test_user_sql);
   ADD ("/Weft/Analysis/site-label", test_site_label);
+  ADD ("/Weft/Analysis/views-of-the-reader", test_views_of_the_reader);
   g_test_add_func ("/Weft/Analysis/format-duration", test_format_duration);
   return g_test_run ();
 }
