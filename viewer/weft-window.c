@@ -3,7 +3,8 @@
  * The window checks the file with libweft-store (on the main thread: an
  * open and two PRAGMAs), then hands its path to every view, each of which
  * queries it from a worker thread on a connection of its own. The window
- * only routes: a clicked slice to the details pane, a range to the totals,
+ * only routes: a clicked slice to the details pane, a selected range to
+ * the totals,
  * an activated analysis row or details link back to the timeline.
  */
 #include "weft-window.h"
@@ -51,8 +52,8 @@ G_DEFINE_FINAL_TYPE (WeftWindow, weft_window, ADW_TYPE_APPLICATION_WINDOW)
 static void
 set_actions_enabled (WeftWindow *self, gboolean enabled)
 {
-  static const char *const actions[] = { "win.zoom-fit", "win.zoom", "win.find", "win.range-totals",
-                                         "win.export-png" };
+  static const char *const actions[] = { "win.zoom-fit", "win.zoom", "win.zoom-selection", "win.find",
+                                         "win.range-totals", "win.export-png" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (actions); i++)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), actions[i], enabled);
@@ -184,6 +185,26 @@ weft_window_show_range_totals (WeftWindow *self, gint64 start_ns, gint64 end_ns)
   weft_query_view_set_param (self->range_totals, ":t1", end_ns);
   weft_query_view_load (self->range_totals, self->path);
   gtk_revealer_set_reveal_child (self->range_revealer, TRUE);
+}
+
+static void
+on_range_selected (WeftTimeline *timeline, gint64 start_ns, gint64 end_ns, WeftWindow *self)
+{
+  weft_window_show_range_totals (self, start_ns, end_ns);
+}
+
+static void
+zoom_selection (GtkWidget *widget, const char *action, GVariant *param)
+{
+  WeftWindow *self = WEFT_WINDOW (widget);
+  gint64      start, end;
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "timeline");
+  if (weft_timeline_get_selection (self->timeline, &start, &end))
+    weft_timeline_zoom_to (self->timeline, start, end);
+  else
+    adw_toast_overlay_add_toast (self->toast_overlay,
+                                 adw_toast_new (_ ("Select a range first: drag over the timeline with Shift held")));
 }
 
 static void
@@ -513,6 +534,7 @@ weft_window_class_init (WeftWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WeftWindow, mmu);
   gtk_widget_class_bind_template_callback (widget_class, on_slice_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_range_closed);
+  gtk_widget_class_bind_template_callback (widget_class, on_range_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_goroutine_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_stop_search);
@@ -527,6 +549,7 @@ weft_window_class_init (WeftWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.zoom", "d", zoom);
   gtk_widget_class_install_action (widget_class, "win.find", NULL, find);
   gtk_widget_class_install_action (widget_class, "win.range-totals", NULL, range_totals);
+  gtk_widget_class_install_action (widget_class, "win.zoom-selection", NULL, zoom_selection);
   gtk_widget_class_install_action (widget_class, "win.export-png", NULL, export_png);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.find", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-fit", NULL);

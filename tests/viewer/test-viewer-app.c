@@ -272,15 +272,19 @@ totals (WeftQueryView *view, const char *category, const char *item, const char 
   return NULL;
 }
 
-/* Totals of [0, 50) ms: each interval clipped to the range. */
+/* Selecting [0, 50) ms on the timeline shows its totals, each interval
+ * clipped to the range; the selection can then be zoomed to. */
 static void
 test_range_totals (void)
 {
   GtkWidget     *window = open_window (db_path);
   WeftWindow    *w = WEFT_WINDOW (window);
+  WeftTimeline  *timeline = WEFT_TIMELINE (weft_window_get_part (w, "timeline"));
   WeftQueryView *range = WEFT_QUERY_VIEW (weft_window_get_part (w, "range_totals"));
+  gint64         start, end;
 
-  weft_window_show_range_totals (w, 0, 50 * MS);
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (weft_window_get_part (w, "range_revealer"))));
+  weft_timeline_set_selection (timeline, 50 * MS, 0);
   wait_for (range, "loaded");
   g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (weft_window_get_part (w, "range_revealer"))));
   /* Running: 2 [10, 30), 3 [40, 50), 6 [8, 9) and [45, 50). */
@@ -294,6 +298,10 @@ test_range_totals (void)
   g_assert_null (totals (range, "STW", "GC mark termination", "total_ns"));
   g_assert_cmpstr (totals (range, "GC", "mark", "total_ns"), ==, "28000000");
   screenshot (window, "window-range-totals");
+  gtk_widget_activate_action (window, "win.zoom-selection", NULL);
+  weft_timeline_get_range (timeline, &start, &end);
+  g_assert_cmpint (start, ==, 0);
+  g_assert_cmpint (end, ==, 50 * MS);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
