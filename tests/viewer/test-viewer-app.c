@@ -19,6 +19,7 @@
 #include "weft-convert.h"
 #include "weft-details-pane.h"
 #include "weft-query-view.h"
+#include "weft-query.h"
 #include "weft-store.h"
 #include "weft-timeline.h"
 #include "weft-window.h"
@@ -357,6 +358,41 @@ test_details (void)
   g_object_unref (details);
 }
 
+/* A query whose view moved on stops in the middle of its statement. */
+static void
+test_cancel (void)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "many.weft", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GHashTable) params = weft_query_params_new ();
+  g_autoptr (WeftQueryResult) r = NULL;
+
+  {
+    g_autoptr (WeftStore) store = weft_store_create (path, WEFT_STORE_CREATE_DEFAULT, &error);
+
+    g_assert_no_error (error);
+    weft_store_exec (store,
+                     "WITH RECURSIVE i (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 199999)"
+                     " INSERT INTO gstate (goid, start_ns, end_ns, state) SELECT n % 100, n * 10, n * 10 + 10, n % 3"
+                     " FROM i",
+                     &error);
+    g_assert_no_error (error);
+    g_assert_true (weft_store_finish (store, &error));
+  }
+  weft_query_params_set (params, ":t0", 0);
+  weft_query_params_set (params, ":t1", 2000000);
+  r = weft_query_run (path, "range-totals", params, cancellable, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (r->rows->len, ==, 3);
+  g_clear_pointer (&r, weft_query_result_free);
+  g_cancellable_cancel (cancellable);
+  r = weft_query_run (path, "range-totals", params, cancellable, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (r);
+  g_remove (path);
+}
+
 /* Not a Weft database, or one from a newer Weft: the error page says so. */
 static void
 test_bad_files (void)
@@ -561,6 +597,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/ViewerApp/pause-charts", test_pause_charts);
   g_test_add_func ("/Weft/ViewerApp/range-totals", test_range_totals);
   g_test_add_func ("/Weft/ViewerApp/details", test_details);
+  g_test_add_func ("/Weft/ViewerApp/cancel", test_cancel);
   g_test_add_func ("/Weft/ViewerApp/bad-files", test_bad_files);
   g_test_add_func ("/Weft/ViewerApp/threshold", test_threshold);
   g_test_add_func ("/Weft/ViewerApp/recorded-leaks", test_recorded_leaks);
