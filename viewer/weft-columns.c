@@ -100,6 +100,7 @@ static const struct
   { "suspect", N_ ("suspect") },
   { "sweep", N_ ("sweep") },
   { "syscall", N_ ("syscall") },
+  { "unknown", N_ ("unknown") },
   { "worker", N_ ("worker") },
 };
 

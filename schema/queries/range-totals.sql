@@ -19,7 +19,7 @@ SELECT 'state' AS category, st.name AS item, SUM(g.n) AS intervals, SUM(g.ns) AS
 FROM g JOIN state AS st ON st.state = g.state
 GROUP BY g.state
 UNION ALL
-SELECT 'blocked on', COALESCE(r.name, 'reason ' || g.wait_reason), g.n, g.ns,
+SELECT 'blocked on', COALESCE(r.name, 'reason ' || g.wait_reason, 'unknown'), g.n, g.ns,
        ROUND(g.ns * 1.0 / (SELECT ns FROM span), 4)
 FROM g LEFT JOIN wait_reason AS r ON r.reason = g.wait_reason
 WHERE g.state = 2
