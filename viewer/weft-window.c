@@ -29,6 +29,7 @@ struct _WeftWindow
   GtkStack             *main_stack;
   AdwStatusPage        *error_page;
   AdwViewSwitcherTitle *switcher_title;
+  GtkWidget            *switcher_bar;
   AdwViewStack         *view_stack;
   AdwToastOverlay      *toast_overlay;
   GtkSearchEntry       *search_entry;
@@ -58,6 +59,9 @@ set_actions_enabled (WeftWindow *self, gboolean enabled)
   for (gsize i = 0; i < G_N_ELEMENTS (actions); i++)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), actions[i], enabled);
   gtk_widget_set_sensitive (GTK_WIDGET (self->search_entry), enabled);
+  /* The pages of a trace, switched to only when there is one. */
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, enabled);
+  gtk_widget_set_visible (self->switcher_bar, enabled);
 }
 
 static void
@@ -514,6 +518,7 @@ weft_window_class_init (WeftWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WeftWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, WeftWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, WeftWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, WeftWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, WeftWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, WeftWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, WeftWindow, search_entry);

@@ -358,6 +358,32 @@ test_details (void)
   g_object_unref (details);
 }
 
+/* An opened trace is listed on the empty page of a new window, and
+ * opens from there. */
+static void
+test_recent (void)
+{
+  GtkWidget *window = open_window (db_path), *empty = weft_window_new (NULL);
+  GtkWidget *list = weft_window_get_part (WEFT_WINDOW (empty), "recent_list");
+  GtkWidget *row = NULL;
+  gint64     deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  gtk_window_set_default_size (GTK_WINDOW (empty), 1000, 700);
+  gtk_window_present (GTK_WINDOW (empty));
+  /* GtkRecentManager records the file asynchronously, then says so. */
+  while ((row = gtk_widget_get_first_child (list)) == NULL && g_get_monotonic_time () < deadline)
+    pump (20);
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "known.weft");
+  screenshot (empty, "window-empty");
+  /* The list is refilled whenever the recent files change. */
+  row = gtk_widget_get_first_child (list);
+  g_signal_emit_by_name (list, "row-activated", row);
+  g_assert_cmpstr (weft_window_get_page (WEFT_WINDOW (empty)), ==, "timeline");
+  gtk_window_destroy (GTK_WINDOW (empty));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* A query whose view moved on stops in the middle of its statement. */
 static void
 test_cancel (void)
@@ -599,6 +625,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/ViewerApp/pause-charts", test_pause_charts);
   g_test_add_func ("/Weft/ViewerApp/range-totals", test_range_totals);
   g_test_add_func ("/Weft/ViewerApp/details", test_details);
+  g_test_add_func ("/Weft/ViewerApp/recent", test_recent);
   g_test_add_func ("/Weft/ViewerApp/cancel", test_cancel);
   g_test_add_func ("/Weft/ViewerApp/bad-files", test_bad_files);
   g_test_add_func ("/Weft/ViewerApp/threshold", test_threshold);
