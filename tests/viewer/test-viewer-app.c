@@ -18,6 +18,7 @@
 #include "weft-columns.h"
 #include "weft-convert.h"
 #include "weft-details-pane.h"
+#include "weft-preferences-window.h"
 #include "weft-query-view.h"
 #include "weft-query.h"
 #include "weft-store.h"
@@ -178,6 +179,14 @@ test_analyses (void)
 
   g_assert_cmpstr (weft_window_get_page (w), ==, "timeline");
   screenshot (window, "window-timeline");
+
+  /* A clicked slice: its goroutine in the details pane. */
+  g_signal_emit_by_name (timeline, "slice-activated", (gint64) 3, 40 * MS, 60 * MS);
+  wait_for (weft_window_get_part (w, "details"), "loaded");
+  g_assert_cmpstr (weft_details_pane_get_item (WEFT_DETAILS_PANE (weft_window_get_part (w, "details")), "goroutine"),
+                   ==, "3");
+  g_assert_cmpstr (weft_details_pane_get_item (WEFT_DETAILS_PANE (weft_window_get_part (w, "details")), "state"), ==,
+                   "running");
 
   /* Leaks: one group of two suspects, at spawn_leaker, in send_result. */
   g_assert_cmpuint (weft_query_view_get_n_rows (leaks), ==, 1);
@@ -492,6 +501,37 @@ test_threshold (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Preferences edit the settings the windows and the application watch. */
+static void
+test_preferences (void)
+{
+  g_autoptr (GSettings) settings = NULL;
+  g_autofree char *scheme = NULL;
+  GtkWidget       *prefs;
+
+  if (g_settings_schema_source_lookup (g_settings_schema_source_get_default (), "org.weft.Viewer", TRUE) == NULL)
+    {
+      g_test_skip ("the org.weft.Viewer schema is not compiled here (GSETTINGS_SCHEMA_DIR)");
+      return;
+    }
+  settings = g_settings_new ("org.weft.Viewer");
+  prefs = weft_preferences_window_new (NULL, settings);
+  gtk_window_present (GTK_WINDOW (prefs));
+  screenshot (prefs, "preferences");
+  g_assert_cmpint (g_settings_get_enum (settings, "color-scheme"), ==, 0);
+  g_settings_set_enum (settings, "color-scheme", 2);
+  /* The style row follows the key, and the key the row. */
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (
+                        gtk_widget_get_template_child (prefs, WEFT_TYPE_PREFERENCES_WINDOW, "style_row"))),
+                    ==, 2);
+  adw_combo_row_set_selected (
+      ADW_COMBO_ROW (gtk_widget_get_template_child (prefs, WEFT_TYPE_PREFERENCES_WINDOW, "style_row")), 1);
+  scheme = g_settings_get_string (settings, "color-scheme");
+  g_assert_cmpstr (scheme, ==, "light");
+  g_settings_reset (settings, "color-scheme");
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
 /* A real recording: data/examples/leaky-pipeline leaks 10 row-producers,
  * all created in handle, all blocked sending in produce_rows. */
 static void
@@ -629,6 +669,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/ViewerApp/cancel", test_cancel);
   g_test_add_func ("/Weft/ViewerApp/bad-files", test_bad_files);
   g_test_add_func ("/Weft/ViewerApp/threshold", test_threshold);
+  g_test_add_func ("/Weft/ViewerApp/preferences", test_preferences);
   g_test_add_func ("/Weft/ViewerApp/recorded-leaks", test_recorded_leaks);
   g_test_add_func ("/Weft/ViewerApp/zh_CN", test_zh_cn);
   rc = g_test_run ();
