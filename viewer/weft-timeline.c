@@ -105,6 +105,8 @@ struct _WeftTimeline
   double        drag_start_x;
   gint64        drag_view_start, drag_view_end;
   double        zoom_scale_start;
+  gboolean      selecting;          /* a Shift+drag is selecting a range */
+  gint64        sel_start, sel_end; /* the selected range; sel_end <= sel_start: none */
 };
 
 G_DEFINE_FINAL_TYPE (WeftTimeline, weft_timeline, GTK_TYPE_WIDGET)
@@ -112,6 +114,7 @@ G_DEFINE_FINAL_TYPE (WeftTimeline, weft_timeline, GTK_TYPE_WIDGET)
 enum
 {
   SIGNAL_SLICE_ACTIVATED,
+  SIGNAL_RANGE_SELECTED,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -801,6 +804,19 @@ weft_timeline_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         }
     }
   draw (self, snapshot, width, gtk_widget_get_height (widget));
+  if (self->sel_end > self->sel_start && width > LABEL_WIDTH)
+    {
+      /* The selection over every lane, the data still readable under it. */
+      static const GdkRGBA shade = { 0.208f, 0.518f, 0.894f, 0.18f };
+      double               x0 = LABEL_WIDTH + MAX (weft_time_to_x (self->sel_start, self->start, self->end, width - LABEL_WIDTH), 0);
+      double               x1 = LABEL_WIDTH
+                  + MIN (weft_time_to_x (self->sel_end, self->start, self->end, width - LABEL_WIDTH), width - LABEL_WIDTH);
+
+      if (x1 > x0)
+        gtk_snapshot_append_color (snapshot, &shade,
+                                   &GRAPHENE_RECT_INIT ((float) x0, 0, (float) MAX (x1 - x0, 1),
+                                                        (float) gtk_widget_get_height (widget)));
+    }
 }
 
 static void
@@ -956,11 +972,38 @@ on_scroll (GtkEventControllerScroll *controller, double dx, double dy, WeftTimel
   return FALSE; /* vertical scrolling belongs to the scrolled window */
 }
 
+gboolean
+weft_timeline_get_selection (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns)
+{
+  g_return_val_if_fail (WEFT_IS_TIMELINE (self), FALSE);
+  *start_ns = self->sel_start;
+  *end_ns = self->sel_end;
+  return self->sel_end > self->sel_start;
+}
+
+void
+weft_timeline_set_selection (WeftTimeline *self, gint64 start_ns, gint64 end_ns)
+{
+  g_return_if_fail (WEFT_IS_TIMELINE (self));
+  self->sel_start = MAX (MIN (start_ns, end_ns), self->trace_start);
+  self->sel_end = MIN (MAX (start_ns, end_ns), self->trace_end);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (self->sel_end > self->sel_start)
+    g_signal_emit (self, signals[SIGNAL_RANGE_SELECTED], 0, self->sel_start, self->sel_end);
+}
+
+/* Dragging pans; Shift+dragging selects a range. */
 static void
 on_drag_begin (GtkGestureDrag *gesture, double x, double y, WeftTimeline *self)
 {
+  GdkModifierType mods = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+
+  self->drag_start_x = x;
   self->drag_view_start = self->start;
   self->drag_view_end = self->end;
+  self->selecting = (mods & GDK_SHIFT_MASK) != 0 && x >= LABEL_WIDTH;
+  if (self->selecting)
+    self->sel_start = self->sel_end = time_at (self, x);
 }
 
 static void
@@ -969,7 +1012,25 @@ on_drag_update (GtkGestureDrag *gesture, double dx, double dy, WeftTimeline *sel
   int    plot = gtk_widget_get_width (GTK_WIDGET (self)) - LABEL_WIDTH;
   gint64 d = (gint64) (dx * (double) (self->drag_view_end - self->drag_view_start) / MAX (plot, 1));
 
+  if (self->selecting)
+    {
+      gint64 a = time_at (self, self->drag_start_x), b = time_at (self, self->drag_start_x + dx);
+
+      self->sel_start = MIN (a, b);
+      self->sel_end = MAX (a, b);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      return;
+    }
   set_view (self, self->drag_view_start - d, self->drag_view_end - d);
+}
+
+static void
+on_drag_end (GtkGestureDrag *gesture, double dx, double dy, WeftTimeline *self)
+{
+  if (!self->selecting)
+    return;
+  self->selecting = FALSE;
+  weft_timeline_set_selection (self, self->sel_start, self->sel_end);
 }
 
 static void
@@ -1176,6 +1237,9 @@ weft_timeline_class_init (WeftTimelineClass *klass)
   signals[SIGNAL_SLICE_ACTIVATED] = g_signal_new ("slice-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                                   NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_INT64, G_TYPE_INT64,
                                                   G_TYPE_INT64);
+  /* A range [start, end) was selected (Shift+drag, or set_selection). */
+  signals[SIGNAL_RANGE_SELECTED] = g_signal_new ("range-selected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                                 NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_INT64);
 }
 
 static void
@@ -1195,6 +1259,7 @@ weft_timeline_init (WeftTimeline *self)
   gtk_widget_add_controller (widget, scroll);
   g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end), self);
   gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (drag));
   g_signal_connect (zoom, "begin", G_CALLBACK (on_zoom_begin), self);
   g_signal_connect (zoom, "scale-changed", G_CALLBACK (on_zoom_changed), self);

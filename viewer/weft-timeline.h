@@ -27,6 +27,10 @@ guint weft_timeline_get_n_goroutine_lanes (WeftTimeline *self);
 void weft_timeline_zoom (WeftTimeline *self, double factor);
 void weft_timeline_pan (WeftTimeline *self, double fraction);
 void weft_timeline_get_range (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns);
+/* The selected range (Shift+drag); FALSE if there is none. Setting one
+ * (empty: none) shades it and emits "range-selected" (start, end). */
+gboolean weft_timeline_get_selection (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns);
+void     weft_timeline_set_selection (WeftTimeline *self, gint64 start_ns, gint64 end_ns);
 /* The current view drawn at @width x @height, its data read synchronously
  * (for tests and export). */
 GdkTexture *weft_timeline_render_texture (WeftTimeline *self, int width, int height);
