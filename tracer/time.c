@@ -59,6 +59,7 @@ struct _WeftTimer
 {
   Timer     t;
   WeftChan *c;
+  WeftRoot  gcroot; /* weft_after_func: user_arg, which may be a heap pointer */
 };
 
 int64_t
@@ -402,6 +403,8 @@ weft_timer_free (WeftTimer *t)
         sched_yield ();
     }
   weft_chan_free (t->c);
+  if (t->gcroot.next != NULL)
+    weft_gc_root_del (&t->gcroot);
   free (t);
 }
 
@@ -415,6 +418,7 @@ weft_after_func (int64_t ns, WeftFunc fn, void *arg)
   pt->t.fn = start_func;
   pt->t.user_fn = fn;
   pt->t.user_arg = arg;
+  weft_gc_root_add (&pt->gcroot, &pt->t.user_arg, sizeof pt->t.user_arg);
   timer_add (&pt->t, when_after (ns));
   return pt;
 }
