@@ -382,7 +382,9 @@ test_registered_root (void)
   weft_gc_remove_root (table);
   f0 = frees_now ();
   weft_gc ();
-  CHECK_EQ (frees_now () - f0, 640, "after weft_gc_remove_root, malloc'd memory keeps nothing alive");
+  /* At least: a cycle may also free ambient garbage an older stack slot
+   * held on to. */
+  CHECK (frees_now () - f0 >= 640, "after weft_gc_remove_root, malloc'd memory keeps nothing alive");
   free (table);
 }
 
