@@ -176,13 +176,23 @@ work_push (uintptr_t lo, uintptr_t hi)
 }
 
 /* Marks the object @w points into, if any, and queues it for scanning. */
+static void note_chan (uintptr_t w);
+
+/* Channels waited on by leak candidates lie in [~chan_lo_inv,
+ * ~chan_lo_inv + chan_span] (none: chan_lo_inv = 0). Kept inverted: this
+ * global is scanned, and must not look like a reference to the channel. */
+static uintptr_t chan_lo_inv, chan_span;
+
 static inline void
 mark_word (uintptr_t w)
 {
-  Span     *s = weft_spanof (w);
+  Span     *s;
   uintptr_t idx, base;
   uint64_t  bit;
 
+  if (unlikely (w - ~chan_lo_inv <= chan_span))
+    note_chan (w);
+  s = weft_spanof (w);
   if (s == NULL)
     return;
   idx = s->large ? 0 : (w - s->base) / s->elemsize;
@@ -220,6 +230,25 @@ drain (void)
     }
 }
 
+/* The writable segments seen by the last scan: globals are roots. */
+static Range *segs;
+static size_t nsegs, segs_cap;
+
+static void
+seg_add (uintptr_t lo, uintptr_t hi)
+{
+  if (nsegs == segs_cap)
+    {
+      size_t cap = segs_cap != 0 ? segs_cap * 2 : 64;
+      Range *r = realloc (segs, cap * sizeof *r);
+      if (r == NULL)
+        weft_throw ("runtime: out of memory listing data segments");
+      segs = r;
+      segs_cap = cap;
+    }
+  segs[nsegs++] = (Range){ lo, hi };
+}
+
 static int
 scan_segments (struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -234,6 +263,7 @@ scan_segments (struct dl_phdr_info *info, size_t size, void *data)
         continue;
       lo = info->dlpi_addr + ph->p_vaddr;
       hi = lo + ph->p_memsz;
+      seg_add (lo, hi);
       /* The heap's own bounds are no reference to its first object. */
       skip_lo = (uintptr_t) &weft_heap;
       skip_hi = skip_lo + sizeof weft_heap;
@@ -255,7 +285,7 @@ scan_g (G *gp, void *data)
   G        *self = data;
   uintptr_t sp;
 
-  if (gp == self || gp->stack == NULL)
+  if (gp == self || gp->stack == NULL || gp->leak_candidate)
     return;
   switch (atomic_load (&gp->status))
     {
@@ -279,6 +309,251 @@ scan_g (G *gp, void *data)
   drain ();
 }
 
+/* ------------------------------------------------------------------ leak proof
+ *
+ * Go 1.26's goroutine leak detection. Goroutines blocked on a channel,
+ * select, mutex, RWMutex, WaitGroup, Cond or Once are leak candidates:
+ * their stacks are not roots. After the roots are marked, a candidate
+ * whose wait object is reachable could still be woken: its stack is
+ * scanned, which may make more objects reachable, until nothing changes.
+ * The candidates left wait on objects that nothing outside such
+ * goroutines refers to: no one can ever wake them.
+ *
+ * A wait object is reachable when it is a marked heap object (or inside
+ * one), a global, or on the stack of a goroutine that is not (or no
+ * longer) a candidate. Channels live outside the heap: one is reachable
+ * when a scanned word holds its address (users only ever hold the
+ * WeftChan pointer; a timer's channel is a registered root while the
+ * timer exists). A sync object anywhere else (malloc'd memory) cannot be
+ * proven unreachable and keeps its waiter. The leaked goroutines' stacks
+ * are scanned at the end, so nothing they refer to is freed. */
+
+static G        **cands;
+static size_t     ncands, cands_cap;
+static uintptr_t *chans; /* sorted; chan_found[i] for chans[i] */
+static bool      *chan_found;
+static size_t     nchans, chans_cap;
+static G        **leaked;       /* this cycle's, for the events */
+static uint64_t  *leaked_goids; /* the last cycle's, for weft_leaked_goroutines */
+static size_t     nleaked, leaked_cap;
+static bool       leak_check = true; /* WEFT_LEAKCHECK=0 turns the proof off */
+
+static bool
+is_chan_wait (WeftWaitReason r)
+{
+  return r == WEFT_WAIT_CHAN_SEND || r == WEFT_WAIT_CHAN_RECV || r == WEFT_WAIT_SELECT;
+}
+
+static bool
+is_sync_wait (WeftWaitReason r)
+{
+  return r == WEFT_WAIT_MUTEX || r == WEFT_WAIT_RWMUTEX_R || r == WEFT_WAIT_RWMUTEX_W || r == WEFT_WAIT_WAITGROUP
+         || r == WEFT_WAIT_COND || r == WEFT_WAIT_ONCE;
+}
+
+static void *
+grow_array (void *p, size_t *cap, size_t elem)
+{
+  size_t n = *cap != 0 ? *cap * 2 : 64;
+  void  *q = realloc (p, n * elem);
+  if (q == NULL)
+    weft_throw ("runtime: out of memory in the leak proof");
+  *cap = n;
+  return q;
+}
+
+static void
+chan_add (const void *c)
+{
+  if (nchans == chans_cap)
+    {
+      size_t cap = chans_cap;
+      chans = grow_array (chans, &cap, sizeof *chans);
+      chan_found = grow_array (chan_found, &chans_cap, sizeof *chan_found);
+    }
+  chans[nchans++] = (uintptr_t) c;
+}
+
+static int
+cmp_uintptr (const void *a, const void *b)
+{
+  uintptr_t x = *(const uintptr_t *) a, y = *(const uintptr_t *) b;
+  return x < y ? -1 : x > y;
+}
+
+static ptrdiff_t
+chan_index (uintptr_t w)
+{
+  size_t lo = 0, hi = nchans;
+  while (lo < hi)
+    {
+      size_t mid = (lo + hi) / 2;
+      if (chans[mid] == w)
+        return (ptrdiff_t) mid;
+      if (chans[mid] < w)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return -1;
+}
+
+static void
+note_chan (uintptr_t w)
+{
+  ptrdiff_t i = chan_index (w);
+  if (i >= 0)
+    chan_found[i] = true;
+}
+
+static void
+find_candidate (G *gp, void *data)
+{
+  WeftWaitReason r = gp->wait_reason;
+
+  (void) data;
+  gp->leak_candidate = false;
+  if (gp->stack == NULL || atomic_load (&gp->status) != G_WAITING)
+    return;
+  if (is_chan_wait (r))
+    {
+      if (gp->waiting != NULL)
+        for (Sudog *sg = gp->waiting; sg != NULL; sg = sg->waitlink)
+          chan_add (sg->c);
+      else
+        chan_add (gp->wait_obj);
+    }
+  else if (!is_sync_wait (r))
+    return;
+  if (ncands == cands_cap)
+    cands = grow_array (cands, &cands_cap, sizeof *cands);
+  cands[ncands++] = gp;
+  gp->leak_candidate = true;
+}
+
+static void
+collect_candidates (void)
+{
+  ncands = nchans = 0;
+  weft_forall_g (find_candidate, NULL);
+  if (nchans == 0)
+    return;
+  qsort (chans, nchans, sizeof *chans, cmp_uintptr);
+  memset (chan_found, 0, nchans * sizeof *chan_found);
+  chan_lo_inv = ~chans[0];
+  chan_span = chans[nchans - 1] - chans[0];
+}
+
+static bool
+in_segments (uintptr_t a)
+{
+  for (size_t i = 0; i < nsegs; i++)
+    if (a >= segs[i].lo && a < segs[i].hi)
+      return true;
+  return false;
+}
+
+static G *
+stack_owner (uintptr_t a)
+{
+  for (G *gp = weft_allgs_racy (); gp != NULL; gp = gp->alllink)
+    if (gp->stack != NULL && a >= gp->stack_lo && a < gp->stack_hi)
+      return gp;
+  return NULL;
+}
+
+static bool
+sync_obj_live (uintptr_t a)
+{
+  Span *s = weft_spanof (a);
+  G    *owner;
+
+  if (s != NULL)
+    {
+      uintptr_t idx = s->large ? 0 : (a - s->base) / s->elemsize;
+      return idx < s->nelems && (s->markbits[idx >> 6] >> (idx & 63) & 1) != 0;
+    }
+  if (in_segments (a))
+    return true;
+  owner = stack_owner (a);
+  if (owner != NULL)
+    return !owner->leak_candidate;
+  return true;
+}
+
+static bool
+chan_live (const void *c)
+{
+  ptrdiff_t i = chan_index ((uintptr_t) c);
+  return i < 0 || chan_found[i];
+}
+
+static bool
+can_be_woken (G *gp)
+{
+  if (!is_chan_wait (gp->wait_reason))
+    return sync_obj_live ((uintptr_t) gp->wait_obj);
+  if (gp->waiting == NULL)
+    return chan_live (gp->wait_obj);
+  for (Sudog *sg = gp->waiting; sg != NULL; sg = sg->waitlink)
+    if (chan_live (sg->c))
+      return true;
+  return false;
+}
+
+static void
+prove_leaks (void)
+{
+  bool changed = true;
+
+  while (changed)
+    {
+      changed = false;
+      for (size_t i = 0; i < ncands; i++)
+        if (cands[i]->leak_candidate && can_be_woken (cands[i]))
+          {
+            cands[i]->leak_candidate = false;
+            scan_g (cands[i], NULL);
+            changed = true;
+          }
+    }
+  nleaked = 0;
+  for (size_t i = 0; i < ncands; i++)
+    if (cands[i]->leak_candidate)
+      {
+        if (nleaked == leaked_cap)
+          {
+            size_t cap = leaked_cap;
+            leaked = grow_array (leaked, &cap, sizeof *leaked);
+            leaked_goids = grow_array (leaked_goids, &leaked_cap, sizeof *leaked_goids);
+          }
+        leaked_goids[nleaked] = cands[i]->goid;
+        leaked[nleaked++] = cands[i];
+        cands[i]->leak_candidate = false;
+        scan_g (cands[i], NULL);
+      }
+  chan_lo_inv = 0;
+  chan_span = 0;
+}
+
+/* Below the exit sp, where the goroutine's deeper calls were. */
+#define DEAD_STACK_CLEAR 8192
+
+WEFT_NO_SANITIZE void
+weft_gc_clear_dead_stack (G *gp)
+{
+  uintptr_t lo = (uintptr_t) gp->ctx.sp - DEAD_STACK_CLEAR;
+
+  if (gp->stack == NULL)
+    return;
+  /* Word stores the compiler cannot turn into an (intercepted) memset:
+   * sanitizers may still have the old frames' redzones poisoned. */
+  if (lo < gp->stack_lo + sizeof (uintptr_t))
+    lo = gp->stack_lo + sizeof (uintptr_t);
+  for (volatile uintptr_t *p = (volatile uintptr_t *) lo; (uintptr_t) p < gp->stack_hi; p++)
+    *p = 0;
+}
+
 /* Runs in weft_spill_call: @sp is where the collecting goroutine's live
  * frames (and its registers) begin. */
 static void
@@ -286,6 +561,9 @@ mark_roots (void *arg, void *sp)
 {
   G *self = arg;
 
+  nsegs = 0;
+  if (leak_check)
+    collect_candidates ();
   scan_range ((uintptr_t) sp, self->stack_hi);
   drain ();
   weft_forall_g (scan_g, self);
@@ -297,6 +575,8 @@ mark_roots (void *arg, void *sp)
     }
   weft_unlock (&roots_lock);
   dl_iterate_phdr (scan_segments, NULL);
+  if (leak_check)
+    prove_leaks ();
 }
 
 /* ------------------------------------------------------------------ sweep */
@@ -492,6 +772,7 @@ weft_gc_init (void)
 {
   const char *gogc = getenv ("WEFT_GOGC");
   const char *limit = getenv ("WEFT_MEMLIMIT");
+  const char *leakcheck = getenv ("WEFT_LEAKCHECK");
 
   if (gogc != NULL && *gogc != '\0')
     {
@@ -504,6 +785,12 @@ weft_gc_init (void)
         atomic_store (&gc_percent, (int32_t) v);
       else
         bad_env ("WEFT_GOGC", gogc, "a percentage (e.g. 100) or \"off\"");
+    }
+  if (leakcheck != NULL && *leakcheck != '\0')
+    {
+      if (strcmp (leakcheck, "0") != 0 && strcmp (leakcheck, "1") != 0)
+        bad_env ("WEFT_LEAKCHECK", leakcheck, "0 or 1");
+      leak_check = strcmp (leakcheck, "1") == 0;
     }
   if (limit != NULL && *limit != '\0')
     {
@@ -590,6 +877,12 @@ gc_cycle (int trigger)
   weft_trace_gc_mark_end (cycle);
   weft_trace_stw_end (STW_SWEEP_TERM, cycle);
   weft_trace_stw_begin (STW_MARK_TERM, cycle);
+  for (size_t i = 0; i < nleaked; i++)
+    if (!leaked[i]->leak_reported && weft_tracing ())
+      {
+        weft_trace_go_leaked (cycle, leaked[i]);
+        leaked[i]->leak_reported = true;
+      }
 
   weft_trace_gc_sweep_begin (pp);
   sr = sweep_all ();
@@ -699,4 +992,20 @@ weft_read_mem_stats (WeftMemStats *ms)
   weft_start_the_world ();
   weft_trace_stw_end (STW_READMEMSTATS, 0);
   release_world ();
+}
+
+/* ------------------------------------------------------------------ leaks */
+
+size_t
+weft_leaked_goroutines (uint64_t *goids, size_t max)
+{
+  size_t n;
+
+  collecting_g ("weft_leaked_goroutines");
+  acquire_world ();
+  n = nleaked;
+  for (size_t i = 0; i < n && i < max; i++)
+    goids[i] = leaked_goids[i];
+  release_world ();
+  return n;
 }

@@ -150,6 +150,11 @@ WEFT_HIDDEN void weft_gc_note_heap_change (void);
 /* Reads WEFT_GOGC and WEFT_MEMLIMIT (once, with the heap). */
 WEFT_HIDDEN void weft_gc_init (void);
 
+/* Clears the deepest frames an exited goroutine used: the next goroutine
+ * on its stack would otherwise carry its stale pointers in uninitialised
+ * slots, keeping garbage alive and blocked goroutines "reachable". */
+WEFT_HIDDEN void weft_gc_clear_dead_stack (G *gp);
+
 /* ------------------------------------------------------------------ stop the world (proc.c)
  * Stops every P but the caller's at a safepoint (scheduling point,
  * weft_safepoint(), allocation); Ps in syscalls count as stopped and

@@ -1027,6 +1027,7 @@ newproc1 (const char *name, WeftFunc fn, void *arg, uintptr_t start_pc, uintptr_
   newg->task = curg != NULL ? curg->task : 0;
   newg->name = name != NULL ? strdup (name) : NULL;
   newg->wait_reason = WEFT_WAIT_NONE;
+  newg->leak_reported = false;
   newg->wait_obj = NULL;
   newg->waiting = NULL;
   newg->param = NULL;
@@ -1074,6 +1075,7 @@ goexit0 (G *gp)
   mp->prev_reason = WEFT_STOP_EXITED;
   atomic_fetch_sub (&weft_sched.ngoroutines, 1);
   weft_stack_check (gp);
+  weft_gc_clear_dead_stack (gp);
   return NULL;
 }
 

@@ -179,7 +179,11 @@ struct WeftG
    * gives its P up. */
   uintptr_t syscall_sp;
   uintptr_t syscall_regs[WEFT_SPILL_WORDS];
-  void  *tsan_fiber;    /* ThreadSanitizer builds only: this G's fiber */
+  /* mgc.c, with the world stopped: blocked on objects not yet proven
+   * reachable this cycle; its go_leaked event is written (once per life). */
+  bool  leak_candidate;
+  bool  leak_reported;
+  void *tsan_fiber; /* ThreadSanitizer builds only: this G's fiber */
 };
 
 /* ------------------------------------------------------------------ P */

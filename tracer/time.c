@@ -59,7 +59,7 @@ struct _WeftTimer
 {
   Timer     t;
   WeftChan *c;
-  WeftRoot  gcroot; /* weft_after_func: user_arg, which may be a heap pointer */
+  WeftRoot  gcroot; /* c (the collector sees the timer hold it), or weft_after_func's user_arg */
 };
 
 int64_t
@@ -364,6 +364,9 @@ weft_timer_new (int64_t ns)
   if (pt == NULL)
     weft_throw ("runtime: out of memory allocating a timer");
   pt->c = weft_chan_new (sizeof (int64_t), 1);
+  /* The timer will send on its channel: for the leak proof (mgc.c) a
+   * goroutine waiting on it can be woken while the timer exists. */
+  weft_gc_root_add (&pt->gcroot, &pt->c, sizeof pt->c);
   pt->t.fn = send_time;
   timer_add (&pt->t, when_after (ns));
   return pt;

@@ -27,6 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
 
 static int scale = 1;
 
@@ -65,11 +68,13 @@ detached_main (void *p)
   weft_chan_send (d->done, NULL);
 }
 
+/* Runs fn(arg) on a goroutine of its own that may leave @extra
+ * goroutines running, and waits for it to exit. */
 static void
-run_detached (WeftFunc fn, void *arg)
+run_detached_leaving (WeftFunc fn, void *arg, int extra)
 {
   static Detached d; /* static: no heap pointer in the caller's frame */
-  int64_t         n = weft_num_goroutine ();
+  int64_t         n = weft_num_goroutine () + extra;
   int64_t         deadline = now_ns () + WAIT_NS;
 
   d.fn = fn;
@@ -81,6 +86,12 @@ run_detached (WeftFunc fn, void *arg)
   /* Until it has exited, its stack (where fn's frames were) is scanned. */
   while (weft_num_goroutine () > n && now_ns () < deadline)
     weft_yield ();
+}
+
+static void
+run_detached (WeftFunc fn, void *arg)
+{
+  run_detached_leaving (fn, arg, 0);
 }
 
 /* ------------------------------------------------------------------ allocator */
@@ -524,6 +535,295 @@ test_large_released (void)
   CHECK (b.heap_released - a.heap_released >= (uint64_t) 32 << 20, "and most of it goes back to the kernel");
 }
 
+/* ------------------------------------------------------------------ leak proof
+ *
+ * Each case starts its goroutines from a detached goroutine, so that no
+ * frame of the test's own keeps a wait object reachable by accident; the
+ * set of goroutines a cycle proves leaked is then checked exactly. */
+
+#define MAX_LEAK 32
+
+/* A channel the test leaks on purpose, with the goroutines blocked on it:
+ * LeakSanitizer is told so. */
+static WeftChan *
+leaked_chan (size_t elem_size, size_t cap)
+{
+  WeftChan *c = weft_chan_new (elem_size, cap);
+#ifdef __SANITIZE_ADDRESS__
+  __lsan_ignore_object (c);
+#endif
+  return c;
+}
+
+static uint64_t expect_leaked[MAX_LEAK];
+static int      nexpect;
+static uint64_t expect_live[MAX_LEAK];
+static int      nlive;
+
+static void
+recv_forever (void *c)
+{
+  weft_chan_recv (c, NULL);
+}
+
+static void
+send_forever (void *c)
+{
+  int v = 1;
+  weft_chan_send (c, &v);
+}
+
+/* The first send fills the buffer; the second blocks. */
+static void
+send_twice (void *c)
+{
+  int v = 1;
+  weft_chan_send (c, &v);
+  weft_chan_send (c, &v);
+}
+
+static void
+select_forever (void *arg)
+{
+  WeftChan     **cs = arg;
+  WeftSelectCase cases[2] = { { .chan = cs[0], .dir = WEFT_SELECT_RECV }, { .chan = cs[1], .dir = WEFT_SELECT_RECV } };
+  weft_select (cases, 2, true);
+}
+
+typedef struct
+{
+  WeftMutex     mu;
+  WeftWaitGroup wg;
+  WeftCond      cond;
+  WeftChan     *c;
+} Shared;
+
+static void
+lock_forever (void *arg)
+{
+  weft_mutex_lock (&((Shared *) arg)->mu);
+}
+
+static void
+wg_wait_forever (void *arg)
+{
+  weft_waitgroup_wait (&((Shared *) arg)->wg);
+}
+
+static void
+cond_wait_forever (void *arg)
+{
+  Shared *sh = arg;
+  weft_mutex_lock (&sh->mu);
+  weft_cond_wait (&sh->cond, &sh->mu);
+}
+
+/* Waits on a WaitGroup on its own stack for a child that waits on a
+ * channel nobody else has: both are leaked. */
+static void
+wg_parent (void *arg)
+{
+  WeftWaitGroup wg = { 0 };
+  (void) arg;
+  weft_waitgroup_add (&wg, 1);
+  expect_leaked[nexpect++] = weft_go (recv_forever, leaked_chan (sizeof (int), 0));
+  weft_waitgroup_wait (&wg);
+}
+
+/* A and B each wait on the channel the other holds. */
+typedef struct
+{
+  WeftChan *mine, *other;
+} Pair;
+
+static void
+pair_recv (void *arg)
+{
+  Pair *p = arg;
+  weft_chan_recv (p->mine, NULL);
+  weft_chan_send (p->other, NULL);
+}
+
+static void
+spawn_leaks (void *arg)
+{
+  (void) arg;
+  expect_leaked[nexpect++] = weft_go (recv_forever, leaked_chan (sizeof (int), 0));
+  expect_leaked[nexpect++] = weft_go (send_forever, leaked_chan (sizeof (int), 0));
+  expect_leaked[nexpect++] = weft_go (send_twice, leaked_chan (sizeof (int), 1));
+  WeftChan **two = weft_alloc (2 * sizeof *two);
+  two[0] = leaked_chan (sizeof (int), 0);
+  two[1] = leaked_chan (sizeof (int), 0);
+  expect_leaked[nexpect++] = weft_go (select_forever, two);
+
+  Shared *sh = weft_alloc (sizeof *sh);
+  weft_mutex_lock (&sh->mu);
+  expect_leaked[nexpect++] = weft_go (lock_forever, sh);
+  Shared *sh2 = weft_alloc (sizeof *sh2);
+  weft_waitgroup_add (&sh2->wg, 1);
+  expect_leaked[nexpect++] = weft_go (wg_wait_forever, sh2);
+  Shared *sh3 = weft_alloc (sizeof *sh3);
+  expect_leaked[nexpect++] = weft_go (cond_wait_forever, sh3);
+
+  expect_leaked[nexpect++] = weft_go (wg_parent, NULL);
+
+  Pair *a = weft_alloc (sizeof *a), *b = weft_alloc (sizeof *b);
+  a->mine = b->other = leaked_chan (0, 0);
+  b->mine = a->other = leaked_chan (0, 0);
+  expect_leaked[nexpect++] = weft_go (pair_recv, a);
+  expect_leaked[nexpect++] = weft_go (pair_recv, b);
+  /* wg_parent adds its child. */
+  int64_t deadline = now_ns () + WAIT_NS;
+  while (nexpect < 11 && now_ns () < deadline)
+    weft_yield ();
+}
+
+/* ---- goroutines that can still be woken */
+
+static WeftChan   *global_chan;
+static WeftMutex   global_mu;
+static Shared     *global_shared;
+static WeftTimer  *long_timer;
+static _Atomic int holder_in_syscall;
+
+static WeftChan *release;
+
+/* Holds its channel on its stack while it waits on a global channel:
+ * woken, it sends on it. */
+static void
+blocked_holder (void *c)
+{
+  weft_chan_recv (release, NULL);
+  weft_chan_send (c, NULL);
+}
+
+static void
+syscall_chan_holder (void *c)
+{
+  struct timespec ts = { 0, 400 * 1000 * 1000 };
+  weft_syscall_enter ();
+  atomic_store (&holder_in_syscall, 1);
+  nanosleep (&ts, NULL);
+  weft_syscall_exit ();
+  weft_chan_send (c, NULL);
+}
+
+static void
+recv_timer (void *arg)
+{
+  (void) arg;
+  weft_chan_recv (weft_timer_chan (long_timer), NULL);
+}
+
+static void
+lock_global (void *arg)
+{
+  (void) arg;
+  weft_mutex_lock (&global_mu);
+}
+
+static void
+recv_shared (void *arg)
+{
+  (void) arg;
+  weft_chan_recv (global_shared->c, NULL);
+}
+
+/* Kept as numbers: globals that held these channels would make the
+ * goroutines' wait reachable for the wrong reason. */
+static uintptr_t held_id, syscall_held_id;
+
+static void
+spawn_live (void *arg)
+{
+  WeftChan *held, *syscall_held;
+  (void) arg;
+
+  global_chan = weft_chan_new (sizeof (int), 0);
+  expect_live[nlive++] = weft_go (recv_forever, global_chan);
+
+  release = weft_chan_new (0, 0);
+  held = weft_chan_new (0, 0);
+  expect_live[nlive++] = weft_go (recv_forever, held);
+  expect_live[nlive++] = weft_go (blocked_holder, held);
+
+  long_timer = weft_timer_new (3600 * SEC);
+  expect_live[nlive++] = weft_go (recv_timer, NULL);
+
+  weft_mutex_lock (&global_mu);
+  expect_live[nlive++] = weft_go (lock_global, NULL);
+
+  global_shared = weft_alloc (sizeof *global_shared);
+  global_shared->c = weft_chan_new (0, 0);
+  expect_live[nlive++] = weft_go (recv_shared, NULL);
+
+  syscall_held = weft_chan_new (0, 0);
+  expect_live[nlive++] = weft_go (recv_forever, syscall_held);
+  expect_live[nlive++] = weft_go (syscall_chan_holder, syscall_held);
+  held_id = ~(uintptr_t) held;
+  syscall_held_id = ~(uintptr_t) syscall_held;
+}
+
+static bool
+contains (const uint64_t *ids, size_t n, uint64_t id)
+{
+  for (size_t i = 0; i < n; i++)
+    if (ids[i] == id)
+      return true;
+  return false;
+}
+
+static void
+test_leaks (void)
+{
+  uint64_t found[64];
+  size_t   n;
+  bool     all_expected = true, no_live = true;
+
+  run_detached_leaving (spawn_leaks, NULL, 11);
+  run_detached_leaving (spawn_live, NULL, 8);
+  CHECK (wait_for (&holder_in_syscall, 1), "the syscall holder is in its syscall");
+  /* Let every goroutine reach its blocking call. */
+  yield_many ();
+  weft_gc ();
+  n = weft_leaked_goroutines (found, 64);
+  for (int i = 0; i < nexpect; i++)
+    all_expected &= contains (found, n, expect_leaked[i]);
+  for (int i = 0; i < nlive; i++)
+    no_live &= !contains (found, n, expect_live[i]);
+  CHECK (all_expected, "goroutines blocked on unreachable channels, selects, mutexes, WaitGroups and Conds are leaked");
+  CHECK (no_live, "goroutines whose channel a global, a live goroutine, a timer or a syscall holds are not");
+  CHECK_EQ (n, (size_t) nexpect, "exactly the leaked goroutines are reported");
+  if (n != (size_t) nexpect || !all_expected || !no_live)
+    {
+      for (size_t i = 0; i < n; i++)
+        printf ("# reported leaked: goroutine %llu\n", (unsigned long long) found[i]);
+      for (int i = 0; i < nlive; i++)
+        printf ("# live case: goroutine %llu\n", (unsigned long long) expect_live[i]);
+      weft_dump_goroutines (1);
+    }
+  /* The proof is repeated every cycle, with the same result. */
+  weft_gc ();
+  CHECK_EQ (weft_leaked_goroutines (found, 64), (size_t) nexpect, "the next cycle finds the same leaks");
+  /* What was not reported can indeed be woken. */
+  int64_t before = weft_num_goroutine ();
+  weft_chan_send (global_chan, &(int){ 1 });
+  weft_mutex_unlock (&global_mu);
+  weft_chan_send (global_shared->c, NULL);
+  weft_chan_send (release, NULL);
+  weft_timer_reset (long_timer, 0);
+  int64_t deadline = now_ns () + WAIT_NS;
+  while (weft_num_goroutine () > before - nlive && now_ns () < deadline)
+    weft_yield ();
+  CHECK_EQ (weft_num_goroutine (), before - nlive, "every goroutine kept off the list can indeed be woken");
+  weft_chan_free (global_chan);
+  weft_chan_free (global_shared->c);
+  weft_chan_free (release);
+  weft_chan_free ((WeftChan *) ~held_id);
+  weft_chan_free ((WeftChan *) ~syscall_held_id);
+  weft_timer_free (long_timer);
+}
+
 /* ------------------------------------------------------------------ stress */
 
 #define STRESS_G 8
@@ -667,6 +967,7 @@ test_main (int argc, char **argv)
   test_channel_buffer_root ();
   test_after_func_arg ();
   test_large_released ();
+  test_leaks ();
   test_stress ();
   return tap_done ();
 }

@@ -320,6 +320,18 @@ int weft_main (WeftMainFunc main, int argc, char **argv);
    * From a goroutine. */
   void weft_read_mem_stats (WeftMemStats *ms);
 
+  /* Goroutine leaks, as Go 1.26's goroutineleak profile finds them: at
+   * every cycle, a goroutine blocked on a channel, select, mutex,
+   * RWMutex, WaitGroup, Cond or Once that nothing outside other such
+   * goroutines refers to can never be woken; the trace gets a go_leaked
+   * event for it. The proof sees what the collector sees: a channel whose
+   * only reference is in malloc'd memory that is not a registered root
+   * looks unreachable. WEFT_LEAKCHECK=0 turns the proof off.
+   *
+   * Fills @goids with up to @max ids of the goroutines found leaked by
+   * the last cycle and returns how many there were. */
+  size_t weft_leaked_goroutines (uint64_t *goids, size_t max);
+
 #ifdef __cplusplus
 }
 #endif
