@@ -77,8 +77,7 @@ weft_chan_free (WeftChan *c)
   weft_unlock (&c->lock);
   if (busy)
     weft_panic ("weft_chan_free: goroutines are still blocked on channel %p", (void *) c);
-  if (c->gcroot.next != NULL)
-    weft_gc_root_del (&c->gcroot);
+  weft_gc_root_del (&c->gcroot);
   free (c);
 }
 

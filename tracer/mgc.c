@@ -112,10 +112,13 @@ void
 weft_gc_root_del (WeftRoot *r)
 {
   weft_lock (&roots_lock);
-  r->prev->next = r->next;
-  r->next->prev = r->prev;
+  if (r->next != NULL)
+    {
+      r->prev->next = r->next;
+      r->next->prev = r->prev;
+      r->next = r->prev = NULL;
+    }
   weft_unlock (&roots_lock);
-  r->next = r->prev = NULL;
 }
 
 void

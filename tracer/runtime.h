@@ -371,6 +371,7 @@ struct WeftRoot
 };
 
 WEFT_HIDDEN void weft_gc_root_add (WeftRoot *r, const void *addr, size_t size);
+/* Unregisters @r if it is registered (a zeroed node is not). */
 WEFT_HIDDEN void weft_gc_root_del (WeftRoot *r);
 
 /* ------------------------------------------------------------------ random */

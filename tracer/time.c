@@ -406,8 +406,7 @@ weft_timer_free (WeftTimer *t)
         sched_yield ();
     }
   weft_chan_free (t->c);
-  if (t->gcroot.next != NULL)
-    weft_gc_root_del (&t->gcroot);
+  weft_gc_root_del (&t->gcroot);
   free (t);
 }
 
