@@ -161,6 +161,9 @@ grow (uintptr_t npages)
                 (size_t) ((weft_heap.arena_end - weft_heap.arena_start) >> 20));
   if (mprotect ((void *) weft_heap.arena_used, len, PROT_READ | PROT_WRITE) != 0)
     weft_throw ("runtime: out of memory: cannot commit %zu MiB of heap", (size_t) (len >> 20));
+  /* Marking chases pointers across the whole heap: with 2 MiB pages it
+   * misses the TLB far less (the kernel may refuse; that is fine). */
+  madvise ((void *) weft_heap.arena_used, len, MADV_HUGEPAGE);
   s = span_new ();
   s->base = weft_heap.arena_used;
   s->npages = len >> WEFT_PAGE_SHIFT;
