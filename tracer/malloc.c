@@ -361,6 +361,10 @@ mallocgc (size_t size, bool noscan)
       struct WeftMCache *mc = p_cache (pp);
       return size <= WEFT_MAX_SMALL ? small_alloc (mc, size, noscan) : large_alloc (mc, size, noscan);
     }
+  /* Its registers were saved when it entered: the new object would be
+   * invisible to a cycle while it stays in the syscall. */
+  if (mp != NULL && mp->curg != NULL && mp->curg->syscall_depth > 0)
+    weft_panic ("weft_alloc called between weft_syscall_enter and weft_syscall_exit");
   weft_lock (&nop_lock);
   p = size <= WEFT_MAX_SMALL ? small_alloc (&nop_cache, size, noscan) : large_alloc (&nop_cache, size, noscan);
   weft_unlock (&nop_lock);

@@ -267,7 +267,8 @@ int weft_main (WeftMainFunc main, int argc, char **argv);
    * The collector stops every goroutine at a safepoint (a blocking call,
    * weft_yield, weft_safepoint, an allocation); a goroutine inside
    * weft_syscall_enter counts as stopped, and must not store heap
-   * pointers into heap objects until weft_syscall_exit. A goroutine that
+   * pointers into heap objects, nor call weft_alloc (a fatal error),
+   * until weft_syscall_exit. A goroutine that
    * loops without reaching a safepoint holds every collection up.
    *
    * Environment: WEFT_GOGC (percent heap growth between collections,
