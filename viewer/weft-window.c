@@ -84,7 +84,7 @@ weft_window_get_part (WeftWindow *self, const char *name)
 }
 
 static void
-on_slice_activated (WeftTimeline *timeline, gint64 goid, gint64 start_ns, gint64 end_ns, WeftWindow *self)
+on_slice_activated (WeftTimeline *timeline, gint64 goid, gint64 start_ns, gint64 end_ns, int state, WeftWindow *self)
 {
   weft_query_view_set_param (self->details, ":goid", goid);
   weft_query_view_set_param (self->details, ":ts", start_ns + (end_ns - start_ns) / 2);

@@ -96,6 +96,9 @@ struct _WeftTimeline
   double        drag_start_x;
   gint64        drag_view_start, drag_view_end;
   double        zoom_scale_start;
+  gboolean      selecting;          /* this drag selects a range instead of panning */
+  gint64        sel_start, sel_end; /* -1: none */
+  char         *filter;
 };
 
 G_DEFINE_FINAL_TYPE (WeftTimeline, weft_timeline, GTK_TYPE_WIDGET)
@@ -103,9 +106,21 @@ G_DEFINE_FINAL_TYPE (WeftTimeline, weft_timeline, GTK_TYPE_WIDGET)
 enum
 {
   SIGNAL_SLICE_ACTIVATED,
+  SIGNAL_RANGE_SELECTED,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
+
+enum
+{
+  PROP_0,
+  PROP_START_NS,
+  PROP_END_NS,
+  PROP_SELECTION_START_NS,
+  PROP_SELECTION_END_NS,
+  N_PROPS
+};
+static GParamSpec *properties[N_PROPS];
 
 static void
 frame_free (Frame *f)
@@ -749,6 +764,21 @@ draw (WeftTimeline *self, GtkSnapshot *snapshot, int width, int height)
         draw_text (widget, snapshot, f->goroutines_label, LABEL_WIDTH + 4, lane_y (self, LANE_GOROUTINES), &fg);
     }
 
+  /* The selected range, over every lane. */
+  if (self->sel_start >= 0 && self->sel_end > self->sel_start)
+    {
+      GdkRGBA sel = { 0.21f, 0.52f, 0.89f, 0.18f };
+      GdkRGBA edge = { 0.21f, 0.52f, 0.89f, 0.9f };
+      double  x0 = LABEL_WIDTH + weft_time_to_x (self->sel_start, self->start, self->end, plot);
+      double  x1 = LABEL_WIDTH + weft_time_to_x (self->sel_end, self->start, self->end, plot);
+
+      x0 = CLAMP (x0, LABEL_WIDTH, width);
+      x1 = CLAMP (x1, LABEL_WIDTH, width);
+      gtk_snapshot_append_color (snapshot, &sel, &GRAPHENE_RECT_INIT (x0, 0, MAX (x1 - x0, 1), height));
+      gtk_snapshot_append_color (snapshot, &edge, &GRAPHENE_RECT_INIT (x0, 0, 1, height));
+      gtk_snapshot_append_color (snapshot, &edge, &GRAPHENE_RECT_INIT (x1, 0, 1, height));
+    }
+
   /* Lane names on the left, the time axis on top: ticks at a readable
    * step, labelled in time since the trace start. */
   gtk_snapshot_append_color (snapshot, &bg, &GRAPHENE_RECT_INIT (0, 0, LABEL_WIDTH, height));
@@ -863,8 +893,32 @@ set_view (WeftTimeline *self, gint64 start, gint64 end)
   gint64 width = CLAMP (end - start, MIN (100, MAX (span, 1)), MAX (span, 1));
 
   start = CLAMP (start, self->trace_start, MAX (self->trace_end - width, self->trace_start));
+  if (start == self->start && start + width == self->end)
+    return;
   self->start = start;
   self->end = start + width;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_START_NS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_END_NS]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+set_selection (WeftTimeline *self, gint64 start, gint64 end)
+{
+  if (start < 0 || end < 0)
+    start = end = -1;
+  else if (start > end)
+    {
+      gint64 t = start;
+      start = end;
+      end = t;
+    }
+  if (start == self->sel_start && end == self->sel_end)
+    return;
+  self->sel_start = start;
+  self->sel_end = end;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTION_START_NS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTION_END_NS]);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -909,6 +963,26 @@ weft_timeline_pan (WeftTimeline *self, double fraction)
 }
 
 void
+weft_timeline_reveal_goroutine (WeftTimeline *self, gint64 goid, gint64 ts_ns)
+{
+  gint64 span;
+
+  g_return_if_fail (WEFT_IS_TIMELINE (self));
+  span = self->end - self->start;
+  if (ts_ns < self->start || ts_ns >= self->end)
+    set_view (self, ts_ns - span / 2, ts_ns + span / 2);
+}
+
+void
+weft_timeline_set_filter (WeftTimeline *self, const char *query)
+{
+  g_return_if_fail (WEFT_IS_TIMELINE (self));
+  g_free (self->filter);
+  self->filter = query != NULL && *query != '\0' ? g_strdup (query) : NULL;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+void
 weft_timeline_get_range (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns)
 {
   g_return_if_fail (WEFT_IS_TIMELINE (self));
@@ -944,11 +1018,17 @@ on_scroll (GtkEventControllerScroll *controller, double dx, double dy, WeftTimel
   return FALSE; /* vertical scrolling belongs to the scrolled window */
 }
 
+/* A drag pans, except with Shift or on the time axis, where it selects a
+ * range (as in Perfetto). */
 static void
 on_drag_begin (GtkGestureDrag *gesture, double x, double y, WeftTimeline *self)
 {
+  GdkModifierType mods = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+
   self->drag_view_start = self->start;
   self->drag_view_end = self->end;
+  self->drag_start_x = x;
+  self->selecting = x >= LABEL_WIDTH && ((mods & GDK_SHIFT_MASK) || y < AXIS_HEIGHT);
 }
 
 static void
@@ -957,7 +1037,20 @@ on_drag_update (GtkGestureDrag *gesture, double dx, double dy, WeftTimeline *sel
   int    plot = gtk_widget_get_width (GTK_WIDGET (self)) - LABEL_WIDTH;
   gint64 d = (gint64) (dx * (double) (self->drag_view_end - self->drag_view_start) / MAX (plot, 1));
 
-  set_view (self, self->drag_view_start - d, self->drag_view_end - d);
+  if (self->selecting)
+    set_selection (self, time_at (self, self->drag_start_x), time_at (self, self->drag_start_x + dx));
+  else
+    set_view (self, self->drag_view_start - d, self->drag_view_end - d);
+}
+
+static void
+on_drag_end (GtkGestureDrag *gesture, double dx, double dy, WeftTimeline *self)
+{
+  if (!self->selecting)
+    return;
+  self->selecting = FALSE;
+  if (self->sel_end > self->sel_start)
+    g_signal_emit (self, signals[SIGNAL_RANGE_SELECTED], 0, self->sel_start, self->sel_end);
 }
 
 static void
@@ -1007,7 +1100,7 @@ on_click (GtkGestureClick *gesture, int n_press, double x, double y, WeftTimelin
   sqlite3_bind_int64 (stmt, 4, t - self->longest_p - 1);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     g_signal_emit (self, signals[SIGNAL_SLICE_ACTIVATED], 0, sqlite3_column_int64 (stmt, 0),
-                   sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2));
+                   sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2), 0 /* running */);
   sqlite3_finalize (stmt);
 }
 
@@ -1033,6 +1126,13 @@ on_key (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModif
     case GDK_KEY_0:
     case GDK_KEY_f:
       weft_timeline_zoom_fit (self);
+      return TRUE;
+    case GDK_KEY_z:
+      if (self->sel_end > self->sel_start)
+        weft_timeline_zoom_to (self, self->sel_start, self->sel_end);
+      return TRUE;
+    case GDK_KEY_Escape:
+      set_selection (self, -1, -1);
       return TRUE;
     default:
       return FALSE;
@@ -1104,7 +1204,56 @@ weft_timeline_finalize (GObject *object)
 
   frame_free (self->frame);
   g_free (self->path);
+  g_free (self->filter);
   G_OBJECT_CLASS (weft_timeline_parent_class)->finalize (object);
+}
+
+static void
+weft_timeline_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  WeftTimeline *self = WEFT_TIMELINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_START_NS:
+      g_value_set_int64 (value, self->start);
+      break;
+    case PROP_END_NS:
+      g_value_set_int64 (value, self->end);
+      break;
+    case PROP_SELECTION_START_NS:
+      g_value_set_int64 (value, self->sel_start);
+      break;
+    case PROP_SELECTION_END_NS:
+      g_value_set_int64 (value, self->sel_end);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+weft_timeline_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  WeftTimeline *self = WEFT_TIMELINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_START_NS:
+      set_view (self, g_value_get_int64 (value), self->end);
+      break;
+    case PROP_END_NS:
+      set_view (self, self->start, g_value_get_int64 (value));
+      break;
+    case PROP_SELECTION_START_NS:
+      set_selection (self, g_value_get_int64 (value), self->sel_end);
+      break;
+    case PROP_SELECTION_END_NS:
+      set_selection (self, self->sel_start, g_value_get_int64 (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -1119,10 +1268,28 @@ weft_timeline_class_init (WeftTimelineClass *klass)
   widget_class->measure = weft_timeline_measure;
   gtk_widget_class_set_css_name (widget_class, "timeline");
 
-  /* A P lane's slice was clicked: its goroutine and interval. */
+  object_class->get_property = weft_timeline_get_property;
+  object_class->set_property = weft_timeline_set_property;
+
+  properties[PROP_START_NS] = g_param_spec_int64 ("start-ns", NULL, NULL, G_MININT64, G_MAXINT64, 0,
+                                                  G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_END_NS] = g_param_spec_int64 ("end-ns", NULL, NULL, G_MININT64, G_MAXINT64, 0,
+                                                G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SELECTION_START_NS] = g_param_spec_int64 ("selection-start-ns", NULL, NULL, -1, G_MAXINT64, -1,
+                                                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
+                                                                | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SELECTION_END_NS] = g_param_spec_int64 ("selection-end-ns", NULL, NULL, -1, G_MAXINT64, -1,
+                                                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
+                                                              | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* A slice was clicked: its goroutine, interval and state (table state). */
   signals[SIGNAL_SLICE_ACTIVATED] = g_signal_new ("slice-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                                  NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_INT64, G_TYPE_INT64,
-                                                  G_TYPE_INT64);
+                                                  NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_INT64, G_TYPE_INT64,
+                                                  G_TYPE_INT64, G_TYPE_INT);
+  /* A range was selected (the app shows its totals). */
+  signals[SIGNAL_RANGE_SELECTED] = g_signal_new ("range-selected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                                 NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_INT64);
 }
 
 static void
@@ -1135,11 +1302,13 @@ weft_timeline_init (WeftTimeline *self)
   GtkGesture         *click = gtk_gesture_click_new ();
   GtkEventController *key = gtk_event_controller_key_new ();
 
+  self->sel_start = self->sel_end = -1;
   gtk_widget_set_focusable (widget, TRUE);
   g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
   gtk_widget_add_controller (widget, scroll);
   g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end), self);
   gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (drag));
   g_signal_connect (zoom, "begin", G_CALLBACK (on_zoom_begin), self);
   g_signal_connect (zoom, "scale-changed", G_CALLBACK (on_zoom_changed), self);
