@@ -35,7 +35,7 @@ void     weft_timeline_zoom_fit (WeftTimeline *self);
  * slice at @ts_ns. */
 void weft_timeline_reveal_goroutine (WeftTimeline *self, gint64 goid, gint64 ts_ns);
 /* Shows only goroutine lanes matching @query (id, start function
- * substring, or state name); NULL: all. */
+ * substring, or state name); NULL: all. Lanes are named "G<goid>". */
 void weft_timeline_set_filter (WeftTimeline *self, const char *query);
 /* Renders the current view at @width x @height into a texture, its data
  * read synchronously (used by tests and "export PNG"). */
@@ -50,6 +50,9 @@ void weft_timeline_get_range (WeftTimeline *self, gint64 *start_ns, gint64 *end_
  * "Goroutines", "P0", "M1", "G42"...) in a rendering; FALSE if there is no
  * such lane shown. */
 gboolean weft_timeline_lane_geometry (WeftTimeline *self, const char *lane, int *y, int *height);
+/* The goroutine lanes shown. */
+#define WEFT_TIMELINE_MAX_GOROUTINE_LANES 200
+guint weft_timeline_get_n_goroutine_lanes (WeftTimeline *self);
 /* The width of the lane labels on the left. */
 int weft_timeline_label_width (void);
 
