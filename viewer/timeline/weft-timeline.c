@@ -17,6 +17,7 @@
  */
 #include "weft-timeline.h"
 
+#include "weft-lod.h"
 #include "weft-report.h"
 #include "weft-store.h"
 
@@ -79,14 +80,22 @@ typedef struct
   char  *label;
 } GLane;
 
+/* A lane with level-of-detail buckets (lod_lane). */
 typedef struct
 {
-  char   *path;
-  gint64  start, end;
-  int     width;
-  int     n_procs;
-  gint64  longest[LANE_P]; /* per interval table: its longest interval */
-  GArray *glanes;          /* of GLane (labels not copied) */
+  gint64 id;
+  int    base, top;
+} LodLane;
+
+typedef struct
+{
+  char       *path;
+  gint64      start, end;
+  int         width;
+  int         n_procs;
+  gint64      longest[LANE_P]; /* per interval table: its longest interval */
+  GArray     *glanes;          /* of GLane (labels not copied) */
+  GHashTable *lod;             /* lod_key () -> LodLane, or NULL; read only */
 } Request;
 
 struct _WeftTimeline
@@ -99,6 +108,7 @@ struct _WeftTimeline
   gboolean      has_heap, has_goroutines;
   gint64        longest_stw, longest_gc;
   GArray       *glanes; /* of GLane */
+  GHashTable   *lod;    /* lod_key () -> LodLane; NULL if the file has none */
   Frame        *frame;
   GCancellable *cancellable;
   guint         pending_width;
@@ -145,6 +155,7 @@ frame_free (Frame *f)
 static void
 request_free (Request *r)
 {
+  g_clear_pointer (&r->lod, g_hash_table_unref);
   g_free (r->path);
   g_array_unref (r->glanes);
   g_free (r);
@@ -304,15 +315,18 @@ emit_runs (const Column *cols, const Request *r, int lane, GArray *runs)
     }
 }
 
-/* Folds the intervals of @stmt (start, end, key) into columns and appends
- * the runs of equal keys to @runs. Gives up (FALSE, nothing appended) after
- * @budget intervals, when @budget > 0. */
+/* Folds the intervals of @stmt (start, end, key[, cover]) into columns
+ * and appends the runs of equal keys to @runs. With a cover (level-of-
+ * detail buckets: how much of the bucket its key covers) an interval
+ * counts for that part of each column it meets. Gives up (FALSE, nothing
+ * appended) after @budget intervals, when @budget > 0. */
 static gboolean
 fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs, gint64 budget)
 {
   g_autofree Column *cols = g_new (Column, r->width);
   double             span = (double) (r->end - r->start);
   gint64             n = 0;
+  gboolean           weighted = sqlite3_column_count (stmt) > 3;
 
   for (int c = 0; c < r->width; c++)
     cols[c] = (Column){ -1, 0 };
@@ -324,7 +338,12 @@ fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs, gi
         gint64 s = MAX (sqlite3_column_int64 (stmt, 0), r->start);
         gint64 e = MIN (sqlite3_column_int64 (stmt, 1), r->end);
         gint64 key = sqlite3_column_int64 (stmt, 2);
+        double weight = 1;
         int    c0, c1;
+
+        if (weighted)
+          weight = (double) sqlite3_column_int64 (stmt, 3)
+                   / (double) MAX (sqlite3_column_int64 (stmt, 1) - sqlite3_column_int64 (stmt, 0), 1);
 
         if (e <= s)
           continue;
@@ -336,7 +355,7 @@ fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs, gi
           {
             gint64 cs = r->start + (gint64) (c * span / r->width);
             gint64 ce = r->start + (gint64) ((c + 1) * span / r->width);
-            gint64 cover = MIN (e, ce) - MAX (s, cs);
+            gint64 cover = (gint64) ((double) (MIN (e, ce) - MAX (s, cs)) * weight);
 
             /* Anything at all beats nothing, so no slice disappears. */
             cover = MAX (cover, 1);
@@ -435,6 +454,37 @@ sample_lane (sqlite3_stmt *sampler, const Request *r, int lane, GArray *runs)
   emit_runs (cols, r, lane, runs);
 }
 
+static gpointer
+lod_key (WeftLodKind kind, gint64 lane)
+{
+  return GSIZE_TO_POINTER (((gsize) kind << 56) | (gsize) lane);
+}
+
+/* The lane's level-of-detail buckets to read for this view (bound into
+ * @stmt, a window-lod query), or FALSE when the intervals themselves are
+ * few enough: the coarsest level whose buckets are no wider than a pixel
+ * column, so that a frame reads at most two buckets per column. */
+static gboolean
+bind_lod (sqlite3_stmt *stmt, const Request *r, WeftLodKind kind, gint64 lane)
+{
+  const LodLane *l = r->lod != NULL ? g_hash_table_lookup (r->lod, lod_key (kind, lane)) : NULL;
+  double         px = (double) (r->end - r->start) / r->width;
+  int            level;
+
+  if (l == NULL || stmt == NULL || px < 2)
+    return FALSE;
+  level = MIN ((int) floor (log2 (px)), l->top);
+  if (level < l->base)
+    return FALSE;
+  sqlite3_reset (stmt);
+  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":lane"), l->id);
+  sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":level"), level);
+  /* Floor division: times before the origin have negative buckets. */
+  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":b0"), r->start >> level);
+  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":b1"), (r->end - 1) >> level);
+  return TRUE;
+}
+
 /* One lane of intervals: read in full through @window, or sampled through
  * @at (both already bound to the lane) when there are too many. */
 static void
@@ -445,15 +495,19 @@ fold_lane (sqlite3_stmt *window, sqlite3_stmt *at, const Request *r, int lane, G
 }
 
 /* One bar per column: the counter's largest value in it (the sample in
- * force at the left edge counts from there). */
+ * force at the left edge counts from there), from its samples (@stmt) or,
+ * when zoomed out, its level-of-detail buckets (@lod). */
 static double
-fold_counter (sqlite3_stmt *stmt, const Request *r, int lane, int counter, int series, double scale, GArray *bars)
+fold_counter (sqlite3_stmt *stmt, sqlite3_stmt *lod, const Request *r, int lane, int counter, int series, double scale, GArray *bars)
 {
   g_autofree double *col_max = g_new0 (double, r->width);
   double             max = 0, value = -1;
   int                last_c = 0;
 
-  bind (stmt, r, 0, 0, 0, 0, counter);
+  if (bind_lod (lod, r, WEFT_LOD_COUNTER, counter))
+    stmt = lod;
+  else
+    bind (stmt, r, 0, 0, 0, 0, counter);
   for (int c = 0; c < r->width; c++)
     col_max[c] = -1;
   while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -492,6 +546,8 @@ enum
   Q_GLANE,
   Q_AT_GSTATE,
   Q_COUNTER,
+  Q_LOD,
+  Q_LOD_COUNTER,
   N_QUERIES
 };
 
@@ -499,7 +555,8 @@ static Frame *
 frame_compute (const Request *r, GCancellable *cancellable, GError **error)
 {
   static const char *const names[N_QUERIES] = { "window-stw", "window-gc", "window-pstate", "at-pstate",
-                                                "window-glane", "at-gstate", "window-counter" };
+                                                "window-glane", "at-gstate", "window-counter",
+                                                "window-lod", "window-lod-counter" };
   g_autoptr (WeftStore) store = weft_store_open (r->path, WEFT_STORE_OPEN_READ_ONLY, error);
   sqlite3_stmt *q[N_QUERIES] = { NULL };
   Frame        *f = NULL;
@@ -507,7 +564,8 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
 
   if (store == NULL)
     return NULL;
-  for (int i = 0; i < N_QUERIES; i++)
+  /* A file without level of detail has no lod_bucket to prepare against. */
+  for (int i = 0; i < (r->lod != NULL ? N_QUERIES : Q_LOD); i++)
     if ((q[i] = weft_store_prepare_query (store, names[i], error)) == NULL)
       goto out;
   f = g_new0 (Frame, 1);
@@ -523,6 +581,11 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
   fold_lane (q[Q_GC], NULL, r, LANE_GC, f->runs);
   for (int p = 0; p < r->n_procs && !g_cancellable_is_cancelled (cancellable); p++)
     {
+      if (bind_lod (q[Q_LOD], r, WEFT_LOD_P, p))
+        {
+          fold_intervals (q[Q_LOD], r, LANE_P + p, f->runs, 0);
+          continue;
+        }
       bind (q[Q_PSTATE], r, 0, p, 0, 0, 0);
       bind (q[Q_AT_PSTATE], r, 0, p, 0, 0, 0);
       fold_lane (q[Q_PSTATE], q[Q_AT_PSTATE], r, LANE_P + p, f->runs);
@@ -531,14 +594,19 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
     {
       const GLane *g = &g_array_index (r->glanes, GLane, i);
 
+      if (bind_lod (q[Q_LOD], r, WEFT_LOD_GOROUTINE, g->goid))
+        {
+          fold_intervals (q[Q_LOD], r, LANE_P + r->n_procs + (int) i, f->runs, 0);
+          continue;
+        }
       bind (q[Q_GLANE], r, 0, 0, g->goid, g->start_pc, 0);
       bind (q[Q_AT_GSTATE], r, 0, 0, g->goid, g->start_pc, 0);
       fold_lane (q[Q_GLANE], q[Q_AT_GSTATE], r, LANE_P + r->n_procs + (int) i, f->runs);
     }
 
   /* Heap in use against the goal, on the goal's scale when there is one. */
-  goal_max = fold_counter (q[Q_COUNTER], r, LANE_HEAP, 2, 1, 0, f->bars);
-  heap_max = fold_counter (q[Q_COUNTER], r, LANE_HEAP, 1, 0, goal_max, f->bars);
+  goal_max = fold_counter (q[Q_COUNTER], q[Q_LOD_COUNTER], r, LANE_HEAP, 2, 1, 0, f->bars);
+  heap_max = fold_counter (q[Q_COUNTER], q[Q_LOD_COUNTER], r, LANE_HEAP, 1, 0, goal_max, f->bars);
   if (heap_max > 0 || goal_max > 0)
     {
       g_autofree char *a = g_format_size_full ((guint64) heap_max, G_FORMAT_SIZE_IEC_UNITS);
@@ -546,7 +614,7 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
       /* Translators: the heap chart's legend: largest heap in view / goal. */
       f->heap_label = g_strdup_printf (_ ("%s / goal %s"), a, b);
     }
-  f->goroutines_label = g_strdup_printf ("%.0f", fold_counter (q[Q_COUNTER], r, LANE_GOROUTINES, 3, 0, 0, f->bars));
+  f->goroutines_label = g_strdup_printf ("%.0f", fold_counter (q[Q_COUNTER], q[Q_LOD_COUNTER], r, LANE_GOROUTINES, 3, 0, 0, f->bars));
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     g_clear_pointer (&f, frame_free);
 
@@ -582,6 +650,7 @@ request_new (WeftTimeline *self, int width)
   r->longest[LANE_STW] = self->longest_stw;
   r->longest[LANE_GC] = self->longest_gc;
   r->glanes = g_array_ref (self->glanes);
+  r->lod = self->lod != NULL ? g_hash_table_ref (self->lod) : NULL;
   return r;
 }
 
@@ -1090,20 +1159,20 @@ on_click (GtkGestureClick *gesture, int n_press, double x, double y, WeftTimelin
       lane = l;
   if (lane < 0 || x < LABEL_WIDTH)
     return;
-  /* A goroutine lane names its goroutine; a P lane, whatever ran there. */
-  if (glane (self, lane) != NULL)
-    {
-      g_signal_emit (self, signals[SIGNAL_SLICE_ACTIVATED], 0, glane (self, lane)->goid, t, t);
-      return;
-    }
+  /* A goroutine lane's state at @t, or whatever ran on a P lane: one
+   * index lookup. */
   if ((store = weft_store_open (self->path, WEFT_STORE_OPEN_READ_ONLY, NULL)) == NULL
-      || (stmt = weft_store_prepare_query (store, "slice-at", NULL)) == NULL)
+      || (stmt = weft_store_prepare_query (store, glane (self, lane) != NULL ? "slice-at-goroutine" : "slice-at", NULL))
+             == NULL)
     return;
-  sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":p"), lane - LANE_P);
+  if (glane (self, lane) != NULL)
+    sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":goid"), glane (self, lane)->goid);
+  else
+    sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":p"), lane - LANE_P);
   sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":t"), t);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     g_signal_emit (self, signals[SIGNAL_SLICE_ACTIVATED], 0, sqlite3_column_int64 (stmt, 0),
-                   sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2), 0 /* running */);
+                   sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2), sqlite3_column_int (stmt, 3));
   sqlite3_finalize (stmt);
 }
 
@@ -1171,8 +1240,25 @@ weft_timeline_load (WeftTimeline *self, const char *path, GError **error)
   self->path = g_strdup (path);
   self->trace_start = weft_store_get_meta_int (store, "start_ns", 0);
   self->trace_end = MAX (weft_store_get_meta_int (store, "end_ns", 0), self->trace_start + 1);
-  self->n_procs = (int) MAX (scalar (store, "SELECT MAX(p) + 1 FROM pstate"),
+  self->n_procs = (int) MAX (scalar (store, "SELECT MAX(p) + 1 FROM gstate WHERE state = 0"),
                              weft_store_get_meta_int (store, "nprocs", 0));
+  g_clear_pointer (&self->lod, g_hash_table_unref);
+  if (scalar (store, "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'lod_lane')"))
+    {
+      sqlite3_stmt *stmt = weft_store_prepare (store, "SELECT kind, lane, id, base_level, top_level FROM lod_lane", error);
+
+      if (stmt == NULL)
+        return FALSE;
+      self->lod = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          LodLane *l = g_new (LodLane, 1);
+
+          *l = (LodLane){ sqlite3_column_int64 (stmt, 2), sqlite3_column_int (stmt, 3), sqlite3_column_int (stmt, 4) };
+          g_hash_table_insert (self->lod, lod_key (sqlite3_column_int (stmt, 0), sqlite3_column_int64 (stmt, 1)), l);
+        }
+      sqlite3_finalize (stmt);
+    }
   self->has_heap = scalar (store, "SELECT EXISTS (SELECT 1 FROM counter_sample WHERE counter IN (1, 2))");
   self->has_goroutines = scalar (store, "SELECT EXISTS (SELECT 1 FROM counter_sample WHERE counter = 3)");
   self->longest_stw = scalar (store, "SELECT MAX(end_ns - start_ns) FROM stw");
@@ -1246,6 +1332,7 @@ weft_timeline_finalize (GObject *object)
 
   frame_free (self->frame);
   g_array_unref (self->glanes);
+  g_clear_pointer (&self->lod, g_hash_table_unref);
   g_free (self->path);
   G_OBJECT_CLASS (weft_timeline_parent_class)->finalize (object);
 }
