@@ -2,9 +2,11 @@
  *
  * One pass over each state table, in the order it was written: an
  * accumulator per busy lane keeps, for every level, the bucket being
- * filled and how much of it each key covers so far; when an interval
- * reaches past the bucket, the bucket's dominant key is written and the
- * buckets the interval covers whole are written as they are. The levels
+ * filled and how much of it each key covers so far. Intervals are added
+ * to the base level only; when a bucket is complete its dominant key is
+ * written and its shares are added to its parent, one level up, which is
+ * exact (a bucket's shares are the sum of its halves') and makes the cost
+ * per interval independent of the number of levels. The levels
  * run from the lane's base level (WEFT_LOD_PER_BUCKET intervals per bucket
  * on average over the trace) to the first that holds the whole trace in a
  * bucket, so each level has at most intervals / WEFT_LOD_PER_BUCKET rows
@@ -90,25 +92,6 @@ write_bucket (Builder *b, const Lane *lane, int level, gint64 bucket, gint64 key
   sqlite3_reset (s);
 }
 
-/* Writes the level's bucket, if it has anything, and empties it. */
-static void
-flush (Builder *b, const Lane *lane, int level)
-{
-  Level       *lv = &lane->levels[level - lane->base];
-  const Share *best = NULL;
-
-  for (guint i = 0; i < lv->shares->len; i++)
-    {
-      const Share *s = &g_array_index (lv->shares, Share, i);
-
-      if (best == NULL || s->cover > best->cover)
-        best = s;
-    }
-  if (best != NULL)
-    write_bucket (b, lane, level, lv->bucket, best->key, best->cover);
-  g_array_set_size (lv->shares, 0);
-}
-
 static void
 share_add (const Lane *lane, Level *lv, gint64 key, gint64 cover)
 {
@@ -131,38 +114,67 @@ share_add (const Lane *lane, Level *lv, gint64 key, gint64 cover)
   g_array_append_val (lv->shares, ((Share){ key, cover }));
 }
 
-/* Adds [s, e) with @key to every level of @lane. */
+/* Moves @level of @lane on to @bucket. The bucket it was filling is
+ * complete: its dominant key is written and its shares are added to the
+ * level above, since a bucket's shares are the sum of its two halves'. */
+static void
+level_move (Builder *b, Lane *lane, int level, gint64 bucket)
+{
+  Level *lv = &lane->levels[level - lane->base];
+
+  if (lv->bucket == bucket)
+    return;
+  if (lv->shares->len > 0)
+    {
+      const Share *best = &g_array_index (lv->shares, Share, 0);
+
+      for (guint i = 1; i < lv->shares->len; i++)
+        if (g_array_index (lv->shares, Share, i).cover > best->cover)
+          best = &g_array_index (lv->shares, Share, i);
+      write_bucket (b, lane, level, lv->bucket, best->key, best->cover);
+      if (level < lane->top)
+        {
+          Level *up = &lane->levels[level + 1 - lane->base];
+
+          /* Floor division (times before the origin have negative buckets). */
+          level_move (b, lane, level + 1, lv->bucket >> 1);
+          for (guint i = 0; i < lv->shares->len; i++)
+            share_add (lane, up, g_array_index (lv->shares, Share, i).key, g_array_index (lv->shares, Share, i).cover);
+        }
+      g_array_set_size (lv->shares, 0);
+    }
+  lv->bucket = bucket;
+}
+
+/* Adds [s, e) with @key to the base level of @lane; the levels above get
+ * it as the buckets below them complete. */
 static void
 lane_add (Builder *b, Lane *lane, gint64 s, gint64 e, gint64 key)
 {
+  Level *lv = &lane->levels[0];
+  gint64 size = (gint64) 1 << lane->base;
+  gint64 b0, b1;
+
   s = MAX (s, lane->last_end);
   if (e <= s)
     return;
   lane->last_end = e;
-  for (int level = lane->base; level <= lane->top; level++)
+  b0 = s >> lane->base;
+  b1 = (e - 1) >> lane->base;
+  level_move (b, lane, lane->base, b0);
+  if (b0 == b1)
     {
-      Level *lv = &lane->levels[level - lane->base];
-      gint64 size = (gint64) 1 << level;
-      /* Floor division (times before the origin have negative buckets). */
-      gint64 b0 = s >> level, b1 = (e - 1) >> level;
-
-      if (lv->bucket != b0)
-        {
-          flush (b, lane, level);
-          lv->bucket = b0;
-        }
-      if (b0 == b1)
-        {
-          share_add (lane, lv, key, e - s);
-          continue;
-        }
-      share_add (lane, lv, key, (b0 + 1) * size - s);
-      flush (b, lane, level);
-      for (gint64 k = b0 + 1; k < b1; k++)
-        write_bucket (b, lane, level, k, key, size);
-      lv->bucket = b1;
-      share_add (lane, lv, key, e - b1 * size);
+      share_add (lane, lv, key, e - s);
+      return;
     }
+  share_add (lane, lv, key, (b0 + 1) * size - s);
+  for (gint64 k = b0 + 1; k < b1; k++)
+    {
+      level_move (b, lane, lane->base, k);
+      share_add (lane, lv, key, size);
+    }
+  level_move (b, lane, lane->base, b1);
+  share_add (lane, lv, key, e - b1 * size);
 }
 
 static int
@@ -239,7 +251,7 @@ flush_all (Builder *b)
       g_hash_table_iter_init (&iter, b->lanes[kind]);
       while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lane))
         for (int level = lane->base; level <= lane->top; level++)
-          flush (b, lane, level);
+          level_move (b, lane, level, G_MAXINT64);
     }
 }
 
