@@ -985,9 +985,11 @@ set_view (WeftTimeline *self, gint64 start, gint64 end)
 static void
 set_selection (WeftTimeline *self, gint64 start, gint64 end)
 {
-  if (start < 0 || end < 0)
-    start = end = -1;
-  else if (start > end)
+  /* -1 on either side: no selection (yet: the properties are set one at
+   * a time). */
+  start = MAX (start, -1);
+  end = MAX (end, -1);
+  if (start >= 0 && end >= 0 && start > end)
     {
       gint64 t = start;
       start = end;
