@@ -380,7 +380,30 @@ test_mapping (void)
                                                          : step * 2 / 5;
       if (smaller > 0)
         g_assert_cmpfloat ((double) smaller * 1000 / spans[i], <, 90);
+      /* Neighbouring ticks read differently, even far from the origin. */
+      for (gint64 base = 0; base < G_GINT64_CONSTANT (1000000000000); base = base * 1000 + 3710000)
+        {
+          gint64           t = (base / step) * step;
+          g_autofree char *a = weft_format_tick (t, step);
+          g_autofree char *b = weft_format_tick (t + step, step);
+
+          g_assert_cmpstr (a, !=, b);
+        }
     }
+  {
+    static const struct
+    {
+      gint64      t, step;
+      const char *label;
+    } labels[] = { { 0, 100, "0" }, { 3710000, 1000, "3.710 ms" }, { 3710500, 500, "3.7105 ms" }, { 1500000000, 500000000, "1.5 s" }, { 250, 50, "250 ns" }, { 12000, 2000, "12 µs" }, { 7000000000, 1000000000, "7 s" } };
+
+    for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+      {
+        g_autofree char *label = weft_format_tick (labels[i].t, labels[i].step);
+
+        g_assert_cmpstr (label, ==, labels[i].label);
+      }
+  }
 }
 
 static void

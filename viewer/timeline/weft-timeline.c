@@ -18,7 +18,6 @@
 #include "weft-timeline.h"
 
 #include "weft-lod.h"
-#include "weft-report.h"
 #include "weft-store.h"
 
 #include <adwaita.h>
@@ -196,6 +195,29 @@ weft_tick_step (gint64 span_ns, int width, int min_px)
       if ((double) (p * mult[i]) >= min_ns)
         return p * mult[i];
   return G_GINT64_CONSTANT (1000000000000000);
+}
+
+char *
+weft_format_tick (gint64 t, gint64 step)
+{
+  static const struct
+  {
+    gint64      ns;
+    const char *name;
+  } units[] = { { 1000000000, "s" }, { 1000000, "ms" }, { 1000, "µs" }, { 1, "ns" } };
+  guint  u = 0;
+  int    decimals = 0;
+  gint64 a = ABS (t);
+
+  if (t == 0)
+    return g_strdup ("0");
+  /* The unit of the time itself, and as many decimals as the step needs,
+   * so that neighbouring ticks never read the same at any zoom. */
+  while (u + 1 < G_N_ELEMENTS (units) && a < units[u].ns)
+    u++;
+  for (gint64 d = units[u].ns; d > MAX (step, 1) && decimals < 9; d /= 10)
+    decimals++;
+  return g_strdup_printf ("%.*f %s", decimals, (double) t / (double) units[u].ns, units[u].name);
 }
 
 int
@@ -872,7 +894,7 @@ draw (WeftTimeline *self, GtkSnapshot *snapshot, int width, int height)
   for (gint64 t = first_tick; t < self->end; t += step)
     {
       double           x = LABEL_WIDTH + weft_time_to_x (t, self->start, self->end, plot);
-      g_autofree char *label = weft_format_duration (t);
+      g_autofree char *label = weft_format_tick (t, step);
 
       if (x < LABEL_WIDTH)
         continue;

@@ -61,5 +61,8 @@ double weft_time_to_x (gint64 t, gint64 start_ns, gint64 end_ns, int width);
 gint64 weft_x_to_time (double x, gint64 start_ns, gint64 end_ns, int width);
 /* The tick step (1, 2 or 5 × 10^k ns) that puts ticks at least @min_px apart. */
 gint64 weft_tick_step (gint64 span_ns, int width, int min_px);
+/* A tick's label: @t in the unit of its magnitude, with the decimals that
+ * a step of @step ns needs ("3.7105 ms"). */
+char *weft_format_tick (gint64 t, gint64 step);
 
 G_END_DECLS
