@@ -79,6 +79,41 @@ typedef struct
   char  *label;
 } GLane;
 
+/* The statements of schema/queries/ a frame runs. */
+enum
+{
+  Q_STW,
+  Q_GC,
+  Q_PSTATE,
+  Q_AT_PSTATE,
+  Q_GLANE,
+  Q_AT_GSTATE,
+  Q_COUNTER,
+  Q_LOD,
+  Q_LOD_COUNTER,
+  N_QUERIES
+};
+
+/* A worker's connection with the frame's statements prepared, kept for
+ * the next frame: opening the file, reading its schema and preparing cost
+ * more than the queries of a zoomed-in frame. */
+typedef struct
+{
+  WeftStore    *store;
+  sqlite3_stmt *q[N_QUERIES];
+} Reader;
+
+/* The idle readers of one file, shared by the widget and the frames being
+ * computed (the last one to let go frees it). */
+typedef struct
+{
+  gatomicrefcount ref;
+  char           *path;
+  gboolean        lod; /* the file has level-of-detail tables */
+  GMutex          lock;
+  GPtrArray      *idle; /* of Reader */
+} Pool;
+
 /* A lane with level-of-detail buckets (lod_lane). */
 typedef struct
 {
@@ -88,26 +123,29 @@ typedef struct
 
 typedef struct
 {
-  char       *path;
+  Pool       *pool;
   gint64      start, end;
   int         width;
   int         n_procs;
   gint64      longest[LANE_P]; /* per interval table: its longest interval */
   GArray     *glanes;          /* of GLane (labels not copied) */
   GHashTable *lod;             /* lod_key () -> LodLane, or NULL; read only */
+  GArray     *blocked_keys;    /* of gint64: per wait reason, a blocked goroutine's key; read only */
 } Request;
 
 struct _WeftTimeline
 {
   GtkWidget     parent_instance;
   char         *path;
+  Pool         *pool;
   gint64        trace_start, trace_end;
   gint64        start, end; /* the view */
   int           n_procs;
   gboolean      has_heap, has_goroutines;
   gint64        longest_stw, longest_gc;
-  GArray       *glanes; /* of GLane */
-  GHashTable   *lod;    /* lod_key () -> LodLane; NULL if the file has none */
+  GArray       *glanes;       /* of GLane */
+  GHashTable   *lod;          /* lod_key () -> LodLane; NULL if the file has none */
+  GArray       *blocked_keys; /* of gint64: per wait reason, a blocked goroutine's key */
   Frame        *frame;
   GCancellable *cancellable;
   guint         pending_width;
@@ -152,10 +190,93 @@ frame_free (Frame *f)
 }
 
 static void
+reader_free (Reader *reader)
+{
+  for (int i = 0; i < N_QUERIES; i++)
+    sqlite3_finalize (reader->q[i]);
+  weft_store_free (reader->store);
+  g_free (reader);
+}
+
+static Pool *
+pool_new (const char *path, gboolean lod)
+{
+  Pool *pool = g_new0 (Pool, 1);
+
+  g_atomic_ref_count_init (&pool->ref);
+  pool->path = g_strdup (path);
+  pool->lod = lod;
+  g_mutex_init (&pool->lock);
+  pool->idle = g_ptr_array_new_with_free_func ((GDestroyNotify) reader_free);
+  return pool;
+}
+
+static Pool *
+pool_ref (Pool *pool)
+{
+  g_atomic_ref_count_inc (&pool->ref);
+  return pool;
+}
+
+static void
+pool_unref (Pool *pool)
+{
+  if (!g_atomic_ref_count_dec (&pool->ref))
+    return;
+  g_ptr_array_unref (pool->idle);
+  g_mutex_clear (&pool->lock);
+  g_free (pool->path);
+  g_free (pool);
+}
+
+/* An idle reader of the pool's file, or a new one. */
+static Reader *
+pool_take (Pool *pool, GError **error)
+{
+  static const char *const names[N_QUERIES] = { "window-stw", "window-gc", "window-pstate", "at-pstate",
+                                                "window-glane", "at-gstate", "window-counter",
+                                                "window-lod", "window-lod-counter" };
+  Reader                  *reader = NULL;
+
+  g_mutex_lock (&pool->lock);
+  if (pool->idle->len > 0)
+    reader = g_ptr_array_steal_index_fast (pool->idle, pool->idle->len - 1);
+  g_mutex_unlock (&pool->lock);
+  if (reader != NULL)
+    return reader;
+  reader = g_new0 (Reader, 1);
+  if ((reader->store = weft_store_open (pool->path, WEFT_STORE_OPEN_READ_ONLY, error)) == NULL)
+    {
+      g_free (reader);
+      return NULL;
+    }
+  /* A file without level of detail has no lod_bucket to prepare against. */
+  for (int i = 0; i < (pool->lod ? N_QUERIES : Q_LOD); i++)
+    if ((reader->q[i] = weft_store_prepare_query (reader->store, names[i], error)) == NULL)
+      {
+        reader_free (reader);
+        return NULL;
+      }
+  return reader;
+}
+
+static void
+pool_give (Pool *pool, Reader *reader)
+{
+  for (int i = 0; i < N_QUERIES; i++)
+    if (reader->q[i] != NULL)
+      sqlite3_reset (reader->q[i]);
+  g_mutex_lock (&pool->lock);
+  g_ptr_array_add (pool->idle, reader);
+  g_mutex_unlock (&pool->lock);
+}
+
+static void
 request_free (Request *r)
 {
   g_clear_pointer (&r->lod, g_hash_table_unref);
-  g_free (r->path);
+  g_clear_pointer (&r->blocked_keys, g_array_unref);
+  g_clear_pointer (&r->pool, pool_unref);
   g_array_unref (r->glanes);
   g_free (r);
 }
@@ -337,18 +458,25 @@ emit_runs (const Column *cols, const Request *r, int lane, GArray *runs)
     }
 }
 
-/* Folds the intervals of @stmt (start, end, key[, cover]) into columns
- * and appends the runs of equal keys to @runs. With a cover (level-of-
- * detail buckets: how much of the bucket its key covers) an interval
- * counts for that part of each column it meets. Gives up (FALSE, nothing
- * appended) after @budget intervals, when @budget > 0. */
+/* How fold_intervals () reads a row's key. */
+typedef enum
+{
+  KEY_PLAIN,    /* (start, end, key) */
+  KEY_WEIGHTED, /* (start, end, key, cover): level-of-detail buckets */
+  KEY_GSTATE,   /* (start, end, state, wait_reason) of a goroutine lane */
+} KeyMode;
+
+/* Folds the intervals of @stmt into columns and appends the runs of equal
+ * keys to @runs. A level-of-detail bucket counts in each column it meets
+ * for the part of it its key covers. Gives up (FALSE, nothing appended)
+ * after @budget intervals, when @budget > 0. @start_pc: a goroutine
+ * lane's start function (KEY_GSTATE). */
 static gboolean
-fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs, gint64 budget)
+fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs, gint64 budget, KeyMode mode, gint64 start_pc)
 {
   g_autofree Column *cols = g_new (Column, r->width);
   double             span = (double) (r->end - r->start);
   gint64             n = 0;
-  gboolean           weighted = sqlite3_column_count (stmt) > 3;
 
   for (int c = 0; c < r->width; c++)
     cols[c] = (Column){ -1, 0 };
@@ -363,9 +491,20 @@ fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs, gi
         double weight = 1;
         int    c0, c1;
 
-        if (weighted)
+        if (mode == KEY_WEIGHTED)
           weight = (double) sqlite3_column_int64 (stmt, 3)
                    / (double) MAX (sqlite3_column_int64 (stmt, 1) - sqlite3_column_int64 (stmt, 0), 1);
+        else if (mode == KEY_GSTATE)
+          {
+            gint64 reason = sqlite3_column_int64 (stmt, 3);
+
+            /* Per row: a table lookup, not a string comparison. */
+            if (key == 2)
+              key = reason >= 0 && reason < r->blocked_keys->len ? g_array_index (r->blocked_keys, gint64, reason)
+                                                                 : weft_lod_goroutine_key (2, 0, NULL);
+            else
+              key = weft_lod_goroutine_key ((int) key, start_pc, NULL);
+          }
 
         if (e <= s)
           continue;
@@ -510,9 +649,9 @@ bind_lod (sqlite3_stmt *stmt, const Request *r, WeftLodKind kind, gint64 lane)
 /* One lane of intervals: read in full through @window, or sampled through
  * @at (both already bound to the lane) when there are too many. */
 static void
-fold_lane (sqlite3_stmt *window, sqlite3_stmt *at, const Request *r, int lane, GArray *runs)
+fold_lane (sqlite3_stmt *window, sqlite3_stmt *at, const Request *r, int lane, GArray *runs, KeyMode mode, gint64 start_pc)
 {
-  if (!fold_intervals (window, r, lane, runs, at != NULL ? DETAIL_BUDGET : 0))
+  if (!fold_intervals (window, r, lane, runs, at != NULL ? DETAIL_BUDGET : 0, mode, start_pc))
     sample_lane (at, r, lane, runs);
 }
 
@@ -559,37 +698,17 @@ fold_counter (sqlite3_stmt *stmt, sqlite3_stmt *lod, const Request *r, int lane,
   return max;
 }
 
-enum
-{
-  Q_STW,
-  Q_GC,
-  Q_PSTATE,
-  Q_AT_PSTATE,
-  Q_GLANE,
-  Q_AT_GSTATE,
-  Q_COUNTER,
-  Q_LOD,
-  Q_LOD_COUNTER,
-  N_QUERIES
-};
-
 static Frame *
 frame_compute (const Request *r, GCancellable *cancellable, GError **error)
 {
-  static const char *const names[N_QUERIES] = { "window-stw", "window-gc", "window-pstate", "at-pstate",
-                                                "window-glane", "at-gstate", "window-counter",
-                                                "window-lod", "window-lod-counter" };
-  g_autoptr (WeftStore) store = weft_store_open (r->path, WEFT_STORE_OPEN_READ_ONLY, error);
-  sqlite3_stmt *q[N_QUERIES] = { NULL };
-  Frame        *f = NULL;
-  double        heap_max, goal_max;
+  Reader        *reader = pool_take (r->pool, error);
+  sqlite3_stmt **q;
+  Frame         *f;
+  double         heap_max, goal_max;
 
-  if (store == NULL)
+  if (reader == NULL)
     return NULL;
-  /* A file without level of detail has no lod_bucket to prepare against. */
-  for (int i = 0; i < (r->lod != NULL ? N_QUERIES : Q_LOD); i++)
-    if ((q[i] = weft_store_prepare_query (store, names[i], error)) == NULL)
-      goto out;
+  q = reader->q;
   f = g_new0 (Frame, 1);
   f->start = r->start;
   f->end = r->end;
@@ -598,19 +717,19 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
   f->bars = g_array_new (FALSE, FALSE, sizeof (Bar));
 
   bind (q[Q_STW], r, r->longest[LANE_STW], 0, 0, 0, 0);
-  fold_lane (q[Q_STW], NULL, r, LANE_STW, f->runs);
+  fold_lane (q[Q_STW], NULL, r, LANE_STW, f->runs, KEY_PLAIN, 0);
   bind (q[Q_GC], r, r->longest[LANE_GC], 0, 0, 0, 0);
-  fold_lane (q[Q_GC], NULL, r, LANE_GC, f->runs);
+  fold_lane (q[Q_GC], NULL, r, LANE_GC, f->runs, KEY_PLAIN, 0);
   for (int p = 0; p < r->n_procs && !g_cancellable_is_cancelled (cancellable); p++)
     {
       if (bind_lod (q[Q_LOD], r, WEFT_LOD_P, p))
         {
-          fold_intervals (q[Q_LOD], r, LANE_P + p, f->runs, 0);
+          fold_intervals (q[Q_LOD], r, LANE_P + p, f->runs, 0, KEY_WEIGHTED, 0);
           continue;
         }
       bind (q[Q_PSTATE], r, 0, p, 0, 0, 0);
       bind (q[Q_AT_PSTATE], r, 0, p, 0, 0, 0);
-      fold_lane (q[Q_PSTATE], q[Q_AT_PSTATE], r, LANE_P + p, f->runs);
+      fold_lane (q[Q_PSTATE], q[Q_AT_PSTATE], r, LANE_P + p, f->runs, KEY_PLAIN, 0);
     }
   for (guint i = 0; i < r->glanes->len && !g_cancellable_is_cancelled (cancellable); i++)
     {
@@ -618,12 +737,12 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
 
       if (bind_lod (q[Q_LOD], r, WEFT_LOD_GOROUTINE, g->goid))
         {
-          fold_intervals (q[Q_LOD], r, LANE_P + r->n_procs + (int) i, f->runs, 0);
+          fold_intervals (q[Q_LOD], r, LANE_P + r->n_procs + (int) i, f->runs, 0, KEY_WEIGHTED, 0);
           continue;
         }
       bind (q[Q_GLANE], r, 0, 0, g->goid, g->start_pc, 0);
       bind (q[Q_AT_GSTATE], r, 0, 0, g->goid, g->start_pc, 0);
-      fold_lane (q[Q_GLANE], q[Q_AT_GSTATE], r, LANE_P + r->n_procs + (int) i, f->runs);
+      fold_lane (q[Q_GLANE], q[Q_AT_GSTATE], r, LANE_P + r->n_procs + (int) i, f->runs, KEY_GSTATE, g->start_pc);
     }
 
   /* Heap in use against the goal, on the goal's scale when there is one. */
@@ -639,11 +758,7 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
   f->goroutines_label = g_strdup_printf ("%.0f", fold_counter (q[Q_COUNTER], q[Q_LOD_COUNTER], r, LANE_GOROUTINES, 3, 0, 0, f->bars));
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     g_clear_pointer (&f, frame_free);
-
-out:
-  for (int i = 0; i < N_QUERIES; i++)
-    if (q[i] != NULL)
-      sqlite3_finalize (q[i]);
+  pool_give (r->pool, reader);
   return f;
 }
 
@@ -664,7 +779,7 @@ request_new (WeftTimeline *self, int width)
 {
   Request *r = g_new0 (Request, 1);
 
-  r->path = g_strdup (self->path);
+  r->pool = pool_ref (self->pool);
   r->start = self->start;
   r->end = self->end;
   r->width = MAX (width, 1);
@@ -673,6 +788,7 @@ request_new (WeftTimeline *self, int width)
   r->longest[LANE_GC] = self->longest_gc;
   r->glanes = g_array_ref (self->glanes);
   r->lod = self->lod != NULL ? g_hash_table_ref (self->lod) : NULL;
+  r->blocked_keys = g_array_ref (self->blocked_keys);
   return r;
 }
 
@@ -954,12 +1070,16 @@ weft_timeline_render_texture (WeftTimeline *self, int width, int height)
 
   g_return_val_if_fail (WEFT_IS_TIMELINE (self), NULL);
 
-  r = request_new (self, width - LABEL_WIDTH);
   frame_free (self->frame);
-  self->frame = frame_compute (r, NULL, &error);
-  request_free (r);
-  if (self->frame == NULL)
-    g_warning ("timeline: %s", error->message);
+  self->frame = NULL;
+  if (self->pool != NULL)
+    {
+      r = request_new (self, width - LABEL_WIDTH);
+      self->frame = frame_compute (r, NULL, &error);
+      request_free (r);
+      if (self->frame == NULL)
+        g_warning ("timeline: %s", error->message);
+    }
 
   snapshot = gtk_snapshot_new ();
   {
@@ -1266,6 +1386,32 @@ weft_timeline_load (WeftTimeline *self, const char *path, GError **error)
   self->trace_end = MAX (weft_store_get_meta_int (store, "end_ns", 0), self->trace_start + 1);
   self->n_procs = (int) MAX (scalar (store, "SELECT MAX(p) + 1 FROM gstate WHERE state = 0"),
                              weft_store_get_meta_int (store, "nprocs", 0));
+  /* A new array: frames being computed keep the one they were asked for. */
+  g_array_unref (self->blocked_keys);
+  self->blocked_keys = g_array_new (FALSE, TRUE, sizeof (gint64));
+  {
+    sqlite3_stmt *stmt = weft_store_prepare (store, "SELECT reason, category FROM wait_reason WHERE reason BETWEEN 0 AND 4095",
+                                             error);
+
+    if (stmt == NULL)
+      return FALSE;
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      {
+        guint reason = (guint) sqlite3_column_int (stmt, 0);
+
+        if (reason >= self->blocked_keys->len)
+          {
+            guint from = self->blocked_keys->len;
+
+            g_array_set_size (self->blocked_keys, reason + 1);
+            for (guint i = from; i < reason; i++)
+              g_array_index (self->blocked_keys, gint64, i) = weft_lod_goroutine_key (2, 0, NULL);
+          }
+        g_array_index (self->blocked_keys, gint64, reason)
+            = weft_lod_goroutine_key (2, 0, (const char *) sqlite3_column_text (stmt, 1));
+      }
+    sqlite3_finalize (stmt);
+  }
   g_clear_pointer (&self->lod, g_hash_table_unref);
   if (scalar (store, "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'lod_lane')"))
     {
@@ -1289,6 +1435,8 @@ weft_timeline_load (WeftTimeline *self, const char *path, GError **error)
   self->longest_gc = scalar (store, "SELECT MAX(COALESCE(end_ns, (SELECT value FROM meta WHERE key = 'end_ns')) "
                                     "- start_ns) FROM gc_cycle");
   self->longest_gc = MAX (self->longest_gc, scalar (store, "SELECT MAX(end_ns - start_ns) FROM gc_span"));
+  g_clear_pointer (&self->pool, pool_unref);
+  self->pool = pool_new (path, self->lod != NULL);
   frame_free (self->frame);
   self->frame = NULL;
   weft_timeline_zoom_fit (self);
@@ -1357,6 +1505,8 @@ weft_timeline_finalize (GObject *object)
   frame_free (self->frame);
   g_array_unref (self->glanes);
   g_clear_pointer (&self->lod, g_hash_table_unref);
+  g_array_unref (self->blocked_keys);
+  g_clear_pointer (&self->pool, pool_unref);
   g_free (self->path);
   G_OBJECT_CLASS (weft_timeline_parent_class)->finalize (object);
 }
@@ -1456,6 +1606,7 @@ weft_timeline_init (WeftTimeline *self)
   GtkEventController *key = gtk_event_controller_key_new ();
 
   self->sel_start = self->sel_end = -1;
+  self->blocked_keys = g_array_new (FALSE, TRUE, sizeof (gint64));
   self->glanes = g_array_new (FALSE, FALSE, sizeof (GLane));
   g_array_set_clear_func (self->glanes, glane_clear);
   gtk_widget_set_focusable (widget, TRUE);
