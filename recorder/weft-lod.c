@@ -321,7 +321,8 @@ scan_mstate (Builder *b, WeftStore *store, GError **error)
     {
       Lane *lane = lane_lookup (b, WEFT_LOD_M, sqlite3_column_int64 (s, 0));
 
-      if (lane != NULL)
+      /* A parked thread shows nothing (queries/window-mstate.sql). */
+      if (lane != NULL && sqlite3_column_int (s, 3) != 5)
         lane_add (b, lane, sqlite3_column_int64 (s, 1), sqlite3_column_int64 (s, 2), sqlite3_column_int64 (s, 3));
     }
   sqlite3_finalize (s);

@@ -5,7 +5,8 @@
 --
 -- A lane is a sequence of non-overlapping intervals, each with a key: a P
 -- (gstate rows running on it, keyed by the goroutine's start function), an
--- M (mstate, keyed by state), a busy goroutine (its gstate rows, keyed as
+-- M (mstate, keyed by state; parked stretches left out, as the viewer
+-- draws nothing for them), a busy goroutine (its gstate rows, keyed as
 -- in queries/window-glane.sql) or a counter (counter_sample, a value
 -- holding until the next sample, "keyed" by the value). For every
 -- power-of-two bucket size 2^level ns from the lane's base level up to

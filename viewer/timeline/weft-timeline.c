@@ -31,13 +31,20 @@
 #define CHART_HEIGHT 40
 #define LANE_GAP 2
 
+/* Lanes, top to bottom. A fixed lane without data is hidden. */
 typedef enum
 {
   LANE_STW,
-  LANE_GC,
+  LANE_GC, /* cycles, and their mark phase over them */
+  LANE_GC_WORKERS,
+  LANE_GC_ASSISTS,
+  LANE_GC_SWEEP,
   LANE_HEAP,
   LANE_GOROUTINES,
-  LANE_P, /* LANE_P + n: P n */
+  LANE_RUNNABLE,
+  LANE_TASKS,
+  LANE_REGIONS,
+  LANE_P, /* LANE_P + n: P n; then one per M; then the goroutine lanes */
 } LaneId;
 
 /* A lane's column: what covers most of it. */
@@ -68,7 +75,7 @@ typedef struct
   int     width;
   GArray *runs; /* of Run */
   GArray *bars; /* of Bar */
-  char   *heap_label, *goroutines_label;
+  char   *heap_label, *goroutines_label, *runnable_label;
 } Frame;
 
 /* A goroutine shown in a lane of its own (the search's result). */
@@ -89,7 +96,11 @@ enum
   Q_GLANE,
   Q_AT_GSTATE,
   Q_COUNTER,
-  Q_LOD,
+  Q_GC_SPAN,
+  Q_MSTATE,
+  Q_TASK,
+  Q_REGION,
+  Q_LOD, /* the level-of-detail ones last: not in every file */
   Q_LOD_COUNTER,
   N_QUERIES
 };
@@ -126,8 +137,8 @@ typedef struct
   Pool       *pool;
   gint64      start, end;
   int         width;
-  int         n_procs;
-  gint64      longest[LANE_P]; /* per interval table: its longest interval */
+  int         n_procs, n_threads;
+  gint64      longest[LANE_P]; /* per fixed lane: its longest interval */
   GArray     *glanes;          /* of GLane (labels not copied) */
   GHashTable *lod;             /* lod_key () -> LodLane, or NULL; read only */
   GArray     *blocked_keys;    /* of gint64: per wait reason, a blocked goroutine's key; read only */
@@ -140,9 +151,9 @@ struct _WeftTimeline
   Pool         *pool;
   gint64        trace_start, trace_end;
   gint64        start, end; /* the view */
-  int           n_procs;
-  gboolean      has_heap, has_goroutines;
-  gint64        longest_stw, longest_gc;
+  int           n_procs, n_threads;
+  gboolean      shown[LANE_P]; /* the fixed lanes that have data */
+  gint64        longest[LANE_P];
   GArray       *glanes;       /* of GLane */
   GHashTable   *lod;          /* lod_key () -> LodLane; NULL if the file has none */
   GArray       *blocked_keys; /* of gint64: per wait reason, a blocked goroutine's key */
@@ -186,6 +197,7 @@ frame_free (Frame *f)
   g_array_unref (f->bars);
   g_free (f->heap_label);
   g_free (f->goroutines_label);
+  g_free (f->runnable_label);
   g_free (f);
 }
 
@@ -234,8 +246,9 @@ static Reader *
 pool_take (Pool *pool, GError **error)
 {
   static const char *const names[N_QUERIES] = { "window-stw", "window-gc", "window-pstate", "at-pstate",
-                                                "window-glane", "at-gstate", "window-counter",
-                                                "window-lod", "window-lod-counter" };
+                                                "window-glane", "at-gstate", "window-counter", "window-gc-span",
+                                                "window-mstate", "window-task", "window-region", "window-lod",
+                                                "window-lod-counter" };
   Reader                  *reader = NULL;
 
   g_mutex_lock (&pool->lock);
@@ -352,14 +365,23 @@ weft_timeline_label_width (void)
 static int
 n_lanes (WeftTimeline *self)
 {
-  return LANE_P + self->n_procs + (int) self->glanes->len;
+  return LANE_P + self->n_procs + self->n_threads + (int) self->glanes->len;
+}
+
+/* The M whose lane @lane is, or -1. */
+static int
+m_lane (WeftTimeline *self, int lane)
+{
+  int m = lane - LANE_P - self->n_procs;
+
+  return m >= 0 && m < self->n_threads ? m : -1;
 }
 
 /* The goroutine lane @lane shows, or NULL for another lane. */
 static const GLane *
 glane (WeftTimeline *self, int lane)
 {
-  int i = lane - LANE_P - self->n_procs;
+  int i = lane - LANE_P - self->n_procs - self->n_threads;
 
   return i >= 0 && i < (int) self->glanes->len ? &g_array_index (self->glanes, GLane, i) : NULL;
 }
@@ -367,13 +389,13 @@ glane (WeftTimeline *self, int lane)
 static gboolean
 lane_visible (WeftTimeline *self, int lane)
 {
-  return (lane != LANE_HEAP || self->has_heap) && (lane != LANE_GOROUTINES || self->has_goroutines);
+  return lane >= LANE_P || self->shown[lane];
 }
 
 static int
 lane_height (int lane)
 {
-  return lane == LANE_HEAP || lane == LANE_GOROUTINES ? CHART_HEIGHT : LANE_HEIGHT;
+  return lane == LANE_HEAP || lane == LANE_GOROUTINES || lane == LANE_RUNNABLE ? CHART_HEIGHT : LANE_HEIGHT;
 }
 
 /* The lane's top, below the axis; -1 if hidden. */
@@ -390,24 +412,20 @@ lane_y (WeftTimeline *self, int lane)
   return y;
 }
 
+/* The lane's label; @id: the name lane_geometry () knows it by. */
 static char *
-lane_name (WeftTimeline *self, int lane)
+lane_name (WeftTimeline *self, int lane, gboolean id)
 {
+  static const char *const fixed[] = { "STW", "GC", "GC workers", "Assists", "Sweep", "Heap", "Goroutines", "Runnable", "Tasks", "Regions" };
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (fixed) == LANE_P);
   if (glane (self, lane) != NULL)
-    return g_strdup (glane (self, lane)->label);
-  switch (lane)
-    {
-    case LANE_STW:
-      return g_strdup (_ ("STW"));
-    case LANE_GC:
-      return g_strdup (_ ("GC"));
-    case LANE_HEAP:
-      return g_strdup (_ ("Heap"));
-    case LANE_GOROUTINES:
-      return g_strdup (_ ("Goroutines"));
-    default:
-      return g_strdup_printf ("P%d", lane - LANE_P);
-    }
+    return id ? g_strdup_printf ("G%" G_GINT64_FORMAT, glane (self, lane)->goid) : g_strdup (glane (self, lane)->label);
+  if (m_lane (self, lane) >= 0)
+    return g_strdup_printf ("M%d", m_lane (self, lane));
+  if (lane >= LANE_P)
+    return g_strdup_printf ("P%d", lane - LANE_P);
+  return g_strdup (id ? fixed[lane] : _ (fixed[lane]));
 }
 
 gboolean
@@ -417,10 +435,7 @@ weft_timeline_lane_geometry (WeftTimeline *self, const char *lane, int *y, int *
 
   for (int l = 0; l < n_lanes (self); l++)
     {
-      static const char *const fixed[] = { "STW", "GC", "Heap", "Goroutines" };
-      g_autofree char         *name = l < LANE_P                ? g_strdup (fixed[l])
-                                      : glane (self, l) != NULL ? g_strdup_printf ("G%" G_GINT64_FORMAT, glane (self, l)->goid)
-                                                                : g_strdup_printf ("P%d", l - LANE_P);
+      g_autofree char *name = lane_name (self, l, TRUE);
 
       if (strcmp (name, lane) == 0 && lane_visible (self, l))
         {
@@ -541,11 +556,12 @@ fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs, gi
 static void
 bind (sqlite3_stmt *stmt, const Request *r, gint64 longest, gint64 p, gint64 goid, gint64 start_pc, gint64 counter)
 {
+  /* @p is the lane's P or M. */
   const struct
   {
     const char *name;
     gint64      value;
-  } params[] = { { ":t0", r->start }, { ":t1", r->end }, { ":from", r->start - longest - 1 }, { ":p", p }, { ":goid", goid }, { ":start_pc", start_pc }, { ":counter", counter } };
+  } params[] = { { ":t0", r->start }, { ":t1", r->end }, { ":from", r->start - longest - 1 }, { ":p", p }, { ":m", p }, { ":goid", goid }, { ":start_pc", start_pc }, { ":counter", counter } };
   int i;
 
   sqlite3_reset (stmt);
@@ -720,6 +736,19 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
   fold_lane (q[Q_STW], NULL, r, LANE_STW, f->runs, KEY_PLAIN, 0);
   bind (q[Q_GC], r, r->longest[LANE_GC], 0, 0, 0, 0);
   fold_lane (q[Q_GC], NULL, r, LANE_GC, f->runs, KEY_PLAIN, 0);
+  for (int l = LANE_GC_WORKERS; l <= LANE_GC_SWEEP; l++)
+    {
+      static const char *const kinds[] = { "worker", "assist", "sweep" };
+
+      bind (q[Q_GC_SPAN], r, r->longest[l], 0, 0, 0, 0);
+      sqlite3_bind_text (q[Q_GC_SPAN], sqlite3_bind_parameter_index (q[Q_GC_SPAN], ":kind"), kinds[l - LANE_GC_WORKERS], -1,
+                         SQLITE_STATIC);
+      fold_lane (q[Q_GC_SPAN], NULL, r, l, f->runs, KEY_PLAIN, 0);
+    }
+  bind (q[Q_TASK], r, 0, 0, 0, 0, 0);
+  fold_lane (q[Q_TASK], NULL, r, LANE_TASKS, f->runs, KEY_PLAIN, 0);
+  bind (q[Q_REGION], r, r->longest[LANE_REGIONS], 0, 0, 0, 0);
+  fold_lane (q[Q_REGION], NULL, r, LANE_REGIONS, f->runs, KEY_PLAIN, 0);
   for (int p = 0; p < r->n_procs && !g_cancellable_is_cancelled (cancellable); p++)
     {
       if (bind_lod (q[Q_LOD], r, WEFT_LOD_P, p))
@@ -731,18 +760,31 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
       bind (q[Q_AT_PSTATE], r, 0, p, 0, 0, 0);
       fold_lane (q[Q_PSTATE], q[Q_AT_PSTATE], r, LANE_P + p, f->runs, KEY_PLAIN, 0);
     }
+  for (int m = 0; m < r->n_threads && !g_cancellable_is_cancelled (cancellable); m++)
+    {
+      int lane = LANE_P + r->n_procs + m;
+
+      if (bind_lod (q[Q_LOD], r, WEFT_LOD_M, m))
+        fold_intervals (q[Q_LOD], r, lane, f->runs, 0, KEY_WEIGHTED, 0);
+      else
+        {
+          bind (q[Q_MSTATE], r, 0, m, 0, 0, 0);
+          fold_lane (q[Q_MSTATE], NULL, r, lane, f->runs, KEY_PLAIN, 0);
+        }
+    }
   for (guint i = 0; i < r->glanes->len && !g_cancellable_is_cancelled (cancellable); i++)
     {
       const GLane *g = &g_array_index (r->glanes, GLane, i);
 
       if (bind_lod (q[Q_LOD], r, WEFT_LOD_GOROUTINE, g->goid))
         {
-          fold_intervals (q[Q_LOD], r, LANE_P + r->n_procs + (int) i, f->runs, 0, KEY_WEIGHTED, 0);
+          fold_intervals (q[Q_LOD], r, LANE_P + r->n_procs + r->n_threads + (int) i, f->runs, 0, KEY_WEIGHTED, 0);
           continue;
         }
       bind (q[Q_GLANE], r, 0, 0, g->goid, g->start_pc, 0);
       bind (q[Q_AT_GSTATE], r, 0, 0, g->goid, g->start_pc, 0);
-      fold_lane (q[Q_GLANE], q[Q_AT_GSTATE], r, LANE_P + r->n_procs + (int) i, f->runs, KEY_GSTATE, g->start_pc);
+      fold_lane (q[Q_GLANE], q[Q_AT_GSTATE], r, LANE_P + r->n_procs + r->n_threads + (int) i, f->runs, KEY_GSTATE,
+                 g->start_pc);
     }
 
   /* Heap in use against the goal, on the goal's scale when there is one. */
@@ -756,6 +798,7 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
       f->heap_label = g_strdup_printf (_ ("%s / goal %s"), a, b);
     }
   f->goroutines_label = g_strdup_printf ("%.0f", fold_counter (q[Q_COUNTER], q[Q_LOD_COUNTER], r, LANE_GOROUTINES, 3, 0, 0, f->bars));
+  f->runnable_label = g_strdup_printf ("%.0f", fold_counter (q[Q_COUNTER], q[Q_LOD_COUNTER], r, LANE_RUNNABLE, 4, 0, 0, f->bars));
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     g_clear_pointer (&f, frame_free);
   pool_give (r->pool, reader);
@@ -784,8 +827,8 @@ request_new (WeftTimeline *self, int width)
   r->end = self->end;
   r->width = MAX (width, 1);
   r->n_procs = self->n_procs;
-  r->longest[LANE_STW] = self->longest_stw;
-  r->longest[LANE_GC] = self->longest_gc;
+  r->n_threads = self->n_threads;
+  memcpy (r->longest, self->longest, sizeof r->longest);
   r->glanes = g_array_ref (self->glanes);
   r->lod = self->lod != NULL ? g_hash_table_ref (self->lod) : NULL;
   r->blocked_keys = g_array_ref (self->blocked_keys);
@@ -873,14 +916,36 @@ state_color (guint64 key, gboolean dark)
 static GdkRGBA
 run_color (WeftTimeline *self, const Run *run, gboolean dark)
 {
+  static const GdkRGBA workers[] = {
+    { 0.96f, 0.47f, 0.0f, 1 },  /* dedicated */
+    { 0.98f, 0.62f, 0.25f, 1 }, /* fractional */
+    { 0.99f, 0.80f, 0.55f, 1 }, /* idle */
+  };
+
   if (glane (self, run->lane) != NULL)
     return state_color (run->key, dark);
+  if (m_lane (self, run->lane) >= 0)
+    switch (run->key)
+      {
+      case 0: /* running a goroutine */
+        return (GdkRGBA){ 0.35f, 0.55f, 0.80f, 1 };
+      case 3: /* in a system call */
+        return (GdkRGBA){ 0.85f, 0.30f, 0.60f, 1 };
+      default: /* idle: scheduling or spinning */
+        return (GdkRGBA){ 0.70f, 0.70f, 0.72f, 1 };
+      }
   switch (run->lane)
     {
     case LANE_STW:
       return (GdkRGBA){ 0.88f, 0.11f, 0.14f, 1 }; /* pauses stand out */
     case LANE_GC:
       return run->key == 2 ? (GdkRGBA){ 0.96f, 0.47f, 0.0f, 1 } : (GdkRGBA){ 0.98f, 0.76f, 0.35f, 1 };
+    case LANE_GC_WORKERS:
+      return workers[CLAMP (run->key, 1, 3) - 1];
+    case LANE_GC_ASSISTS:
+      return (GdkRGBA){ 0.80f, 0.20f, 0.35f, 1 };
+    case LANE_GC_SWEEP:
+      return (GdkRGBA){ 0.13f, 0.64f, 0.64f, 1 };
     default:
       return key_color (run->key, dark);
     }
@@ -978,6 +1043,8 @@ draw (WeftTimeline *self, GtkSnapshot *snapshot, int width, int height)
         draw_text (widget, snapshot, f->heap_label, LABEL_WIDTH + 4, lane_y (self, LANE_HEAP), &fg);
       if (f->goroutines_label != NULL && lane_y (self, LANE_GOROUTINES) >= 0)
         draw_text (widget, snapshot, f->goroutines_label, LABEL_WIDTH + 4, lane_y (self, LANE_GOROUTINES), &fg);
+      if (f->runnable_label != NULL && lane_y (self, LANE_RUNNABLE) >= 0)
+        draw_text (widget, snapshot, f->runnable_label, LABEL_WIDTH + 4, lane_y (self, LANE_RUNNABLE), &fg);
     }
 
   /* The selected range, over every lane. */
@@ -1001,7 +1068,7 @@ draw (WeftTimeline *self, GtkSnapshot *snapshot, int width, int height)
   gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, LABEL_WIDTH - 4, height));
   for (int l = 0; l < n_lanes (self); l++)
     {
-      g_autofree char *name = lane_name (self, l);
+      g_autofree char *name = lane_name (self, l, FALSE);
 
       if (lane_y (self, l) >= 0)
         draw_text (widget, snapshot, name, 6, lane_y (self, l) + 2, &fg);
@@ -1303,14 +1370,20 @@ on_click (GtkGestureClick *gesture, int n_press, double x, double y, WeftTimelin
       lane = l;
   if (lane < 0 || x < LABEL_WIDTH)
     return;
-  /* A goroutine lane's state at @t, or whatever ran on a P lane: one
+  /* A goroutine lane's state at @t, or whatever ran on a P or M lane: one
    * index lookup. */
   if ((store = weft_store_open (self->path, WEFT_STORE_OPEN_READ_ONLY, NULL)) == NULL
-      || (stmt = weft_store_prepare_query (store, glane (self, lane) != NULL ? "slice-at-goroutine" : "slice-at", NULL))
+      || (stmt = weft_store_prepare_query (store,
+                                           glane (self, lane) != NULL ? "slice-at-goroutine"
+                                           : m_lane (self, lane) >= 0 ? "slice-at-thread"
+                                                                      : "slice-at",
+                                           NULL))
              == NULL)
     return;
   if (glane (self, lane) != NULL)
     sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":goid"), glane (self, lane)->goid);
+  else if (m_lane (self, lane) >= 0)
+    sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":m"), m_lane (self, lane));
   else
     sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":p"), lane - LANE_P);
   sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":t"), t);
@@ -1429,12 +1502,25 @@ weft_timeline_load (WeftTimeline *self, const char *path, GError **error)
         }
       sqlite3_finalize (stmt);
     }
-  self->has_heap = scalar (store, "SELECT EXISTS (SELECT 1 FROM counter_sample WHERE counter IN (1, 2))");
-  self->has_goroutines = scalar (store, "SELECT EXISTS (SELECT 1 FROM counter_sample WHERE counter = 3)");
-  self->longest_stw = scalar (store, "SELECT MAX(end_ns - start_ns) FROM stw");
-  self->longest_gc = scalar (store, "SELECT MAX(COALESCE(end_ns, (SELECT value FROM meta WHERE key = 'end_ns')) "
-                                    "- start_ns) FROM gc_cycle");
-  self->longest_gc = MAX (self->longest_gc, scalar (store, "SELECT MAX(end_ns - start_ns) FROM gc_span"));
+  self->n_threads = (int) scalar (store, "SELECT MAX(m) + 1 FROM mstate");
+  /* STW and GC always show (an empty lane says there was none); the
+   * others only when the trace has something for them. */
+  self->shown[LANE_STW] = self->shown[LANE_GC] = TRUE;
+  self->shown[LANE_GC_WORKERS] = scalar (store, "SELECT EXISTS (SELECT 1 FROM gc_span WHERE kind = 'worker')");
+  self->shown[LANE_GC_ASSISTS] = scalar (store, "SELECT EXISTS (SELECT 1 FROM gc_span WHERE kind = 'assist')");
+  self->shown[LANE_GC_SWEEP] = scalar (store, "SELECT EXISTS (SELECT 1 FROM gc_span WHERE kind = 'sweep')");
+  self->shown[LANE_HEAP] = scalar (store, "SELECT EXISTS (SELECT 1 FROM counter_sample WHERE counter IN (1, 2))");
+  self->shown[LANE_GOROUTINES] = scalar (store, "SELECT EXISTS (SELECT 1 FROM counter_sample WHERE counter = 3)");
+  self->shown[LANE_RUNNABLE] = scalar (store, "SELECT EXISTS (SELECT 1 FROM counter_sample WHERE counter = 4)");
+  self->shown[LANE_TASKS] = scalar (store, "SELECT EXISTS (SELECT 1 FROM task)");
+  self->shown[LANE_REGIONS] = scalar (store, "SELECT EXISTS (SELECT 1 FROM region)");
+  /* Lanes whose intervals overlap are read from :t0 minus their longest. */
+  self->longest[LANE_STW] = scalar (store, "SELECT MAX(end_ns - start_ns) FROM stw");
+  self->longest[LANE_GC] = MAX (scalar (store, "SELECT MAX(COALESCE(end_ns, (SELECT value FROM meta WHERE key = 'end_ns')) "
+                                               "- start_ns) FROM gc_cycle"),
+                                scalar (store, "SELECT MAX(end_ns - start_ns) FROM gc_span"));
+  self->longest[LANE_GC_WORKERS] = self->longest[LANE_GC_ASSISTS] = self->longest[LANE_GC_SWEEP] = self->longest[LANE_GC];
+  self->longest[LANE_REGIONS] = scalar (store, "SELECT MAX(end_ns - start_ns) FROM region");
   g_clear_pointer (&self->pool, pool_unref);
   self->pool = pool_new (path, self->lod != NULL);
   frame_free (self->frame);
