@@ -418,7 +418,7 @@ test_properties (void)
   g_autofree char *path = make_busy ("props.weft", FALSE);
   GtkWidget       *timeline = open_timeline (path);
   gint64           start, end;
-  int              notified = 0;
+  int              notified = 0, y, h;
 
   g_object_get (timeline, "start-ns", &start, "end-ns", &end, NULL);
   g_assert_cmpint (start, ==, 0);
@@ -429,6 +429,7 @@ test_properties (void)
   g_assert_cmpint (start, ==, 20000000);
   g_assert_cmpint (end, ==, 30000000);
   g_assert_cmpint (notified, ==, 1);
+  g_assert_false (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "G2", &y, &h));
   /* Revealing a time outside the view centres it, keeping the zoom. */
   weft_timeline_reveal_goroutine (WEFT_TIMELINE (timeline), 2, 70000000);
   weft_timeline_get_range (WEFT_TIMELINE (timeline), &start, &end);
@@ -438,7 +439,18 @@ test_properties (void)
   g_object_get (timeline, "selection-start-ns", &start, "selection-end-ns", &end, NULL);
   g_assert_cmpint (start, ==, -1);
   g_assert_cmpint (end, ==, -1);
-  g_object_set (timeline, "selection-start-ns", (gint64) 40000000, "selection-end-ns", (gint64) 10000000, NULL);
+  /* Revealing a slice gives its goroutine a lane and selects the slice. */
+  weft_timeline_reveal_goroutine (WEFT_TIMELINE (timeline), 2, 20000100);
+  g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "G2", &y, &h));
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 1);
+  g_object_get (timeline, "selection-start-ns", &start, "selection-end-ns", &end, NULL);
+  g_assert_cmpint (start, ==, 20000000);
+  g_assert_cmpint (end, ==, 20002000);
+  weft_timeline_reveal_goroutine (WEFT_TIMELINE (timeline), 2, 30000100);
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 1);
+  g_object_get (timeline, "selection-start-ns", &start, "selection-end-ns", &end, NULL);
+  g_assert_cmpint (start, ==, 30000000);
+  g_object_set (timeline, "selection-start-ns", (gint64) 10000000, "selection-end-ns", (gint64) 40000000, NULL);
   g_object_get (timeline, "selection-start-ns", &start, "selection-end-ns", &end, NULL);
   g_assert_cmpint (start, ==, 10000000);
   g_assert_cmpint (end, ==, 40000000);

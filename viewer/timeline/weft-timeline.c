@@ -149,6 +149,7 @@ struct _WeftTimeline
   GtkWidget     parent_instance;
   char         *path;
   Pool         *pool;
+  WeftStore    *store; /* the main thread's, for point lookups (a click, a tooltip) */
   gint64        trace_start, trace_end;
   gint64        start, end; /* the view */
   int           n_procs, n_threads;
@@ -1194,16 +1195,10 @@ set_view (WeftTimeline *self, gint64 start, gint64 end)
 static void
 set_selection (WeftTimeline *self, gint64 start, gint64 end)
 {
-  /* -1 on either side: no selection (yet: the properties are set one at
-   * a time). */
+  /* As given: the properties are set one at a time, so there is a
+   * selection only while -1 < start < end. */
   start = MAX (start, -1);
   end = MAX (end, -1);
-  if (start >= 0 && end >= 0 && start > end)
-    {
-      gint64 t = start;
-      start = end;
-      end = t;
-    }
   if (start == self->sel_start && end == self->sel_end)
     return;
   self->sel_start = start;
@@ -1256,12 +1251,67 @@ weft_timeline_pan (WeftTimeline *self, double fraction)
 void
 weft_timeline_reveal_goroutine (WeftTimeline *self, gint64 goid, gint64 ts_ns)
 {
-  gint64 span;
+  GtkWidget    *scrolled;
+  sqlite3_stmt *stmt;
+  gint64        span;
+  int           lane = -1;
 
   g_return_if_fail (WEFT_IS_TIMELINE (self));
+
+  /* Its lane, added after the search's if it has none. */
+  for (guint i = 0; i < self->glanes->len; i++)
+    if (g_array_index (self->glanes, GLane, i).goid == goid)
+      lane = LANE_P + self->n_procs + self->n_threads + (int) i;
+  if (lane < 0 && self->store != NULL
+      && (stmt = weft_store_prepare_query (self->store, "goroutine-search", NULL)) != NULL)
+    {
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, goid);
+
+      sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":query"), id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":limit"), WEFT_TIMELINE_MAX_GOROUTINE_LANES);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        if (sqlite3_column_int64 (stmt, 0) == goid)
+          {
+            GArray *lanes = g_array_copy (self->glanes);
+            GLane   g = { goid, sqlite3_column_int64 (stmt, 2), NULL };
+
+            /* A new array: a frame being computed keeps the one it was asked for. */
+            for (guint i = 0; i < lanes->len; i++)
+              g_array_index (lanes, GLane, i).label = g_strdup (g_array_index (lanes, GLane, i).label);
+            g_array_set_clear_func (lanes, glane_clear);
+            g.label = g_strdup_printf ("G%" G_GINT64_FORMAT " %s", goid, (const char *) sqlite3_column_text (stmt, 1));
+            g_array_append_val (lanes, g);
+            g_array_unref (self->glanes);
+            self->glanes = lanes;
+            lane = n_lanes (self) - 1;
+            frame_free (self->frame);
+            self->frame = NULL;
+            gtk_widget_queue_resize (GTK_WIDGET (self));
+          }
+      sqlite3_finalize (stmt);
+    }
+
+  /* The slice at @ts_ns becomes the selection, in view. */
+  if (self->store != NULL && (stmt = weft_store_prepare_query (self->store, "slice-at-goroutine", NULL)) != NULL)
+    {
+      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":goid"), goid);
+      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":t"), ts_ns);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        set_selection (self, sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2));
+      sqlite3_finalize (stmt);
+    }
   span = self->end - self->start;
   if (ts_ns < self->start || ts_ns >= self->end)
     set_view (self, ts_ns - span / 2, ts_ns + span / 2);
+
+  /* And the lane scrolled to, when a scrolled window holds the timeline. */
+  scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
+  if (lane >= 0 && scrolled != NULL)
+    {
+      GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+      gtk_adjustment_clamp_page (adj, lane_y (self, lane) - AXIS_HEIGHT, lane_y (self, lane) + LANE_HEIGHT);
+    }
 }
 
 void
@@ -1320,7 +1370,7 @@ on_drag_update (GtkGestureDrag *gesture, double dx, double dy, WeftTimeline *sel
   gint64 d = (gint64) (dx * (double) (self->drag_view_end - self->drag_view_start) / MAX (plot, 1));
 
   if (self->selecting)
-    set_selection (self, time_at (self, self->drag_start_x), time_at (self, self->drag_start_x + dx));
+    set_selection (self, time_at (self, self->drag_start_x + MIN (dx, 0)), time_at (self, self->drag_start_x + MAX (dx, 0)));
   else
     set_view (self, self->drag_view_start - d, self->drag_view_end - d);
 }
@@ -1359,7 +1409,6 @@ on_zoom_changed (GtkGestureZoom *gesture, double scale, WeftTimeline *self)
 static void
 on_click (GtkGestureClick *gesture, int n_press, double x, double y, WeftTimeline *self)
 {
-  g_autoptr (WeftStore) store = NULL;
   sqlite3_stmt *stmt;
   gint64        t = time_at (self, x);
   int           lane = -1;
@@ -1372,8 +1421,8 @@ on_click (GtkGestureClick *gesture, int n_press, double x, double y, WeftTimelin
     return;
   /* A goroutine lane's state at @t, or whatever ran on a P or M lane: one
    * index lookup. */
-  if ((store = weft_store_open (self->path, WEFT_STORE_OPEN_READ_ONLY, NULL)) == NULL
-      || (stmt = weft_store_prepare_query (store,
+  if (self->store == NULL
+      || (stmt = weft_store_prepare_query (self->store,
                                            glane (self, lane) != NULL ? "slice-at-goroutine"
                                            : m_lane (self, lane) >= 0 ? "slice-at-thread"
                                                                       : "slice-at",
@@ -1391,6 +1440,124 @@ on_click (GtkGestureClick *gesture, int n_press, double x, double y, WeftTimelin
     g_signal_emit (self, signals[SIGNAL_SLICE_ACTIVATED], 0, sqlite3_column_int64 (stmt, 0),
                    sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2), sqlite3_column_int (stmt, 3));
   sqlite3_finalize (stmt);
+}
+
+/* A start function's name, or its address when the trace has no symbols. */
+static char *
+function_name (WeftTimeline *self, gint64 pc)
+{
+  sqlite3_stmt *stmt = weft_store_prepare (self->store, "SELECT function FROM symbol WHERE pc = ?", NULL);
+  char         *name = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, pc);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return name != NULL ? name : g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", pc);
+}
+
+/* What a run of @lane with @key shows, in words. */
+static char *
+describe (WeftTimeline *self, int lane, gint64 key)
+{
+  static const char *const categories[] = { N_ ("other"), N_ ("channel"), N_ ("sync"), N_ ("network"),
+                                            N_ ("sleep"), N_ ("GC"), N_ ("other") };
+
+  if (glane (self, lane) != NULL)
+    switch (key >> 56)
+      {
+      case 0:
+        {
+          g_autofree char *f = function_name (self, key);
+          /* Translators: a goroutine lane's state; %s is its function. */
+          return g_strdup_printf (_ ("running %s"), f);
+        }
+      case 1:
+        return g_strdup (_ ("runnable"));
+      case 2:
+        /* Translators: a goroutine blocked on a channel, a mutex... */
+        return g_strdup_printf (_ ("blocked (%s)"), _ (categories[MIN (key & 0xff, G_N_ELEMENTS (categories) - 1)]));
+      default:
+        return g_strdup (_ ("in a system call"));
+      }
+  if (m_lane (self, lane) >= 0)
+    return g_strdup (key == 0 ? _ ("running a goroutine") : key == 3 ? _ ("in a system call")
+                                                                     : _ ("idle"));
+  if (lane >= LANE_P)
+    return function_name (self, key);
+  switch (lane)
+    {
+    case LANE_STW:
+      return g_strdup (_ ("the world stopped"));
+    case LANE_GC:
+      return g_strdup (key == 2 ? _ ("GC cycle, marking") : _ ("GC cycle"));
+    case LANE_GC_WORKERS:
+      return g_strdup (key == 1 ? _ ("dedicated mark worker") : key == 2 ? _ ("fractional mark worker")
+                                                                         : _ ("idle mark worker"));
+    case LANE_GC_ASSISTS:
+      return g_strdup (_ ("mark assist"));
+    case LANE_GC_SWEEP:
+      return g_strdup (_ ("sweeping"));
+    case LANE_TASKS:
+    case LANE_REGIONS:
+      {
+        g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, key);
+
+        /* Translators: %s is a task id. */
+        return g_strdup_printf (lane == LANE_TASKS ? _ ("task %s") : _ ("regions of task %s"), id);
+      }
+    default:
+      return NULL;
+    }
+}
+
+/* Hovering a lane tells what the frame shows there and when. */
+static gboolean
+on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip, gpointer data)
+{
+  WeftTimeline    *self = WEFT_TIMELINE (widget);
+  Frame           *f = self->frame;
+  int              plot = gtk_widget_get_width (widget) - LABEL_WIDTH, lane = -1;
+  g_autofree char *what = NULL, *name = NULL, *when = NULL;
+  gint64           t;
+
+  for (int l = 0; l < n_lanes (self); l++)
+    if (lane_y (self, l) >= 0 && y >= lane_y (self, l) && y < lane_y (self, l) + lane_height (l))
+      lane = l;
+  if (lane < 0 || plot <= 0 || self->store == NULL)
+    return FALSE;
+  name = lane_name (self, lane, FALSE);
+  if (x < LABEL_WIDTH)
+    {
+      gtk_tooltip_set_text (tooltip, name);
+      return TRUE;
+    }
+  t = time_at (self, x);
+  /* The frame may be one drawn stretched from an older view. */
+  if (f != NULL && t >= f->start && t < f->end)
+    {
+      int col = (int) weft_time_to_x (t, f->start, f->end, f->width);
+
+      for (guint i = 0; i < f->runs->len && what == NULL; i++)
+        {
+          const Run *run = &g_array_index (f->runs, Run, i);
+
+          if (run->lane == lane && col >= run->x0 && col < run->x1)
+            what = describe (self, lane, (gint64) run->key);
+        }
+    }
+  when = weft_format_tick (t, MAX (weft_tick_step (self->end - self->start, plot, 90) / 100, 1));
+  if (what != NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("%s: %s\n%s", name, what, when);
+
+      gtk_tooltip_set_text (tooltip, text);
+    }
+  else
+    gtk_tooltip_set_text (tooltip, name);
+  return TRUE;
 }
 
 static gboolean
@@ -1452,6 +1619,10 @@ weft_timeline_load (WeftTimeline *self, const char *path, GError **error)
 
   store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, error);
   if (store == NULL)
+    return FALSE;
+  g_clear_pointer (&self->store, weft_store_free);
+  self->store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, error);
+  if (self->store == NULL)
     return FALSE;
   g_free (self->path);
   self->path = g_strdup (path);
@@ -1533,16 +1704,14 @@ weft_timeline_load (WeftTimeline *self, const char *path, GError **error)
 void
 weft_timeline_set_filter (WeftTimeline *self, const char *query)
 {
-  g_autoptr (WeftStore) store = NULL;
   g_autoptr (GArray) lanes = g_array_new (FALSE, FALSE, sizeof (GLane));
   sqlite3_stmt *stmt;
 
   g_return_if_fail (WEFT_IS_TIMELINE (self));
 
   g_array_set_clear_func (lanes, glane_clear);
-  if (query != NULL && *query != '\0' && self->path != NULL
-      && (store = weft_store_open (self->path, WEFT_STORE_OPEN_READ_ONLY, NULL)) != NULL
-      && (stmt = weft_store_prepare_query (store, "goroutine-search", NULL)) != NULL)
+  if (query != NULL && *query != '\0' && self->store != NULL
+      && (stmt = weft_store_prepare_query (self->store, "goroutine-search", NULL)) != NULL)
     {
       sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":query"), query, -1, SQLITE_TRANSIENT);
       sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":limit"), WEFT_TIMELINE_MAX_GOROUTINE_LANES);
@@ -1593,6 +1762,7 @@ weft_timeline_finalize (GObject *object)
   g_clear_pointer (&self->lod, g_hash_table_unref);
   g_array_unref (self->blocked_keys);
   g_clear_pointer (&self->pool, pool_unref);
+  g_clear_pointer (&self->store, weft_store_free);
   g_free (self->path);
   G_OBJECT_CLASS (weft_timeline_parent_class)->finalize (object);
 }
@@ -1696,6 +1866,8 @@ weft_timeline_init (WeftTimeline *self)
   self->glanes = g_array_new (FALSE, FALSE, sizeof (GLane));
   g_array_set_clear_func (self->glanes, glane_clear);
   gtk_widget_set_focusable (widget, TRUE);
+  gtk_widget_set_has_tooltip (widget, TRUE);
+  g_signal_connect (widget, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
   g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
   gtk_widget_add_controller (widget, scroll);
   g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
