@@ -1,7 +1,9 @@
 /* weft-application.c — see weft-application.h. One window per trace;
- * opening a file reuses a window that has none. */
+ * opening a file reuses a window that has none. The style (light, dark,
+ * as the system prefers) follows the color-scheme setting. */
 #include "weft-application.h"
 
+#include "weft-preferences-window.h"
 #include "weft-window.h"
 
 #include <glib/gi18n.h>
@@ -9,6 +11,7 @@
 struct _WeftApplication
 {
   AdwApplication parent_instance;
+  GSettings     *settings; /* NULL when the schema is not installed */
 };
 
 G_DEFINE_FINAL_TYPE (WeftApplication, weft_application, ADW_TYPE_APPLICATION)
@@ -79,6 +82,12 @@ open_action (GSimpleAction *action, GVariant *param, gpointer data)
 }
 
 static void
+new_window_action (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  gtk_window_present (GTK_WINDOW (weft_window_new (GTK_APPLICATION (data))));
+}
+
+static void
 about_action (GSimpleAction *action, GVariant *param, gpointer data)
 {
   static const char *developers[] = { "The Weft developers", NULL };
@@ -96,6 +105,25 @@ about_action (GSimpleAction *action, GVariant *param, gpointer data)
 }
 
 static void
+preferences_action (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  WeftApplication *self = data;
+
+  gtk_window_present (GTK_WINDOW (
+      weft_preferences_window_new (gtk_application_get_active_window (GTK_APPLICATION (self)), self->settings)));
+}
+
+static void
+apply_color_scheme (GSettings *settings, const char *key, WeftApplication *self)
+{
+  static const AdwColorScheme schemes[] = { ADW_COLOR_SCHEME_DEFAULT, ADW_COLOR_SCHEME_FORCE_LIGHT,
+                                            ADW_COLOR_SCHEME_FORCE_DARK };
+  guint                       i = (guint) g_settings_get_enum (settings, "color-scheme");
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), schemes[MIN (i, G_N_ELEMENTS (schemes) - 1)]);
+}
+
+static void
 quit_action (GSimpleAction *action, GVariant *param, gpointer data)
 {
   g_application_quit (G_APPLICATION (data));
@@ -105,23 +133,53 @@ static void
 weft_application_startup (GApplication *app)
 {
   static const GActionEntry actions[] = {
+    { "new-window", new_window_action },
     { "open", open_action },
     { "about", about_action },
+    { "preferences", preferences_action },
     { "quit", quit_action },
   };
   static const char *const open_accels[] = { "<Control>o", NULL };
   static const char *const quit_accels[] = { "<Control>q", NULL };
+  static const char *const new_window_accels[] = { "<Control>n", NULL };
+  static const char *const preferences_accels[] = { "<Control>comma", NULL };
+  WeftApplication         *self = WEFT_APPLICATION (app);
+  GSettingsSchema         *schema;
 
   G_APPLICATION_CLASS (weft_application_parent_class)->startup (app);
   g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.open", open_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.new-window", new_window_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", preferences_accels);
+
+  /* A viewer run from the build tree without its schema has no
+   * preferences to keep: it starts with the defaults. */
+  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (), WEFT_VIEWER_APP_ID, TRUE);
+  if (schema != NULL)
+    {
+      self->settings = g_settings_new (WEFT_VIEWER_APP_ID);
+      g_signal_connect (self->settings, "changed::color-scheme", G_CALLBACK (apply_color_scheme), self);
+      apply_color_scheme (self->settings, "color-scheme", self);
+      g_settings_schema_unref (schema);
+    }
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (app), "preferences")),
+                               self->settings != NULL);
+}
+
+static void
+weft_application_dispose (GObject *object)
+{
+  g_clear_object (&WEFT_APPLICATION (object)->settings);
+  G_OBJECT_CLASS (weft_application_parent_class)->dispose (object);
 }
 
 static void
 weft_application_class_init (WeftApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = weft_application_dispose;
 
   app_class->activate = weft_application_activate;
   app_class->open = weft_application_open;
@@ -136,6 +194,6 @@ weft_application_init (WeftApplication *self)
 WeftApplication *
 weft_application_new (void)
 {
-  return g_object_new (WEFT_TYPE_APPLICATION, "application-id", "org.weft.Viewer", "flags",
+  return g_object_new (WEFT_TYPE_APPLICATION, "application-id", WEFT_VIEWER_APP_ID, "flags",
                        G_APPLICATION_HANDLES_OPEN, NULL);
 }

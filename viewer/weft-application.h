@@ -5,6 +5,10 @@
 
 G_BEGIN_DECLS
 
+/* The application id: also the GSettings schema, the icon, the desktop
+ * file and the resource path (/org/weft/Viewer). */
+#define WEFT_VIEWER_APP_ID "org.weft.Viewer"
+
 #define WEFT_TYPE_APPLICATION (weft_application_get_type ())
 G_DECLARE_FINAL_TYPE (WeftApplication, weft_application, WEFT, APPLICATION, AdwApplication)
 

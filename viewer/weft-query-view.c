@@ -1,91 +1,31 @@
 /* weft-query-view.c — see weft-query-view.h.
  *
- * The query is one of the shared SQL files of schema/ (the same the `weft
- * report` commands print), so the viewer and the CLI cannot disagree. Its
- * columns become the view's: cells are formatted as the reports format
- * them (durations and sizes with units) and sort by their raw values.
+ * The query's columns become the view's: cells show what the reports show
+ * (durations and sizes with units) and sort by their raw values; columns
+ * and the schema's own names (states, GC phases, pause reasons) are shown
+ * translated (weft-columns.h).
  */
 #include "weft-query-view.h"
 
-#include "weft-report.h"
-#include "weft-store.h"
+#include "weft-columns.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------ rows */
-
-#define WEFT_TYPE_QUERY_ROW (weft_query_row_get_type ())
-G_DECLARE_FINAL_TYPE (WeftQueryRow, weft_query_row, WEFT, QUERY_ROW, GObject)
-
-struct _WeftQueryRow
-{
-  GObject parent_instance;
-  char  **shown; /* formatted cells */
-  char  **raw;   /* raw text of the cells ("" for NULL) */
-  double *value; /* numeric value, NAN for text and NULL */
-};
-
-G_DEFINE_FINAL_TYPE (WeftQueryRow, weft_query_row, G_TYPE_OBJECT)
-
-static void
-weft_query_row_finalize (GObject *object)
-{
-  WeftQueryRow *self = WEFT_QUERY_ROW (object);
-
-  g_strfreev (self->shown);
-  g_strfreev (self->raw);
-  g_free (self->value);
-  G_OBJECT_CLASS (weft_query_row_parent_class)->finalize (object);
-}
-
-static void
-weft_query_row_class_init (WeftQueryRowClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = weft_query_row_finalize;
-}
-
-static void
-weft_query_row_init (WeftQueryRow *self)
-{
-}
-
-/* ------------------------------------------------------------------ the view */
-
-typedef struct
-{
-  char     **columns;
-  GPtrArray *rows; /* of WeftQueryRow */
-} Result;
-
-/* What a query thread needs. */
-typedef struct
-{
-  char       *path, *query;
-  GHashTable *params; /* ":name" -> gint64* */
-} Job;
-
-static void
-job_free (Job *job)
-{
-  g_free (job->path);
-  g_free (job->query);
-  g_hash_table_unref (job->params);
-  g_free (job);
-}
-
 struct _WeftQueryView
 {
-  GtkWidget     parent_instance;
-  char         *query;
-  GHashTable   *params;
-  GtkWidget    *box;
-  GtkWidget    *column_view;
-  GtkWidget    *status;
-  GListStore   *store;
-  char        **columns;
-  GCancellable *cancellable;
+  GtkWidget           parent_instance;
+  char               *query;
+  GHashTable         *params;
+  GtkWidget          *box;
+  GtkWidget          *column_view;
+  GtkWidget          *status;
+  GListStore         *store;
+  GtkSortListModel   *sorted;
+  GtkSingleSelection *selection;
+  WeftQueryResult    *result; /* the columns shown; its rows moved to store */
+  GCancellable       *cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (WeftQueryView, weft_query_view, GTK_TYPE_WIDGET)
@@ -98,90 +38,38 @@ enum
 };
 static GParamSpec *properties[N_PROPS];
 
-static void
-result_free (Result *r)
+enum
 {
-  g_strfreev (r->columns);
-  g_ptr_array_unref (r->rows);
-  g_free (r);
-}
+  SIGNAL_LOADED,
+  SIGNAL_ROW_ACTIVATED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
 
-static void
-query_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+/* Columns whose text cells hold names the schema defines. */
+static gboolean
+is_value_column (const char *column)
 {
-  const Job *job = data;
-  g_autoptr (WeftStore) store = NULL;
-  GHashTableIter iter;
-  gpointer       key, value;
-  GError        *error = NULL;
-  sqlite3_stmt  *stmt;
-  Result        *r;
-  int            n, i, rc;
+  static const char *const names[] = { "kind", "reason", "trigger", "category", "item", "state" };
 
-  store = weft_store_open (job->path, WEFT_STORE_OPEN_READ_ONLY, &error);
-  stmt = store != NULL ? weft_store_prepare_query (store, job->query, &error) : NULL;
-  if (stmt == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  /* The reports' parameters: every row, every suspect. */
-  if ((i = sqlite3_bind_parameter_index (stmt, ":limit")) > 0)
-    sqlite3_bind_int64 (stmt, i, -1);
-  if ((i = sqlite3_bind_parameter_index (stmt, ":min_blocked_ns")) > 0)
-    sqlite3_bind_int64 (stmt, i, 0);
-  g_hash_table_iter_init (&iter, job->params);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if ((i = sqlite3_bind_parameter_index (stmt, key)) > 0)
-      sqlite3_bind_int64 (stmt, i, *(gint64 *) value);
-  n = sqlite3_column_count (stmt);
-  r = g_new0 (Result, 1);
-  r->columns = g_new0 (char *, n + 1);
-  for (int c = 0; c < n; c++)
-    r->columns[c] = g_strdup (sqlite3_column_name (stmt, c));
-  r->rows = g_ptr_array_new_with_free_func (g_object_unref);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW && !g_cancellable_is_cancelled (cancellable))
-    {
-      WeftQueryRow *row = g_object_new (WEFT_TYPE_QUERY_ROW, NULL);
-      /* Queries of (item, value) rows: the item says how to show the value. */
-      const char *item = strcmp (r->columns[0], "item") == 0 ? (const char *) sqlite3_column_text (stmt, 0) : NULL;
-
-      row->shown = g_new0 (char *, n + 1);
-      row->raw = g_new0 (char *, n + 1);
-      row->value = g_new (double, n);
-      for (int c = 0; c < n; c++)
-        {
-          int type = sqlite3_column_type (stmt, c);
-
-          row->shown[c] = weft_report_cell_text (stmt, c, r->columns[c], item);
-          row->raw[c] = g_strdup (type == SQLITE_NULL ? "" : (const char *) sqlite3_column_text (stmt, c));
-          row->value[c] = type == SQLITE_INTEGER || type == SQLITE_FLOAT ? sqlite3_column_double (stmt, c) : NAN;
-        }
-      g_ptr_array_add (r->rows, row);
-    }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    {
-      weft_store_set_sqlite_error (&error, weft_store_get_db (store), job->query);
-      sqlite3_finalize (stmt);
-      result_free (r);
-      g_task_return_error (task, error);
-      return;
-    }
-  sqlite3_finalize (stmt);
-  g_task_return_pointer (task, r, (GDestroyNotify) result_free);
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    if (strcmp (names[i], column) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 static int
 compare_rows (gconstpointer a, gconstpointer b, gpointer data)
 {
-  const WeftQueryRow *x = a, *y = b;
-  int                 c = GPOINTER_TO_INT (data);
+  WeftQueryRow *x = (WeftQueryRow *) a, *y = (WeftQueryRow *) b;
+  guint         c = GPOINTER_TO_UINT (data);
+  double        u = weft_query_row_get_value (x, c), v = weft_query_row_get_value (y, c);
 
-  if (!isnan (x->value[c]) && !isnan (y->value[c]))
-    return x->value[c] < y->value[c] ? -1 : x->value[c] > y->value[c];
-  if (isnan (x->value[c]) != isnan (y->value[c]))
-    return isnan (x->value[c]) ? 1 : -1; /* NULLs last */
-  return g_utf8_collate (x->raw[c], y->raw[c]);
+  if (!isnan (u) && !isnan (v))
+    return u < v ? -1 : u > v;
+  if (isnan (u) != isnan (v))
+    return isnan (u) ? 1 : -1; /* NULLs and text after numbers */
+  return g_utf8_collate (weft_query_row_get_raw (x, c), weft_query_row_get_raw (y, c));
 }
 
 static void
@@ -189,10 +77,8 @@ setup_cell (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
   GtkWidget *label = gtk_label_new (NULL);
 
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
   gtk_label_set_max_width_chars (GTK_LABEL (label), 60);
-  gtk_label_set_selectable (GTK_LABEL (label), FALSE);
   gtk_list_item_set_child (item, label);
 }
 
@@ -201,116 +87,147 @@ bind_cell (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
   WeftQueryRow *row = gtk_list_item_get_item (item);
   GtkLabel     *label = GTK_LABEL (gtk_list_item_get_child (item));
-  int           c = GPOINTER_TO_INT (data);
+  guint         c = GPOINTER_TO_UINT (data) & 0xffff;
+  gboolean      translate = GPOINTER_TO_UINT (data) >> 16;
+  const char   *text = weft_query_row_get_text (row, c);
+  gboolean      number = !isnan (weft_query_row_get_value (row, c));
 
-  gtk_label_set_text (label, row->shown[c]);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (label), row->shown[c]);
-  gtk_label_set_xalign (label, isnan (row->value[c]) ? 0 : 1);
+  if (translate && !number)
+    text = weft_value_name (text);
+  gtk_label_set_text (label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (label), text);
+  /* Numbers right-aligned, as in a spreadsheet, so magnitudes compare. */
+  gtk_label_set_xalign (label, number ? 1 : 0);
+}
+
+static void
+set_columns (WeftQueryView *self, const WeftQueryResult *r)
+{
+  GtkColumnView *view = GTK_COLUMN_VIEW (self->column_view);
+  GListModel    *columns = gtk_column_view_get_columns (view);
+
+  while (g_list_model_get_n_items (columns) > 0)
+    {
+      g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (columns, 0);
+      gtk_column_view_remove_column (view, column);
+    }
+  for (guint c = 0; c < r->n_columns; c++)
+    {
+      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+      g_autofree char    *title = weft_column_title (r->columns[c]);
+      gpointer            data = GUINT_TO_POINTER (c | (guint) is_value_column (r->columns[c]) << 16);
+      g_autoptr (GtkColumnViewColumn) column = NULL;
+
+      g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), NULL);
+      g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), data);
+      column = gtk_column_view_column_new (title, factory);
+      gtk_column_view_column_set_resizable (column, TRUE);
+      gtk_column_view_column_set_sorter (
+          column, GTK_SORTER (gtk_custom_sorter_new (compare_rows, GUINT_TO_POINTER (c), NULL)));
+      gtk_column_view_append_column (view, column);
+    }
 }
 
 static void
 query_done (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr (GError) error = NULL;
-  Result        *r = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr (WeftQueryResult) r = weft_query_run_finish (result, &error);
   WeftQueryView *self;
-  GtkColumnView *view;
-  GListModel    *columns;
 
+  /* Cancelled: the view moved on, or is gone; touch nothing. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = WEFT_QUERY_VIEW (data);
+  g_clear_object (&self->cancellable);
   if (r == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      self = WEFT_QUERY_VIEW (source);
       gtk_label_set_text (GTK_LABEL (self->status), error->message);
       gtk_widget_set_visible (self->status, TRUE);
+      g_signal_emit (self, signals[SIGNAL_LOADED], 0);
       return;
     }
-  self = WEFT_QUERY_VIEW (source);
-  view = GTK_COLUMN_VIEW (self->column_view);
-  columns = gtk_column_view_get_columns (view);
-  while (g_list_model_get_n_items (columns) > 0)
-    {
-      g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (columns, 0);
-      gtk_column_view_remove_column (view, column);
-    }
-  for (int c = 0; r->columns[c] != NULL; c++)
-    {
-      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-      g_autofree char    *title = weft_report_header_text (r->columns[c]);
-      g_autoptr (GtkColumnViewColumn) column = NULL;
-
-      g_strdelimit (title, "_", ' ');
-      g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), GINT_TO_POINTER (c));
-      g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), GINT_TO_POINTER (c));
-      column = gtk_column_view_column_new (title, factory);
-      gtk_column_view_column_set_resizable (column, TRUE);
-      gtk_column_view_column_set_sorter (
-          column, GTK_SORTER (gtk_custom_sorter_new (compare_rows, GINT_TO_POINTER (c), NULL)));
-      gtk_column_view_append_column (view, column);
-    }
-  g_strfreev (self->columns);
-  self->columns = g_strdupv (r->columns);
-  g_list_store_remove_all (self->store);
-  g_list_store_splice (self->store, 0, 0, r->rows->pdata, r->rows->len);
+  if (self->result == NULL
+      || !g_strv_equal ((const char *const *) self->result->columns, (const char *const *) r->columns))
+    set_columns (self, r);
+  g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)), r->rows->pdata,
+                       r->rows->len);
   gtk_label_set_text (GTK_LABEL (self->status), _ ("Nothing to show in this trace"));
   gtk_widget_set_visible (self->status, r->rows->len == 0);
-  result_free (r);
+  g_ptr_array_set_size (r->rows, 0);
+  weft_query_result_free (self->result);
+  self->result = g_steal_pointer (&r);
+  g_signal_emit (self, signals[SIGNAL_LOADED], 0);
 }
 
 void
 weft_query_view_load (WeftQueryView *self, const char *path)
 {
-  g_autoptr (GTask) task = NULL;
-  Job           *job;
-  GHashTableIter iter;
-  gpointer       key, value;
-
   g_return_if_fail (WEFT_IS_QUERY_VIEW (self) && path != NULL);
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  job = g_new0 (Job, 1);
-  job->path = g_strdup (path);
-  job->query = g_strdup (self->query);
-  job->params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_hash_table_iter_init (&iter, self->params);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    g_hash_table_insert (job->params, g_strdup (key), g_memdup2 (value, sizeof (gint64)));
-  task = g_task_new (self, self->cancellable, query_done, NULL);
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, query_thread);
+  weft_query_run_async (path, self->query, self->params, self->cancellable, query_done, self);
+}
+
+gboolean
+weft_query_view_is_loading (WeftQueryView *self)
+{
+  g_return_val_if_fail (WEFT_IS_QUERY_VIEW (self), FALSE);
+  return self->cancellable != NULL;
 }
 
 void
 weft_query_view_set_param (WeftQueryView *self, const char *name, gint64 value)
 {
   g_return_if_fail (WEFT_IS_QUERY_VIEW (self) && name != NULL);
-  g_hash_table_insert (self->params, g_strdup (name), g_memdup2 (&value, sizeof value));
+  weft_query_params_set (self->params, name, value);
 }
 
 guint
 weft_query_view_get_n_rows (WeftQueryView *self)
 {
   g_return_val_if_fail (WEFT_IS_QUERY_VIEW (self), 0);
-  return g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  return g_list_model_get_n_items (G_LIST_MODEL (self->sorted));
 }
 
 const char *
 weft_query_view_get_value (WeftQueryView *self, guint row, const char *column)
 {
   g_autoptr (WeftQueryRow) r = NULL;
+  int c;
 
-  g_return_val_if_fail (WEFT_IS_QUERY_VIEW (self), NULL);
+  g_return_val_if_fail (WEFT_IS_QUERY_VIEW (self) && column != NULL, NULL);
 
-  if (self->columns == NULL || (r = g_list_model_get_item (G_LIST_MODEL (self->store), row)) == NULL)
+  if (self->result == NULL || (c = weft_query_result_column (self->result, column)) < 0)
     return NULL;
-  for (int c = 0; self->columns[c] != NULL; c++)
-    if (strcmp (self->columns[c], column) == 0)
-      return r->raw[c];
-  return NULL;
+  if ((r = g_list_model_get_item (G_LIST_MODEL (self->sorted), row)) == NULL)
+    return NULL;
+  /* The store keeps the row alive after this unref. */
+  return weft_query_row_get_raw (r, (guint) c);
+}
+
+guint
+weft_query_view_get_selected (WeftQueryView *self)
+{
+  g_return_val_if_fail (WEFT_IS_QUERY_VIEW (self), GTK_INVALID_LIST_POSITION);
+  return gtk_single_selection_get_selected (self->selection);
+}
+
+void
+weft_query_view_activate_row (WeftQueryView *self, guint row)
+{
+  g_return_if_fail (WEFT_IS_QUERY_VIEW (self));
+  g_return_if_fail (row < weft_query_view_get_n_rows (self));
+  g_signal_emit (self, signals[SIGNAL_ROW_ACTIVATED], 0, row);
+}
+
+static void
+on_activate (GtkColumnView *view, guint position, WeftQueryView *self)
+{
+  weft_query_view_activate_row (self, position);
 }
 
 static void
@@ -322,7 +239,10 @@ weft_query_view_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->box, gtk_widget_unparent);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->sorted);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->result, weft_query_result_free);
   G_OBJECT_CLASS (weft_query_view_parent_class)->dispose (object);
 }
 
@@ -332,7 +252,6 @@ weft_query_view_finalize (GObject *object)
   WeftQueryView *self = WEFT_QUERY_VIEW (object);
 
   g_free (self->query);
-  g_strfreev (self->columns);
   g_hash_table_unref (self->params);
   G_OBJECT_CLASS (weft_query_view_parent_class)->finalize (object);
 }
@@ -382,23 +301,32 @@ weft_query_view_class_init (WeftQueryViewClass *klass)
   properties[PROP_QUERY] = g_param_spec_string ("query", NULL, NULL, NULL,
                                                 G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  /* A load finished: its rows, or its error, are shown. */
+  signals[SIGNAL_LOADED] = g_signal_new ("loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                         NULL, G_TYPE_NONE, 0);
+  /* Row @position (in the view's order) was double-clicked or entered. */
+  signals[SIGNAL_ROW_ACTIVATED] = g_signal_new ("row-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                                NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
 static void
 weft_query_view_init (WeftQueryView *self)
 {
-  GtkWidget        *scrolled = gtk_scrolled_window_new ();
-  GtkSortListModel *sorted;
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
 
-  self->params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->params = weft_query_params_new ();
   self->store = g_list_store_new (WEFT_TYPE_QUERY_ROW);
   self->column_view = gtk_column_view_new (NULL);
-  sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->store)),
-                                    g_object_ref (gtk_column_view_get_sorter (GTK_COLUMN_VIEW (self->column_view))));
-  gtk_column_view_set_model (GTK_COLUMN_VIEW (self->column_view),
-                             GTK_SELECTION_MODEL (gtk_single_selection_new (G_LIST_MODEL (sorted))));
+  self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->store)),
+                                          g_object_ref (gtk_column_view_get_sorter (GTK_COLUMN_VIEW (self->column_view))));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->sorted)));
+  /* Nothing is selected until the user picks a row. */
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_column_view_set_model (GTK_COLUMN_VIEW (self->column_view), g_object_ref (GTK_SELECTION_MODEL (self->selection)));
   gtk_column_view_set_show_column_separators (GTK_COLUMN_VIEW (self->column_view), TRUE);
+  g_signal_connect (self->column_view, "activate", G_CALLBACK (on_activate), self);
   gtk_widget_add_css_class (self->column_view, "data-table");
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), self->column_view);
   gtk_widget_set_vexpand (scrolled, TRUE);

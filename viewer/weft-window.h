@@ -14,9 +14,20 @@ GtkWidget *weft_window_new (GtkApplication *app);
 gboolean weft_window_open (WeftWindow *self, GFile *file);
 /* TRUE until a trace was opened in it. */
 gboolean weft_window_is_empty (WeftWindow *self);
+/* Shows goroutine @goid in a lane of its own, the view centred on @ts_ns,
+ * and its details. */
+void weft_window_reveal_goroutine (WeftWindow *self,
+                                   gint64      goid,
+                                   gint64      ts_ns);
+/* Shows what happened in [@start_ns, @end_ns) (range-totals.sql) under
+ * the timeline. */
+void weft_window_show_range_totals (WeftWindow *self,
+                                    gint64      start_ns,
+                                    gint64      end_ns);
 /* Its parts, for tests: "timeline", "goroutines", "leaks", "pauses"… */
 GtkWidget *weft_window_get_part (WeftWindow *self, const char *name);
-/* The visible page of the main stack: "empty", "error" or "trace". */
+/* What is shown: "empty", "error", or the trace's page ("timeline",
+ * "goroutines", "leaks", "pauses"). */
 const char *weft_window_get_page (WeftWindow *self);
 
 G_END_DECLS

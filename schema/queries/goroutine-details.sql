@@ -1,6 +1,7 @@
 -- goroutine-details.sql — what the viewer shows for goroutine :goid around
 -- :ts: who made it and where, and its state interval at :ts with what
--- blocked it next and who woke it. One row, (item, value) like summary.
+-- blocked it next, who woke it and when. (item, value) rows like summary;
+-- the stacks are goroutine-stacks.sql, the links goroutine-related.sql.
 WITH g AS (SELECT * FROM goroutine_info WHERE goid = :goid),
      now AS (SELECT * FROM gstate WHERE goid = :goid AND start_ns <= :ts AND end_ns >= :ts
              ORDER BY start_ns DESC LIMIT 1),
@@ -24,4 +25,5 @@ UNION ALL SELECT 'for_ns', (SELECT end_ns - start_ns FROM now)
 UNION ALL SELECT 'then blocked on', (SELECT reason_name FROM next_block)
 UNION ALL SELECT 'blocked at', (SELECT site FROM next_block)
 UNION ALL SELECT 'blocked_for_ns', (SELECT end_ns - start_ns FROM next_block)
-UNION ALL SELECT 'woken by goroutine', (SELECT unblocked_by FROM next_block);
+UNION ALL SELECT 'woken by goroutine', (SELECT unblocked_by FROM next_block)
+UNION ALL SELECT 'woken_at_ns', (SELECT CASE WHEN open_end = 0 THEN end_ns END FROM next_block);

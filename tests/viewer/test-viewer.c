@@ -341,7 +341,7 @@ test_window (void)
 
   g_assert_cmpstr (weft_window_get_page (WEFT_WINDOW (window)), ==, "empty");
   g_assert_true (weft_window_open (WEFT_WINDOW (window), file));
-  g_assert_cmpstr (weft_window_get_page (WEFT_WINDOW (window)), ==, "trace");
+  g_assert_cmpstr (weft_window_get_page (WEFT_WINDOW (window)), ==, "timeline");
   leaks = WEFT_QUERY_VIEW (weft_window_get_part (WEFT_WINDOW (window), "leaks"));
   wait_rows (leaks);
   /* One group of two suspects, at spawn_leaker, blocked in send_result. */

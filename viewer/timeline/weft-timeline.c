@@ -165,7 +165,7 @@ struct _WeftTimeline
   gint64        drag_view_start, drag_view_end;
   double        zoom_scale_start;
   gboolean      selecting;          /* this drag selects a range instead of panning */
-  gint64        sel_start, sel_end; /* -1: none */
+  gint64        sel_start, sel_end; /* -1: none; a selection while -1 < start < end */
 };
 
 G_DEFINE_FINAL_TYPE (WeftTimeline, weft_timeline, GTK_TYPE_WIDGET)
@@ -417,7 +417,9 @@ lane_y (WeftTimeline *self, int lane)
 static char *
 lane_name (WeftTimeline *self, int lane, gboolean id)
 {
-  static const char *const fixed[] = { "STW", "GC", "GC workers", "Assists", "Sweep", "Heap", "Goroutines", "Runnable", "Tasks", "Regions" };
+  /* Untranslated: the names lane_geometry () knows; N_: the labels. */
+  static const char *const fixed[] = { N_ ("STW"), N_ ("GC"), N_ ("GC workers"), N_ ("Assists"), N_ ("Sweep"),
+                                       N_ ("Heap"), N_ ("Goroutines"), N_ ("Runnable"), N_ ("Tasks"), N_ ("Regions") };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (fixed) == LANE_P);
   if (glane (self, lane) != NULL)
@@ -1350,6 +1352,31 @@ on_scroll (GtkEventControllerScroll *controller, double dx, double dy, WeftTimel
   return FALSE; /* vertical scrolling belongs to the scrolled window */
 }
 
+gboolean
+weft_timeline_get_selection (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns)
+{
+  g_return_val_if_fail (WEFT_IS_TIMELINE (self), FALSE);
+  *start_ns = self->sel_start;
+  *end_ns = self->sel_end;
+  return self->sel_start >= 0 && self->sel_end > self->sel_start;
+}
+
+void
+weft_timeline_set_selection (WeftTimeline *self, gint64 start_ns, gint64 end_ns)
+{
+  gint64 start, end;
+
+  g_return_if_fail (WEFT_IS_TIMELINE (self));
+  start = MAX (MIN (start_ns, end_ns), self->trace_start);
+  end = MIN (MAX (start_ns, end_ns), self->trace_end);
+  if (end > start)
+    set_selection (self, start, end);
+  else
+    set_selection (self, -1, -1);
+  if (end > start)
+    g_signal_emit (self, signals[SIGNAL_RANGE_SELECTED], 0, start, end);
+}
+
 /* A drag pans, except with Shift or on the time axis, where it selects a
  * range (as in Perfetto). */
 static void
@@ -1381,8 +1408,7 @@ on_drag_end (GtkGestureDrag *gesture, double dx, double dy, WeftTimeline *self)
   if (!self->selecting)
     return;
   self->selecting = FALSE;
-  if (self->sel_end > self->sel_start)
-    g_signal_emit (self, signals[SIGNAL_RANGE_SELECTED], 0, self->sel_start, self->sel_end);
+  weft_timeline_set_selection (self, self->sel_start, self->sel_end);
 }
 
 static void
@@ -1846,7 +1872,8 @@ weft_timeline_class_init (WeftTimelineClass *klass)
   signals[SIGNAL_SLICE_ACTIVATED] = g_signal_new ("slice-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                                   NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_INT64, G_TYPE_INT64,
                                                   G_TYPE_INT64, G_TYPE_INT);
-  /* A range was selected (the app shows its totals). */
+  /* A range [start, end) was selected (a drag, or set_selection): the app
+   * shows its totals. */
   signals[SIGNAL_RANGE_SELECTED] = g_signal_new ("range-selected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_INT64);
 }

@@ -46,6 +46,10 @@ GdkTexture *weft_timeline_render_texture (WeftTimeline *self, int width, int hei
 void weft_timeline_zoom (WeftTimeline *self, double factor);
 void weft_timeline_pan (WeftTimeline *self, double fraction);
 void weft_timeline_get_range (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns);
+/* The selected range; FALSE if there is none. Setting one (clamped to the
+ * trace; empty: none) shades it and emits "range-selected" (start, end). */
+gboolean weft_timeline_get_selection (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns);
+void     weft_timeline_set_selection (WeftTimeline *self, gint64 start_ns, gint64 end_ns);
 /* Vertical position and height of a lane ("STW", "GC", "Heap",
  * "Goroutines", "P0", "M1", "G42"...) in a rendering; FALSE if there is no
  * such lane shown. */
