@@ -425,7 +425,7 @@ test_properties (void)
   g_autofree char *path = make_busy ("props.weft", FALSE);
   GtkWidget       *timeline = open_timeline (path);
   gint64           start, end;
-  int              notified = 0, y, h;
+  int              notified = 0, y, h, gy;
 
   g_object_get (timeline, "start-ns", &start, "end-ns", &end, NULL);
   g_assert_cmpint (start, ==, 0);
@@ -436,6 +436,11 @@ test_properties (void)
   g_assert_cmpint (start, ==, 20000000);
   g_assert_cmpint (end, ==, 30000000);
   g_assert_cmpint (notified, ==, 1);
+  /* Every start function has a group, collapsed: no goroutine lane yet. */
+  g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "group 4096", &gy, &h));
+  g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "group 8192", &y, &h));
+  g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "group 12288", &y, &h));
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 0);
   g_assert_false (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "G2", &y, &h));
   /* Revealing a time outside the view centres it, keeping the zoom. */
   weft_timeline_reveal_goroutine (WEFT_TIMELINE (timeline), 2, 70000000);
@@ -449,6 +454,7 @@ test_properties (void)
   /* Revealing a slice gives its goroutine a lane and selects the slice. */
   weft_timeline_reveal_goroutine (WEFT_TIMELINE (timeline), 2, 20000100);
   g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "G2", &y, &h));
+  g_assert_cmpint (y, ==, gy + h + 2); /* right under its group's header, which expanded */
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 1);
   g_object_get (timeline, "selection-start-ns", &start, "selection-end-ns", &end, NULL);
   g_assert_cmpint (start, ==, 20000000);
@@ -457,6 +463,15 @@ test_properties (void)
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 1);
   g_object_get (timeline, "selection-start-ns", &start, "selection-end-ns", &end, NULL);
   g_assert_cmpint (start, ==, 30000000);
+  /* A search keeps only matching goroutines, their groups expanded; an
+   * empty one brings every group back, collapsed. */
+  weft_timeline_set_filter (WEFT_TIMELINE (timeline), "0x2000");
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 1);
+  g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "G3", &y, &h));
+  g_assert_false (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "group 4096", &y, &h));
+  weft_timeline_set_filter (WEFT_TIMELINE (timeline), "");
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 0);
+  g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "group 4096", &y, &h));
   g_object_set (timeline, "selection-start-ns", (gint64) 10000000, "selection-end-ns", (gint64) 40000000, NULL);
   g_object_get (timeline, "selection-start-ns", &start, "selection-end-ns", &end, NULL);
   g_assert_cmpint (start, ==, 10000000);

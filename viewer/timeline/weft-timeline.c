@@ -78,13 +78,25 @@ typedef struct
   char   *heap_label, *goroutines_label, *runnable_label;
 } Frame;
 
-/* A goroutine shown in a lane of its own (the search's result). */
+/* A goroutine lane, or the header of a group of them. */
 typedef struct
 {
-  gint64 goid;
+  gint64 goid; /* -1: the header of group @group */
   gint64 start_pc;
   char  *label;
+  guint  group;
 } GLane;
+
+/* The goroutines of one start function: a header lane, and when expanded
+ * a lane per goroutine (at most WEFT_TIMELINE_MAX_GOROUTINE_LANES). */
+typedef struct
+{
+  gint64   start_pc;
+  char    *function;
+  gint64   count;   /* its goroutines (that match the search) */
+  GArray  *members; /* of GLane, NULL until first expanded */
+  gboolean expanded;
+} Group;
 
 /* The statements of schema/queries/ a frame runs. */
 enum
@@ -155,7 +167,8 @@ struct _WeftTimeline
   int           n_procs, n_threads;
   gboolean      shown[LANE_P]; /* the fixed lanes that have data */
   gint64        longest[LANE_P];
-  GArray       *glanes;       /* of GLane */
+  GArray       *glanes;       /* of GLane: what the groups show, rebuilt when they change */
+  GPtrArray    *groups;       /* of Group */
   GHashTable   *lod;          /* lod_key () -> LodLane; NULL if the file has none */
   GArray       *blocked_keys; /* of gint64: per wait reason, a blocked goroutine's key */
   Frame        *frame;
@@ -169,6 +182,8 @@ struct _WeftTimeline
 };
 
 G_DEFINE_FINAL_TYPE (WeftTimeline, weft_timeline, GTK_TYPE_WIDGET)
+
+static void group_toggle (WeftTimeline *self, guint index);
 
 enum
 {
@@ -301,6 +316,14 @@ glane_clear (gpointer data)
   g_free (((GLane *) data)->label);
 }
 
+static void
+group_free (Group *g)
+{
+  g_free (g->function);
+  g_clear_pointer (&g->members, g_array_unref);
+  g_free (g);
+}
+
 /* ------------------------------------------------------------------ mapping */
 
 double
@@ -422,6 +445,8 @@ lane_name (WeftTimeline *self, int lane, gboolean id)
                                        N_ ("Heap"), N_ ("Goroutines"), N_ ("Runnable"), N_ ("Tasks"), N_ ("Regions") };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (fixed) == LANE_P);
+  if (glane (self, lane) != NULL && glane (self, lane)->goid < 0)
+    return id ? g_strdup_printf ("group %" G_GINT64_FORMAT, glane (self, lane)->start_pc) : g_strdup (glane (self, lane)->label);
   if (glane (self, lane) != NULL)
     return id ? g_strdup_printf ("G%" G_GINT64_FORMAT, glane (self, lane)->goid) : g_strdup (glane (self, lane)->label);
   if (m_lane (self, lane) >= 0)
@@ -779,6 +804,8 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
     {
       const GLane *g = &g_array_index (r->glanes, GLane, i);
 
+      if (g->goid < 0) /* a group's header: nothing to read */
+        continue;
       if (bind_lod (q[Q_LOD], r, WEFT_LOD_GOROUTINE, g->goid))
         {
           fold_intervals (q[Q_LOD], r, LANE_P + r->n_procs + r->n_threads + (int) i, f->runs, 0, KEY_WEIGHTED, 0);
@@ -1251,72 +1278,6 @@ weft_timeline_pan (WeftTimeline *self, double fraction)
 }
 
 void
-weft_timeline_reveal_goroutine (WeftTimeline *self, gint64 goid, gint64 ts_ns)
-{
-  GtkWidget    *scrolled;
-  sqlite3_stmt *stmt;
-  gint64        span;
-  int           lane = -1;
-
-  g_return_if_fail (WEFT_IS_TIMELINE (self));
-
-  /* Its lane, added after the search's if it has none. */
-  for (guint i = 0; i < self->glanes->len; i++)
-    if (g_array_index (self->glanes, GLane, i).goid == goid)
-      lane = LANE_P + self->n_procs + self->n_threads + (int) i;
-  if (lane < 0 && self->store != NULL
-      && (stmt = weft_store_prepare_query (self->store, "goroutine-search", NULL)) != NULL)
-    {
-      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, goid);
-
-      sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":query"), id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":limit"), WEFT_TIMELINE_MAX_GOROUTINE_LANES);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        if (sqlite3_column_int64 (stmt, 0) == goid)
-          {
-            GArray *lanes = g_array_copy (self->glanes);
-            GLane   g = { goid, sqlite3_column_int64 (stmt, 2), NULL };
-
-            /* A new array: a frame being computed keeps the one it was asked for. */
-            for (guint i = 0; i < lanes->len; i++)
-              g_array_index (lanes, GLane, i).label = g_strdup (g_array_index (lanes, GLane, i).label);
-            g_array_set_clear_func (lanes, glane_clear);
-            g.label = g_strdup_printf ("G%" G_GINT64_FORMAT " %s", goid, (const char *) sqlite3_column_text (stmt, 1));
-            g_array_append_val (lanes, g);
-            g_array_unref (self->glanes);
-            self->glanes = lanes;
-            lane = n_lanes (self) - 1;
-            frame_free (self->frame);
-            self->frame = NULL;
-            gtk_widget_queue_resize (GTK_WIDGET (self));
-          }
-      sqlite3_finalize (stmt);
-    }
-
-  /* The slice at @ts_ns becomes the selection, in view. */
-  if (self->store != NULL && (stmt = weft_store_prepare_query (self->store, "slice-at-goroutine", NULL)) != NULL)
-    {
-      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":goid"), goid);
-      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":t"), ts_ns);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        set_selection (self, sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2));
-      sqlite3_finalize (stmt);
-    }
-  span = self->end - self->start;
-  if (ts_ns < self->start || ts_ns >= self->end)
-    set_view (self, ts_ns - span / 2, ts_ns + span / 2);
-
-  /* And the lane scrolled to, when a scrolled window holds the timeline. */
-  scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
-  if (lane >= 0 && scrolled != NULL)
-    {
-      GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
-
-      gtk_adjustment_clamp_page (adj, lane_y (self, lane) - AXIS_HEIGHT, lane_y (self, lane) + LANE_HEIGHT);
-    }
-}
-
-void
 weft_timeline_get_range (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns)
 {
   g_return_if_fail (WEFT_IS_TIMELINE (self));
@@ -1443,6 +1404,12 @@ on_click (GtkGestureClick *gesture, int n_press, double x, double y, WeftTimelin
   for (int l = LANE_P; l < n_lanes (self); l++)
     if (y >= lane_y (self, l) && y < lane_y (self, l) + LANE_HEIGHT)
       lane = l;
+  /* A group's header expands or collapses it. */
+  if (lane >= 0 && glane (self, lane) != NULL && glane (self, lane)->goid < 0)
+    {
+      group_toggle (self, glane (self, lane)->group);
+      return;
+    }
   if (lane < 0 || x < LABEL_WIDTH)
     return;
   /* A goroutine lane's state at @t, or whatever ran on a P or M lane: one
@@ -1720,49 +1687,240 @@ weft_timeline_load (WeftTimeline *self, const char *path, GError **error)
   self->longest[LANE_REGIONS] = scalar (store, "SELECT MAX(end_ns - start_ns) FROM region");
   g_clear_pointer (&self->pool, pool_unref);
   self->pool = pool_new (path, self->lod != NULL);
-  frame_free (self->frame);
-  self->frame = NULL;
+  /* Every goroutine group, collapsed. */
+  weft_timeline_set_filter (self, NULL);
   weft_timeline_zoom_fit (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
   return TRUE;
 }
 
-void
-weft_timeline_set_filter (WeftTimeline *self, const char *query)
+/* The goroutine lanes of the groups as they are now. A new array: a
+ * frame being computed keeps the one it was asked for. */
+static void
+rebuild_lanes (WeftTimeline *self)
 {
-  g_autoptr (GArray) lanes = g_array_new (FALSE, FALSE, sizeof (GLane));
-  sqlite3_stmt *stmt;
-
-  g_return_if_fail (WEFT_IS_TIMELINE (self));
+  GArray *lanes = g_array_new (FALSE, FALSE, sizeof (GLane));
 
   g_array_set_clear_func (lanes, glane_clear);
-  if (query != NULL && *query != '\0' && self->store != NULL
-      && (stmt = weft_store_prepare_query (self->store, "goroutine-search", NULL)) != NULL)
+  for (guint i = 0; i < self->groups->len; i++)
     {
-      sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":query"), query, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":limit"), WEFT_TIMELINE_MAX_GOROUTINE_LANES);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          GLane g = { sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 2), NULL };
+      Group *group = g_ptr_array_index (self->groups, i);
+      GLane  header = { -1, group->start_pc, NULL, i };
 
-          g.label = g_strdup_printf ("G%" G_GINT64_FORMAT " %s", g.goid, (const char *) sqlite3_column_text (stmt, 1));
-          g_array_append_val (lanes, g);
+      header.label = g_strdup_printf ("%s %s (%" G_GINT64_FORMAT ")", group->expanded ? "▾" : "▸", group->function,
+                                      group->count);
+      g_array_append_val (lanes, header);
+      for (guint k = 0; group->expanded && group->members != NULL && k < group->members->len; k++)
+        {
+          GLane member = g_array_index (group->members, GLane, k);
+
+          member.label = g_strdup (member.label);
+          g_array_append_val (lanes, member);
         }
-      sqlite3_finalize (stmt);
     }
-  /* A new array: a frame being computed keeps the one it was asked for. */
   g_array_unref (self->glanes);
-  self->glanes = g_steal_pointer (&lanes);
+  self->glanes = lanes;
   frame_free (self->frame);
   self->frame = NULL;
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
+static GLane
+member_new (gint64 goid, gint64 start_pc, const char *name, guint group)
+{
+  GLane g = { goid, start_pc, NULL, group };
+
+  g.label = name != NULL && *name != '\0' ? g_strdup_printf ("G%" G_GINT64_FORMAT " %s", goid, name)
+                                          : g_strdup_printf ("G%" G_GINT64_FORMAT, goid);
+  return g;
+}
+
+static Group *
+group_new (gint64 start_pc, const char *function, gint64 count)
+{
+  Group *g = g_new0 (Group, 1);
+
+  g->start_pc = start_pc;
+  g->function = g_strdup (function != NULL ? function : "?");
+  g->count = count;
+  return g;
+}
+
+/* Expands or collapses a group, reading its goroutines the first time. */
+static void
+group_toggle (WeftTimeline *self, guint index)
+{
+  Group        *group = g_ptr_array_index (self->groups, index);
+  sqlite3_stmt *stmt;
+
+  group->expanded = !group->expanded;
+  if (group->expanded && group->members == NULL && self->store != NULL
+      && (stmt = weft_store_prepare_query (self->store, "goroutine-group", NULL)) != NULL)
+    {
+      group->members = g_array_new (FALSE, FALSE, sizeof (GLane));
+      g_array_set_clear_func (group->members, glane_clear);
+      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":start_pc"), group->start_pc);
+      sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":limit"), WEFT_TIMELINE_MAX_GOROUTINE_LANES);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          GLane g = member_new (sqlite3_column_int64 (stmt, 0), group->start_pc,
+                                (const char *) sqlite3_column_text (stmt, 1), index);
+
+          g_array_append_val (group->members, g);
+        }
+      sqlite3_finalize (stmt);
+    }
+  rebuild_lanes (self);
+}
+
+void
+weft_timeline_set_filter (WeftTimeline *self, const char *query)
+{
+  sqlite3_stmt *stmt;
+  gboolean      search;
+
+  g_return_if_fail (WEFT_IS_TIMELINE (self));
+
+  g_ptr_array_set_size (self->groups, 0);
+  search = query != NULL && *query != '\0';
+  if (self->store == NULL)
+    ;
+  else if (!search && (stmt = weft_store_prepare_query (self->store, "goroutine-groups", NULL)) != NULL)
+    {
+      /* Every start function, collapsed: expanding one reads its goroutines. */
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_ptr_array_add (self->groups, group_new (sqlite3_column_int64 (stmt, 0), (const char *) sqlite3_column_text (stmt, 1),
+                                                  sqlite3_column_int64 (stmt, 2)));
+      sqlite3_finalize (stmt);
+    }
+  else if (search && (stmt = weft_store_prepare_query (self->store, "goroutine-search", NULL)) != NULL)
+    {
+      /* The matches, grouped (the query orders them by start function),
+       * expanded. */
+      sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":query"), query, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":limit"), WEFT_TIMELINE_MAX_GOROUTINE_LANES);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          Group *group = self->groups->len > 0 ? g_ptr_array_index (self->groups, self->groups->len - 1) : NULL;
+          gint64 pc = sqlite3_column_int64 (stmt, 2);
+          GLane  g;
+
+          if (group == NULL || group->start_pc != pc)
+            {
+              group = group_new (pc, (const char *) sqlite3_column_text (stmt, 1), 0);
+              group->members = g_array_new (FALSE, FALSE, sizeof (GLane));
+              g_array_set_clear_func (group->members, glane_clear);
+              group->expanded = TRUE;
+              g_ptr_array_add (self->groups, group);
+            }
+          g = member_new (sqlite3_column_int64 (stmt, 0), pc, (const char *) sqlite3_column_text (stmt, 3),
+                          self->groups->len - 1);
+          g_array_append_val (group->members, g);
+          group->count++;
+        }
+      sqlite3_finalize (stmt);
+    }
+  rebuild_lanes (self);
+}
+
 guint
 weft_timeline_get_n_goroutine_lanes (WeftTimeline *self)
 {
+  guint n = 0;
+
   g_return_val_if_fail (WEFT_IS_TIMELINE (self), 0);
-  return self->glanes->len;
+  for (guint i = 0; i < self->glanes->len; i++)
+    n += g_array_index (self->glanes, GLane, i).goid >= 0;
+  return n;
+}
+
+/* The lane of goroutine @goid, or -1. */
+static int
+goroutine_lane (WeftTimeline *self, gint64 goid)
+{
+  for (guint i = 0; i < self->glanes->len; i++)
+    if (g_array_index (self->glanes, GLane, i).goid == goid)
+      return LANE_P + self->n_procs + self->n_threads + (int) i;
+  return -1;
+}
+
+void
+weft_timeline_reveal_goroutine (WeftTimeline *self, gint64 goid, gint64 ts_ns)
+{
+  GtkWidget    *scrolled;
+  sqlite3_stmt *stmt;
+  gint64        span;
+  int           lane = goroutine_lane (self, goid);
+
+  g_return_if_fail (WEFT_IS_TIMELINE (self));
+
+  /* Not shown: into its group (added if the search left it out),
+   * expanded. */
+  if (lane < 0 && self->store != NULL
+      && (stmt = weft_store_prepare_query (self->store, "goroutine-search", NULL)) != NULL)
+    {
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, goid);
+
+      sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":query"), id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":limit"), WEFT_TIMELINE_MAX_GOROUTINE_LANES);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        if (sqlite3_column_int64 (stmt, 0) == goid)
+          {
+            gint64 pc = sqlite3_column_int64 (stmt, 2);
+            Group *group = NULL;
+            guint  index;
+            GLane  g;
+
+            for (index = 0; index < self->groups->len && group == NULL; index++)
+              if (((Group *) g_ptr_array_index (self->groups, index))->start_pc == pc)
+                group = g_ptr_array_index (self->groups, index);
+            if (group == NULL)
+              {
+                group = group_new (pc, (const char *) sqlite3_column_text (stmt, 1), 1);
+                g_ptr_array_add (self->groups, group);
+                index = self->groups->len;
+              }
+            index--;
+            if (!group->expanded)
+              group_toggle (self, index);
+            if (goroutine_lane (self, goid) < 0)
+              {
+                if (group->members == NULL)
+                  {
+                    group->members = g_array_new (FALSE, FALSE, sizeof (GLane));
+                    g_array_set_clear_func (group->members, glane_clear);
+                  }
+                g = member_new (goid, pc, (const char *) sqlite3_column_text (stmt, 3), index);
+                g_array_append_val (group->members, g);
+                group->expanded = TRUE;
+                rebuild_lanes (self);
+              }
+            lane = goroutine_lane (self, goid);
+          }
+      sqlite3_finalize (stmt);
+    }
+
+  /* The slice at @ts_ns becomes the selection, in view. */
+  if (self->store != NULL && (stmt = weft_store_prepare_query (self->store, "slice-at-goroutine", NULL)) != NULL)
+    {
+      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":goid"), goid);
+      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":t"), ts_ns);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        set_selection (self, sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2));
+      sqlite3_finalize (stmt);
+    }
+  span = self->end - self->start;
+  if (ts_ns < self->start || ts_ns >= self->end)
+    set_view (self, ts_ns - span / 2, ts_ns + span / 2);
+
+  /* And the lane scrolled to, when a scrolled window holds the timeline. */
+  scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
+  if (lane >= 0 && scrolled != NULL)
+    {
+      GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+      gtk_adjustment_clamp_page (adj, lane_y (self, lane) - AXIS_HEIGHT, lane_y (self, lane) + LANE_HEIGHT);
+    }
 }
 
 /* ------------------------------------------------------------------ GObject */
@@ -1785,6 +1943,7 @@ weft_timeline_finalize (GObject *object)
 
   frame_free (self->frame);
   g_array_unref (self->glanes);
+  g_ptr_array_unref (self->groups);
   g_clear_pointer (&self->lod, g_hash_table_unref);
   g_array_unref (self->blocked_keys);
   g_clear_pointer (&self->pool, pool_unref);
@@ -1892,6 +2051,7 @@ weft_timeline_init (WeftTimeline *self)
   self->blocked_keys = g_array_new (FALSE, TRUE, sizeof (gint64));
   self->glanes = g_array_new (FALSE, FALSE, sizeof (GLane));
   g_array_set_clear_func (self->glanes, glane_clear);
+  self->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) group_free);
   gtk_widget_set_focusable (widget, TRUE);
   gtk_widget_set_has_tooltip (widget, TRUE);
   g_signal_connect (widget, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
