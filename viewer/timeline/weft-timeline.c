@@ -73,8 +73,10 @@ typedef struct
 {
   gint64  start, end;
   int     width;
-  GArray *runs; /* of Run */
-  GArray *bars; /* of Bar */
+  int     top, bottom; /* the rows whose lanes it has (those above LANE_P always) */
+  guint   generation;  /* of the lanes it was computed for */
+  GArray *runs;        /* of Run */
+  GArray *bars;        /* of Bar */
   char   *heap_label, *goroutines_label, *runnable_label;
 } Frame;
 
@@ -154,31 +156,36 @@ typedef struct
   GArray     *glanes;          /* of GLane (labels not copied) */
   GHashTable *lod;             /* lod_key () -> LodLane, or NULL; read only */
   GArray     *blocked_keys;    /* of gint64: per wait reason, a blocked goroutine's key; read only */
+  int         top, bottom;     /* the rows in view (and a page around) */
+  guint       generation;
+  guint8     *wanted; /* per lane from LANE_P: in those rows */
 } Request;
 
 struct _WeftTimeline
 {
-  GtkWidget     parent_instance;
-  char         *path;
-  Pool         *pool;
-  WeftStore    *store; /* the main thread's, for point lookups (a click, a tooltip) */
-  gint64        trace_start, trace_end;
-  gint64        start, end; /* the view */
-  int           n_procs, n_threads;
-  gboolean      shown[LANE_P]; /* the fixed lanes that have data */
-  gint64        longest[LANE_P];
-  GArray       *glanes;       /* of GLane: what the groups show, rebuilt when they change */
-  GPtrArray    *groups;       /* of Group */
-  GHashTable   *lod;          /* lod_key () -> LodLane; NULL if the file has none */
-  GArray       *blocked_keys; /* of gint64: per wait reason, a blocked goroutine's key */
-  Frame        *frame;
-  GCancellable *cancellable;
-  guint         pending_width;
-  double        drag_start_x;
-  gint64        drag_view_start, drag_view_end;
-  double        zoom_scale_start;
-  gboolean      selecting;          /* this drag selects a range instead of panning */
-  gint64        sel_start, sel_end; /* -1: none; a selection while -1 < start < end */
+  GtkWidget      parent_instance;
+  char          *path;
+  Pool          *pool;
+  WeftStore     *store; /* the main thread's, for point lookups (a click, a tooltip) */
+  gint64         trace_start, trace_end;
+  gint64         start, end; /* the view */
+  int            n_procs, n_threads;
+  gboolean       shown[LANE_P]; /* the fixed lanes that have data */
+  gint64         longest[LANE_P];
+  GArray        *glanes;       /* of GLane: what the groups show, rebuilt when they change */
+  GPtrArray     *groups;       /* of Group */
+  GHashTable    *lod;          /* lod_key () -> LodLane; NULL if the file has none */
+  GArray        *blocked_keys; /* of gint64: per wait reason, a blocked goroutine's key */
+  Frame         *frame;
+  GCancellable  *cancellable;
+  Frame          pending;     /* the view, width and rows asked for last (no data) */
+  guint          generation;  /* of the lanes: frames of older ones are dropped */
+  GtkAdjustment *vadjustment; /* of the scrolled window around, if any */
+  double         drag_start_x;
+  gint64         drag_view_start, drag_view_end;
+  double         zoom_scale_start;
+  gboolean       selecting;          /* this drag selects a range instead of panning */
+  gint64         sel_start, sel_end; /* -1: none; a selection while -1 < start < end */
 };
 
 G_DEFINE_FINAL_TYPE (WeftTimeline, weft_timeline, GTK_TYPE_WIDGET)
@@ -306,6 +313,7 @@ request_free (Request *r)
   g_clear_pointer (&r->lod, g_hash_table_unref);
   g_clear_pointer (&r->blocked_keys, g_array_unref);
   g_clear_pointer (&r->pool, pool_unref);
+  g_free (r->wanted);
   g_array_unref (r->glanes);
   g_free (r);
 }
@@ -757,6 +765,9 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
   f->start = r->start;
   f->end = r->end;
   f->width = r->width;
+  f->top = r->top;
+  f->bottom = r->bottom;
+  f->generation = r->generation;
   f->runs = g_array_new (FALSE, FALSE, sizeof (Run));
   f->bars = g_array_new (FALSE, FALSE, sizeof (Bar));
 
@@ -779,6 +790,8 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
   fold_lane (q[Q_REGION], NULL, r, LANE_REGIONS, f->runs, KEY_PLAIN, 0);
   for (int p = 0; p < r->n_procs && !g_cancellable_is_cancelled (cancellable); p++)
     {
+      if (!r->wanted[p])
+        continue;
       if (bind_lod (q[Q_LOD], r, WEFT_LOD_P, p))
         {
           fold_intervals (q[Q_LOD], r, LANE_P + p, f->runs, 0, KEY_WEIGHTED, 0);
@@ -792,6 +805,8 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
     {
       int lane = LANE_P + r->n_procs + m;
 
+      if (!r->wanted[lane - LANE_P])
+        continue;
       if (bind_lod (q[Q_LOD], r, WEFT_LOD_M, m))
         fold_intervals (q[Q_LOD], r, lane, f->runs, 0, KEY_WEIGHTED, 0);
       else
@@ -804,7 +819,7 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
     {
       const GLane *g = &g_array_index (r->glanes, GLane, i);
 
-      if (g->goid < 0) /* a group's header: nothing to read */
+      if (g->goid < 0 || !r->wanted[r->n_procs + r->n_threads + i]) /* a group's header: nothing to read */
         continue;
       if (bind_lod (q[Q_LOD], r, WEFT_LOD_GOROUTINE, g->goid))
         {
@@ -848,7 +863,7 @@ frame_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancell
 }
 
 static Request *
-request_new (WeftTimeline *self, int width)
+request_new (WeftTimeline *self, int width, int top, int bottom)
 {
   Request *r = g_new0 (Request, 1);
 
@@ -862,6 +877,12 @@ request_new (WeftTimeline *self, int width)
   r->glanes = g_array_ref (self->glanes);
   r->lod = self->lod != NULL ? g_hash_table_ref (self->lod) : NULL;
   r->blocked_keys = g_array_ref (self->blocked_keys);
+  r->top = top;
+  r->bottom = bottom;
+  r->generation = self->generation;
+  r->wanted = g_new0 (guint8, n_lanes (self) - LANE_P + 1);
+  for (int l = LANE_P; l < n_lanes (self); l++)
+    r->wanted[l - LANE_P] = lane_y (self, l) < bottom && lane_y (self, l) + lane_height (l) > top;
   return r;
 }
 
@@ -879,25 +900,57 @@ frame_ready (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   self = WEFT_TIMELINE (source);
+  if (f->generation != self->generation)
+    {
+      frame_free (f);
+      return;
+    }
   frame_free (self->frame);
   self->frame = f;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* The rows of the widget in view, and a page above and below so that a
+ * scroll finds its lanes ready; all of them outside a scrolled window. */
+static void
+rows_in_view (WeftTimeline *self, int *top, int *bottom)
+{
+  if (self->vadjustment == NULL)
+    {
+      *top = 0;
+      *bottom = G_MAXINT / 2;
+      return;
+    }
+  *top = (int) (gtk_adjustment_get_value (self->vadjustment) - gtk_adjustment_get_page_size (self->vadjustment));
+  *bottom = (int) (gtk_adjustment_get_value (self->vadjustment) + 2 * gtk_adjustment_get_page_size (self->vadjustment));
+}
+
+/* Asks for the frame of the current view and rows, unless the frame shown
+ * or the one being computed is that. */
 static void
 request_frame (WeftTimeline *self)
 {
-  int width = gtk_widget_get_width (GTK_WIDGET (self)) - LABEL_WIDTH;
+  int width = gtk_widget_get_width (GTK_WIDGET (self)) - LABEL_WIDTH, top, bottom;
   g_autoptr (GTask) task = NULL;
+  Frame *f = self->frame;
 
   if (self->path == NULL || width <= 0)
     return;
+  rows_in_view (self, &top, &bottom);
+  if (f != NULL && f->start == self->start && f->end == self->end && f->width == width && f->top <= MAX (top, 0)
+      && f->bottom >= MIN (bottom, gtk_widget_get_height (GTK_WIDGET (self))))
+    return;
+  f = &self->pending;
+  if (f->start == self->start && f->end == self->end && f->width == width && f->top <= MAX (top, 0)
+      && f->bottom >= MIN (bottom, gtk_widget_get_height (GTK_WIDGET (self))))
+    return;
+  *f = (Frame){ self->start, self->end, width, top, bottom, self->generation, NULL, NULL, NULL, NULL, NULL };
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   task = g_task_new (self, self->cancellable, frame_ready, NULL);
-  g_task_set_task_data (task, request_new (self, width), (GDestroyNotify) request_free);
+  g_task_set_task_data (task, request_new (self, width, top, bottom), (GDestroyNotify) request_free);
   g_task_run_in_thread (task, frame_thread);
 }
 
@@ -1122,18 +1175,42 @@ weft_timeline_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   WeftTimeline *self = WEFT_TIMELINE (widget);
   int           width = gtk_widget_get_width (widget);
 
-  if (self->frame == NULL || self->frame->width != width - LABEL_WIDTH || self->frame->start != self->start
-      || self->frame->end != self->end)
-    {
-      /* Ask once per view. */
-      if (self->pending_width != (guint) width || self->frame == NULL || self->frame->start != self->start
-          || self->frame->end != self->end)
-        {
-          self->pending_width = (guint) width;
-          request_frame (self);
-        }
-    }
+  request_frame (self);
   draw (self, snapshot, width, gtk_widget_get_height (widget));
+}
+
+static void
+on_vadjustment_changed (GtkAdjustment *adjustment, WeftTimeline *self)
+{
+  request_frame (self);
+}
+
+/* In a scrolled window, only the lanes in view (and a page around) are
+ * read, and scrolling asks for the others. */
+static void
+weft_timeline_root (GtkWidget *widget)
+{
+  WeftTimeline *self = WEFT_TIMELINE (widget);
+  GtkWidget    *scrolled;
+
+  GTK_WIDGET_CLASS (weft_timeline_parent_class)->root (widget);
+  scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  if (scrolled == NULL)
+    return;
+  self->vadjustment = g_object_ref (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled)));
+  g_signal_connect_object (self->vadjustment, "value-changed", G_CALLBACK (on_vadjustment_changed), self, 0);
+  g_signal_connect_object (self->vadjustment, "changed", G_CALLBACK (on_vadjustment_changed), self, 0);
+}
+
+static void
+weft_timeline_unroot (GtkWidget *widget)
+{
+  WeftTimeline *self = WEFT_TIMELINE (widget);
+
+  if (self->vadjustment != NULL)
+    g_signal_handlers_disconnect_by_data (self->vadjustment, self);
+  g_clear_object (&self->vadjustment);
+  GTK_WIDGET_CLASS (weft_timeline_parent_class)->unroot (widget);
 }
 
 static void
@@ -1171,7 +1248,7 @@ weft_timeline_render_texture (WeftTimeline *self, int width, int height)
   self->frame = NULL;
   if (self->pool != NULL)
     {
-      r = request_new (self, width - LABEL_WIDTH);
+      r = request_new (self, width - LABEL_WIDTH, 0, height);
       self->frame = frame_compute (r, NULL, &error);
       request_free (r);
       if (self->frame == NULL)
@@ -1694,6 +1771,19 @@ weft_timeline_load (WeftTimeline *self, const char *path, GError **error)
   return TRUE;
 }
 
+/* The lanes changed: frames of the old ones are of no use. */
+static void
+invalidate (WeftTimeline *self)
+{
+  self->generation++;
+  self->pending = (Frame){ 0 };
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  frame_free (self->frame);
+  self->frame = NULL;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
 /* The goroutine lanes of the groups as they are now. A new array: a
  * frame being computed keeps the one it was asked for. */
 static void
@@ -1720,9 +1810,7 @@ rebuild_lanes (WeftTimeline *self)
     }
   g_array_unref (self->glanes);
   self->glanes = lanes;
-  frame_free (self->frame);
-  self->frame = NULL;
-  gtk_widget_queue_resize (GTK_WIDGET (self));
+  invalidate (self);
 }
 
 static GLane
@@ -2010,6 +2098,8 @@ weft_timeline_class_init (WeftTimelineClass *klass)
   object_class->finalize = weft_timeline_finalize;
   widget_class->snapshot = weft_timeline_snapshot;
   widget_class->measure = weft_timeline_measure;
+  widget_class->root = weft_timeline_root;
+  widget_class->unroot = weft_timeline_unroot;
   gtk_widget_class_set_css_name (widget_class, "timeline");
 
   object_class->get_property = weft_timeline_get_property;
