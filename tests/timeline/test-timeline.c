@@ -82,6 +82,8 @@ near (guint32 a, guint32 b)
 
 /* The STW colour: 0.88, 0.11, 0.14. */
 #define STW_RGB 0xe01c24
+/* A thread in a system call: 0.85, 0.30, 0.60. */
+#define SYSCALL_RGB 0xd94d99
 
 static GtkWidget *
 open_timeline (const char *path)
@@ -260,6 +262,54 @@ test_recorded_zoomed_slice (void)
   /* Its own 500 columns, give or take an edge (others of its function may
    * follow it after a gap). */
   g_assert_cmpint (n, >=, 499);
+  picture_clear (&p);
+  g_object_unref (timeline);
+}
+
+/* The scripted scenario's thread lane: its system call (one interval of
+ * mstate) in the syscall colour over exactly the columns it covers whole,
+ * and nowhere it is not; its task and region get lanes. */
+static void
+test_recorded_threads (void)
+{
+  g_autofree char *db = record ("scenario");
+  g_autoptr (WeftStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  GtkWidget    *timeline;
+  sqlite3_stmt *s;
+  gint64        start, end, sys_start, sys_end;
+  int           y, h, n = 0;
+  Picture       p;
+
+  if (db == NULL)
+    return;
+  store = weft_store_open (db, WEFT_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  s = weft_store_prepare (store, "SELECT start_ns, end_ns FROM mstate WHERE m = 0 AND state = 3", NULL);
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
+  sys_start = sqlite3_column_int64 (s, 0);
+  sys_end = sqlite3_column_int64 (s, 1);
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_DONE);
+  sqlite3_finalize (s);
+
+  timeline = open_timeline (db);
+  weft_timeline_get_range (WEFT_TIMELINE (timeline), &start, &end);
+  g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "Tasks", &y, &h));
+  g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "Regions", &y, &h));
+  g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "M0", &y, &h));
+  p = render (WEFT_TIMELINE (timeline), 500, "timeline-recorded-threads");
+  for (int x = 0; x < PLOT; x++)
+    {
+      gint64   cs = weft_x_to_time (x, start, end, PLOT), ce = weft_x_to_time (x + 1, start, end, PLOT);
+      gboolean syscall = near (pixel (&p, x, y + h / 2), SYSCALL_RGB);
+
+      if (cs >= sys_start && ce <= sys_end)
+        g_assert_true (syscall);
+      else if (ce <= sys_start || cs >= sys_end)
+        g_assert_false (syscall);
+      n += syscall;
+    }
+  g_assert_cmpint (n, >=, (sys_end - sys_start) * PLOT / (end - start) - 1);
   picture_clear (&p);
   g_object_unref (timeline);
 }
@@ -498,6 +548,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Timeline/lod-lane", test_lod_lane);
   g_test_add_func ("/Weft/Timeline/recorded-stw", test_recorded_stw);
   g_test_add_func ("/Weft/Timeline/recorded-zoomed-slice", test_recorded_zoomed_slice);
+  g_test_add_func ("/Weft/Timeline/recorded-threads", test_recorded_threads);
   ret = g_test_run ();
   {
     const char *rm[] = { "rm", "-rf", tmpdir, NULL };
