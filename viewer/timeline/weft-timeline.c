@@ -1,19 +1,23 @@
 /* weft-timeline.c — see weft-timeline.h.
  *
  * A frame is what one view [start, end) at one width shows: for every lane
- * at most one rectangle per pixel column, each column showing the state
- * that covers most of it (never a blur of overlapping slices, never a gap
- * where something ran), and the counters as one bar per column. Frames
- * are computed on a worker thread with a connection of its own; the
- * newest request cancels the one before, and until it arrives the last
+ * at most one rectangle per pixel column, each column showing the key that
+ * covers most of it (never a blur of overlapping slices, never a gap where
+ * something ran), and the counters as one bar per column. Frames are
+ * computed on worker threads, each with a pooled connection of its own;
+ * the newest request cancels the one before, and until it arrives the last
  * frame is drawn stretched into the new view, so panning and zooming never
  * wait for the database.
  *
- * Level of detail is computed per query: each lane's intervals overlapping
- * the view are read through the (lane, start) indexes, bounded below by
- * the lane's longest interval, and folded into pixel columns. Precomputed
- * level-of-detail tables, which make a zoomed-out frame of a 10M-event
- * trace cost the same as a zoomed-in one, are still to come.
+ * A busy lane zoomed out is read from its level-of-detail buckets
+ * (schema/weft-lod.sql): at most two per pixel column at any zoom. Closer
+ * in, and for lanes without buckets, the intervals meeting the view are
+ * read through the (lane, start) indexes (lanes whose intervals overlap
+ * bounded below by their longest interval) and folded into columns.
+ *
+ * Invariants: the lanes (self->glanes) are replaced, never changed, so a
+ * frame being computed keeps the array it was asked for; a frame of older
+ * lanes (self->generation) is dropped when it arrives.
  */
 #include "weft-timeline.h"
 
