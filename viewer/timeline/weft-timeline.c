@@ -1658,7 +1658,7 @@ on_key (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModif
       weft_timeline_zoom_fit (self);
       return TRUE;
     case GDK_KEY_z:
-      if (self->sel_end > self->sel_start)
+      if (self->sel_start >= 0 && self->sel_end > self->sel_start)
         weft_timeline_zoom_to (self, self->sel_start, self->sel_end);
       return TRUE;
     case GDK_KEY_Escape:
