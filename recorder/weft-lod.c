@@ -14,8 +14,11 @@
  *
  * Invariant: the intervals of one lane never overlap and are written in
  * time order (a state table's rows are written as their intervals end).
- * An interval that overlaps the one before (an inconsistent trace) is
- * clipped to start where that one ended, as the timeline shows it.
+ * An interval that starts before the one before it ended (an inconsistent
+ * trace, or rows no longer written in that order) is clipped to start
+ * there; such intervals are counted in meta 'lod_clipped', so that a
+ * change of the writer's order shows instead of silently thinning the
+ * level of detail.
  */
 #include "weft-lod.h"
 
@@ -48,6 +51,7 @@ typedef struct
   GHashTable   *lanes[WEFT_LOD_COUNTER + 1]; /* lane id -> Lane */
   int           trace_bits;                  /* 2^trace_bits ns >= the trace */
   gint64        trace_ns;
+  gint64        clipped; /* intervals that started before the one before ended */
   gboolean      failed;
 } Builder;
 
@@ -155,7 +159,11 @@ lane_add (Builder *b, Lane *lane, gint64 s, gint64 e, gint64 key)
   gint64 size = (gint64) 1 << lane->base;
   gint64 b0, b1;
 
-  s = MAX (s, lane->last_end);
+  if (s < lane->last_end)
+    {
+      b->clipped++;
+      s = lane->last_end;
+    }
   if (e <= s)
     return;
   lane->last_end = e;
@@ -400,6 +408,7 @@ weft_lod_build (WeftStore *store, GError **error)
     g_hash_table_unref (b.lanes[kind]);
   if (ok)
     ok = weft_store_set_meta_int (store, "lod_build_ms", (g_get_monotonic_time () - t0) / 1000, error)
+         && weft_store_set_meta_int (store, "lod_clipped", b.clipped, error)
          && weft_store_exec (store, "COMMIT", error);
   if (!ok)
     weft_store_exec (store, "ROLLBACK", NULL);

@@ -30,7 +30,9 @@ gint64 weft_lod_goroutine_key (int state, gint64 start_pc, const char *category)
 
 /* Builds the tables of schema/weft-lod.sql in @store (a finished, writable
  * store), in one transaction, replacing any there were. Records the time
- * it took in meta 'lod_build_ms'. */
+ * it took in meta 'lod_build_ms', and in 'lod_clipped' how many intervals
+ * started before the previous one of their lane ended (0 in a consistent
+ * trace). */
 gboolean weft_lod_build (WeftStore *store, GError **error);
 
 G_END_DECLS

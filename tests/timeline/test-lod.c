@@ -115,6 +115,27 @@ test_p_lane (void)
   g_assert_cmpint (bucket_key (store, p0, 21, 1, NULL), ==, -1);
   g_assert_cmpint (bucket_key (store, p0, 13, 0, NULL), ==, -1);
   g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'lod_build_ms'"), >=, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'lod_clipped'"), ==, 0);
+}
+
+/* An interval overlapping the one before on its lane is clipped, and
+ * counted. */
+static void
+test_overlap (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = make_store ("o.weft");
+  gint64 cover = 0;
+
+  /* Goroutine 3 on P0 over [1000, 1600), written last: it overlaps what
+   * P0 ran then and starts before the lane's last end, so it is clipped
+   * away, counted, and bucket 0 keeps its key. */
+  g_assert_true (weft_store_exec (store, "INSERT INTO gstate (goid, start_ns, end_ns, state, p) VALUES (3, 1000, 1600, 0, 0)",
+                                  &error));
+  g_assert_true (weft_lod_build (store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'lod_clipped'"), >, 0);
+  g_assert_cmpint (bucket_key (store, lane_id (store, WEFT_LOD_P, 0), 14, 0, &cover), ==, 4096);
 }
 
 /* A goroutine lane keyed as window-glane.sql keys it: blocked on a channel
@@ -201,6 +222,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Lod/p-lane", test_p_lane);
   g_test_add_func ("/Weft/Lod/goroutine-lane", test_goroutine_lane);
   g_test_add_func ("/Weft/Lod/counter", test_counter);
+  g_test_add_func ("/Weft/Lod/overlap", test_overlap);
   g_test_add_func ("/Weft/Lod/rebuild-and-read-only", test_rebuild_and_read_only);
   ret = g_test_run ();
   {
