@@ -19,8 +19,11 @@ typedef enum
 
 /* Lanes with fewer intervals have no buckets: reading them whole is cheap. */
 #define WEFT_LOD_MIN_INTERVALS 256
-/* Intervals per bucket, on average over the lane, at its base level. */
-#define WEFT_LOD_PER_BUCKET 8
+/* Intervals per bucket, on average over the lane, at its base level: the
+ * most a frame reads per pixel column below it. 8 halves the tables but
+ * made the frames just below the base level of a 10M-event trace take
+ * twice as long (17 against 9 ms at p99, tests/timeline/bench-timeline). */
+#define WEFT_LOD_PER_BUCKET 4
 
 /* A goroutine lane's key for a state interval, as queries/window-glane.sql
  * computes it: the start function while running, else the state in the

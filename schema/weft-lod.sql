@@ -18,10 +18,10 @@
 --
 -- A view of S ns over W pixels reads the largest level whose buckets are
 -- no wider than a pixel: at most 2W rows per lane, whatever the zoom. The
--- base level is the smallest with at most LOD_PER_BUCKET intervals of the
+-- base level is the smallest with at most WEFT_LOD_PER_BUCKET (4) intervals of the
 -- lane per bucket on average, so that below it (views where a pixel is
 -- narrower than a base bucket) the intervals themselves are few: about
--- LOD_PER_BUCKET × W per lane. Lanes with few intervals get no buckets at
+-- 4 × W per lane. Lanes with few intervals get no buckets at
 -- all (lod_lane only lists lanes that have them). Below the base level the
 -- timeline reads the intervals through the (lane, start) indexes of
 -- weft-indexes.sql.

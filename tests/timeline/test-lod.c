@@ -6,8 +6,8 @@
  *  - goroutine 5 alternates 300 times: running 1000 ns, blocked on a
  *    channel receive 2000 ns; goroutine 6 has one interval;
  *  - counter 3 (goroutines) takes the value i at i × 1000 ns, i < 300.
- * 513 intervals over 2^20 ns at 8 per bucket: P0's base level is 14
- * (16384 ns buckets).
+ * 513 intervals over 2^20 ns at 4 per bucket: P0's base level is 13
+ * (8192 ns buckets).
  */
 #include "test-util.h"
 #include "weft-lod.h"
@@ -91,29 +91,32 @@ test_p_lane (void)
   g_assert_no_error (error);
   p0 = lane_id (store, WEFT_LOD_P, 0);
   g_assert_cmpint (p0, >, 0);
-  g_assert_cmpint (test_scalar (store, "SELECT base_level FROM lod_lane WHERE kind = 0 AND lane = 0"), ==, 14);
+  g_assert_cmpint (test_scalar (store, "SELECT base_level FROM lod_lane WHERE kind = 0 AND lane = 0"), ==, 13);
   g_assert_cmpint (test_scalar (store, "SELECT top_level FROM lod_lane WHERE kind = 0 AND lane = 0"), ==, 21);
   g_assert_cmpint (test_scalar (store, "SELECT intervals FROM lod_lane WHERE kind = 0 AND lane = 0"), ==, 513);
 
-  /* Level 14: 8 periods per bucket, goroutine 2 covers 8 × 1500 ns. */
-  for (gint64 b = 0; b < 32; b++)
+  /* Level 13: 4 periods per bucket, goroutine 2 covers 4 × 1500 ns. */
+  for (gint64 b = 0; b < 64; b++)
     {
-      g_assert_cmpint (bucket_key (store, p0, 14, b, &cover), ==, 4096);
-      g_assert_cmpint (cover, ==, 12000);
+      g_assert_cmpint (bucket_key (store, p0, 13, b, &cover), ==, 4096);
+      g_assert_cmpint (cover, ==, 6000);
     }
   /* The lone 10 ns slice keeps its bucket; the idle ones have none. */
-  g_assert_cmpint (bucket_key (store, p0, 14, 800000 >> 14, &cover), ==, 12288);
+  g_assert_cmpint (bucket_key (store, p0, 13, 800000 >> 13, &cover), ==, 12288);
   g_assert_cmpint (cover, ==, 10);
-  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM lod_bucket WHERE level = 14 AND lane = "
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM lod_bucket WHERE level = 13 AND lane = "
                                        "(SELECT id FROM lod_lane WHERE kind = 0 AND lane = 0)"),
-                   ==, 33);
+                   ==, 65);
+  /* Level 14, built from level 13's halves: 8 periods. */
+  g_assert_cmpint (bucket_key (store, p0, 14, 3, &cover), ==, 4096);
+  g_assert_cmpint (cover, ==, 12000);
   /* Level 19: the busy half, then the lone slice; level 21: one bucket. */
   g_assert_cmpint (bucket_key (store, p0, 19, 0, &cover), ==, 4096);
   g_assert_cmpint (cover, ==, 256 * 1500);
   g_assert_cmpint (bucket_key (store, p0, 19, 1, NULL), ==, 12288);
   g_assert_cmpint (bucket_key (store, p0, 21, 0, NULL), ==, 4096);
   g_assert_cmpint (bucket_key (store, p0, 21, 1, NULL), ==, -1);
-  g_assert_cmpint (bucket_key (store, p0, 13, 0, NULL), ==, -1);
+  g_assert_cmpint (bucket_key (store, p0, 12, 0, NULL), ==, -1);
   g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'lod_build_ms'"), >=, 0);
   g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'lod_clipped'"), ==, 0);
 }
@@ -157,15 +160,18 @@ test_goroutine_lane (void)
   g5 = lane_id (store, WEFT_LOD_GOROUTINE, 5);
   g_assert_cmpint (g5, >, 0);
   g_assert_cmpint (lane_id (store, WEFT_LOD_GOROUTINE, 6), ==, -1);
-  /* Base level: 600 intervals over 2^20 ns, 8 per bucket: 2^14. Bucket 0
-   * [0, 16384): 5 periods and 1384 ns of the sixth (running 1000, blocked
-   * 384): blocked 10384, running 6000. */
-  g_assert_cmpint (test_scalar (store, "SELECT base_level FROM lod_lane WHERE kind = 2 AND lane = 5"), ==, 14);
+  /* Base level: 600 intervals over 2^20 ns, 4 per bucket: 2^13. Bucket 0
+   * [0, 8192): 2 periods and 2192 ns of the third (running 1000, blocked
+   * 1192): blocked 5192, running 3000. */
+  g_assert_cmpint (test_scalar (store, "SELECT base_level FROM lod_lane WHERE kind = 2 AND lane = 5"), ==, 13);
+  g_assert_cmpint (bucket_key (store, g5, 13, 0, &cover), ==, blocked);
+  g_assert_cmpint (cover, ==, 5192);
+  /* Level 14 [0, 16384): 5 periods and 1384 ns of the sixth: blocked 10384. */
   g_assert_cmpint (bucket_key (store, g5, 14, 0, &cover), ==, blocked);
   g_assert_cmpint (cover, ==, 10384);
-  /* After 900,000 ns nothing: bucket 900000 >> 14 = 54 is the last. */
-  g_assert_cmpint (bucket_key (store, g5, 14, 54, NULL), ==, blocked);
-  g_assert_cmpint (bucket_key (store, g5, 14, 55, NULL), ==, -1);
+  /* After 900,000 ns nothing: bucket 899999 >> 13 = 109 is the last. */
+  g_assert_cmpint (bucket_key (store, g5, 13, 109, NULL), ==, blocked);
+  g_assert_cmpint (bucket_key (store, g5, 13, 110, NULL), ==, -1);
 }
 
 /* A counter's bucket holds the largest value in force in it; the last
@@ -181,11 +187,12 @@ test_counter (void)
   g_assert_no_error (error);
   c3 = lane_id (store, WEFT_LOD_COUNTER, 3);
   g_assert_cmpint (c3, >, 0);
-  /* 300 samples over 2^20 ns: base level 15 (32768 ns). */
-  g_assert_cmpint (test_scalar (store, "SELECT base_level FROM lod_lane WHERE kind = 3"), ==, 15);
-  g_assert_cmpint (bucket_key (store, c3, 15, 0, NULL), ==, 32);
+  /* 300 samples over 2^20 ns: base level 14 (16384 ns). */
+  g_assert_cmpint (test_scalar (store, "SELECT base_level FROM lod_lane WHERE kind = 3"), ==, 14);
+  g_assert_cmpint (bucket_key (store, c3, 14, 0, NULL), ==, 16);
+  g_assert_cmpint (bucket_key (store, c3, 14, 1, NULL), ==, 32);
+  g_assert_cmpint (bucket_key (store, c3, 14, 63, NULL), ==, 299);
   g_assert_cmpint (bucket_key (store, c3, 15, 1, NULL), ==, 65);
-  g_assert_cmpint (bucket_key (store, c3, 15, 31, NULL), ==, 299);
   g_assert_cmpint (bucket_key (store, c3, 21, 0, NULL), ==, 299);
 }
 

@@ -344,9 +344,9 @@ make_busy (const char *name, gboolean lod)
     {
       g_assert_true (weft_lod_build (store, &error));
       g_assert_no_error (error);
-      /* 40,001 slices over 100 ms: 32768 ns buckets and up, so that a
+      /* 40,001 slices over 100 ms: 16384 ns buckets and up, so that a
        * frame at 100 µs per column reads them. */
-      g_assert_cmpint (test_scalar (store, "SELECT base_level FROM lod_lane WHERE kind = 0"), ==, 15);
+      g_assert_cmpint (test_scalar (store, "SELECT base_level FROM lod_lane WHERE kind = 0"), ==, 14);
     }
   weft_store_free (store);
   return path;
