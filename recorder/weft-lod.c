@@ -368,14 +368,29 @@ scan_counters (Builder *b, WeftStore *store, gint64 trace_end, GError **error)
          || weft_store_set_sqlite_error (error, weft_store_get_db (store), "reading counter_sample");
 }
 
+static gint64
+pragma_int (WeftStore *store, const char *name)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA %s", name);
+  sqlite3_stmt    *s = weft_store_prepare (store, sql, NULL);
+  gint64           v = 0;
+
+  if (s != NULL && sqlite3_step (s) == SQLITE_ROW)
+    v = sqlite3_column_int64 (s, 0);
+  sqlite3_finalize (s);
+  return v;
+}
+
 gboolean
 weft_lod_build (WeftStore *store, GError **error)
 {
-  gint64   t0 = g_get_monotonic_time ();
-  gint64   start = weft_store_get_meta_int (store, "start_ns", 0);
-  gint64   end = weft_store_get_meta_int (store, "end_ns", 0);
-  Builder  b = { 0 };
-  gboolean ok;
+  g_autofree char *restore = NULL;
+  gint64           cache_size, mmap_size;
+  gint64           t0 = g_get_monotonic_time ();
+  gint64           start = weft_store_get_meta_int (store, "start_ns", 0);
+  gint64           end = weft_store_get_meta_int (store, "end_ns", 0);
+  Builder          b = { 0 };
+  gboolean         ok;
 
   g_return_val_if_fail (store != NULL, FALSE);
 
@@ -385,7 +400,19 @@ weft_lod_build (WeftStore *store, GError **error)
   b.trace_bits = ceil_log2 (b.trace_ns) + 1;
   for (int kind = 0; kind <= WEFT_LOD_COUNTER; kind++)
     b.lanes[kind] = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) lane_free);
-  ok = weft_store_exec (store, "BEGIN; DROP TABLE IF EXISTS lod_bucket; DROP TABLE IF EXISTS lod_lane;", error)
+  /* The state tables are read through a memory map rather than copied page
+   * by page, and the buckets' pages, written in as many places as there
+   * are lanes and levels, stay in the cache until the commit instead of
+   * being spilled and written again (on a 10M-event trace, read() and
+   * write() took about 40% of the build before). */
+  cache_size = pragma_int (store, "cache_size");
+  mmap_size = pragma_int (store, "mmap_size");
+  restore = g_strdup_printf ("PRAGMA cache_size = %" G_GINT64_FORMAT "; PRAGMA mmap_size = %" G_GINT64_FORMAT,
+                             cache_size, mmap_size);
+  ok = weft_store_exec (store, "PRAGMA mmap_size = 4294967296", error)
+       /* At least 256 MiB (negative: KiB), as a bulk store has already. */
+       && (cache_size <= -262144 || weft_store_exec (store, "PRAGMA cache_size = -262144", error))
+       && weft_store_exec (store, "BEGIN; DROP TABLE IF EXISTS lod_bucket; DROP TABLE IF EXISTS lod_lane;", error)
        && weft_store_exec_resource (store, "weft-lod.sql", error)
        && add_lanes (&b, store, WEFT_LOD_P,
                      "SELECT p, COUNT(*) FROM gstate WHERE state = 0 AND p IS NOT NULL GROUP BY p", error)
@@ -412,5 +439,6 @@ weft_lod_build (WeftStore *store, GError **error)
          && weft_store_exec (store, "COMMIT", error);
   if (!ok)
     weft_store_exec (store, "ROLLBACK", NULL);
+  weft_store_exec (store, restore, NULL);
   return ok;
 }
