@@ -142,6 +142,7 @@ typedef struct
   guint32 cycle;
   guint8  mode;
   gint32  p;
+  guint64 goid; /* sweeps: the goroutine that swept, 0 if none */
 } GcOpen;
 
 typedef struct
@@ -1275,9 +1276,9 @@ emit_counter (WeftIngest *self, int counter, gint64 ts, gint64 value)
   r->v[2] = value;
 }
 
-/* Opens a span of @table keyed by @key, ending (and counting) one that was
- * left open. */
-static void
+/* Opens a span of @table keyed by @key, dropping (and counting) one that
+ * was left open. */
+static GcOpen *
 gc_open (WeftIngest *self, GHashTable *table, guint64 key, gint64 ts, guint32 cycle, guint8 mode, gint32 p)
 {
   GcOpen *o = g_new0 (GcOpen, 1);
@@ -1289,6 +1290,7 @@ gc_open (WeftIngest *self, GHashTable *table, guint64 key, gint64 ts, guint32 cy
   o->mode = mode;
   o->p = p;
   g_hash_table_replace (table, GSIZE_TO_POINTER (key), o);
+  return o;
 }
 
 /* The open span of @table keyed by @key, removed from it (the caller
@@ -1301,6 +1303,30 @@ gc_close (WeftIngest *self, GHashTable *table, guint64 key)
   if (!g_hash_table_steal_extended (table, GSIZE_TO_POINTER (key), NULL, &stolen))
     inconsistent (self, INC_GC_UNBALANCED);
   return stolen;
+}
+
+/* The P of a worker or sweep event, or -1 (counted) if it names none:
+ * those spans are kept per P. */
+static gint32
+gc_p (WeftIngest *self, guint64 raw)
+{
+  gint32 p = (gint16) raw;
+
+  if (p < 0 || p >= MAX_P)
+    {
+      inconsistent (self, INC_BAD_ID);
+      return -1;
+    }
+  return p;
+}
+
+/* The goroutine @p runs, 0 if none: a sweep on a P running a goroutine is
+ * that goroutine paying for its allocation (Go's "GC incremental sweep"
+ * time of the goroutine analysis). */
+static guint64
+gc_p_goroutine (WeftIngest *self, gint32 p)
+{
+  return (guint) p < self->n_procs ? self->procs[p].goid : 0;
 }
 
 static void
@@ -1370,11 +1396,13 @@ on_gc (WeftIngest *self, const WeftEvent *ev, gint64 ts)
       gc->in_mark = FALSE;
       break;
     case WEFT_EV_GC_WORKER_BEGIN:
-      p = (gint16) ev->f[GC_WORKER_P];
+      if ((p = gc_p (self, ev->f[GC_WORKER_P])) < 0)
+        break;
       gc_open (self, gc->workers, (guint64) p, ts, current, (guint8) ev->f[GC_WORKER_MODE_OR_SCANNED], p);
       break;
     case WEFT_EV_GC_WORKER_END:
-      p = (gint16) ev->f[GC_WORKER_P];
+      if ((p = gc_p (self, ev->f[GC_WORKER_P])) < 0)
+        break;
       if ((o = gc_close (self, gc->workers, (guint64) p)) != NULL)
         emit_gc_span (self, "worker", 0, p, o->start, ts, o->cycle, gc_worker_mode_name (o->mode), TRUE,
                       ev->f[GC_WORKER_MODE_OR_SCANNED], FALSE, 0, FALSE);
@@ -1390,14 +1418,16 @@ on_gc (WeftIngest *self, const WeftEvent *ev, gint64 ts)
       g_free (o);
       break;
     case WEFT_EV_GC_SWEEP_BEGIN:
-      p = (gint16) ev->f[GC_SWEEP_P];
+      if ((p = gc_p (self, ev->f[GC_SWEEP_P])) < 0)
+        break;
       /* Sweeping frees what the last finished cycle found dead. */
-      gc_open (self, gc->sweeps, (guint64) p, ts, gc->last_cycle, 0, p);
+      gc_open (self, gc->sweeps, (guint64) p, ts, gc->last_cycle, 0, p)->goid = gc_p_goroutine (self, p);
       break;
     case WEFT_EV_GC_SWEEP_END:
-      p = (gint16) ev->f[GC_SWEEP_P];
+      if ((p = gc_p (self, ev->f[GC_SWEEP_P])) < 0)
+        break;
       if ((o = gc_close (self, gc->sweeps, (guint64) p)) != NULL)
-        emit_gc_span (self, "sweep", 0, p, o->start, ts, o->cycle, NULL, TRUE, ev->f[GC_SWEEP_SWEPT], TRUE,
+        emit_gc_span (self, "sweep", o->goid, p, o->start, ts, o->cycle, NULL, TRUE, ev->f[GC_SWEEP_SWEPT], TRUE,
                       ev->f[GC_SWEEP_RECLAIMED], FALSE);
       g_free (o);
       break;
@@ -1451,7 +1481,7 @@ gc_finish (WeftIngest *self, gint64 end)
         {
           GcOpen *o = value;
 
-          emit_gc_span (self, kinds[k], k == 1 ? GPOINTER_TO_SIZE (key) : 0, o->p, o->start, end, o->cycle,
+          emit_gc_span (self, kinds[k], k == 1 ? GPOINTER_TO_SIZE (key) : o->goid, o->p, o->start, end, o->cycle,
                         k == 0 ? gc_worker_mode_name (o->mode) : NULL, FALSE, 0, FALSE, 0, TRUE);
         }
     }
@@ -1459,26 +1489,61 @@ gc_finish (WeftIngest *self, gint64 end)
 
 /* ------------------------------------------------------------------ derived counters */
 
-/* Samples the goroutine counters at most once per COUNTER_GRAIN_NS of
- * trace time: bounded rows whatever the event rate, a value late by at most
- * the grain. */
+/* The goroutine counters (goroutines alive, runnable) are sampled at most
+ * once per COUNTER_GRAIN_NS of trace time per counter: bounded rows
+ * whatever the event rate. A change is written at once when the last
+ * sample is a grain old; one made sooner waits for the end of the grain
+ * and is written with that time, when the next event (or the end of the
+ * trace) shows that nothing changed it since. Each sample is thus the
+ * exact value at its time, reached at most a grain earlier; changes that
+ * undo each other within a grain are not seen. */
 #define COUNTER_GRAIN_NS 50000
 
 static void
-sample_counters (WeftIngest *self, gint64 ts, gboolean force)
+counters_write (WeftIngest *self, gint64 ts)
 {
   gint64 values[2] = { g_hash_table_size (self->gs), self->n_runnable };
   int    ids[2] = { WEFT_COUNTER_GOROUTINES, WEFT_COUNTER_RUNNABLE };
 
-  if (!force && ts < self->next_sample)
-    return;
-  self->next_sample = ts + COUNTER_GRAIN_NS;
   for (int i = 0; i < 2; i++)
     if (values[i] != self->sampled[i])
       {
         emit_counter (self, ids[i], ts, values[i]);
         self->sampled[i] = values[i];
       }
+  self->next_sample = ts + COUNTER_GRAIN_NS;
+}
+
+static inline gboolean
+counters_changed (WeftIngest *self)
+{
+  return g_hash_table_size (self->gs) != self->sampled[0] || self->n_runnable != self->sampled[1];
+}
+
+/* Before an event at @ts: a change waiting for the end of its grain is
+ * written there if @ts is past it (the values still hold then). */
+static inline void
+counters_catch_up (WeftIngest *self, gint64 ts)
+{
+  if (ts >= self->next_sample && self->sampled[0] >= 0 && counters_changed (self))
+    counters_write (self, self->next_sample);
+}
+
+/* After an event at @ts. */
+static inline void
+counters_sample (WeftIngest *self, gint64 ts)
+{
+  if (ts >= self->next_sample && counters_changed (self))
+    counters_write (self, ts);
+}
+
+/* At the end of the trace, @end: the last change, written where its grain
+ * ends (or at @end, if sooner). */
+static void
+counters_finish (WeftIngest *self, gint64 end)
+{
+  if (counters_changed (self))
+    counters_write (self, MIN (self->next_sample, end));
 }
 
 void
@@ -1489,6 +1554,7 @@ weft_ingest_event (WeftIngest *self, const WeftEvent *ev)
   g_return_if_fail (self != NULL && ev != NULL);
 
   ts = rel_time (self, ev->ts);
+  counters_catch_up (self, ts);
   self->events++;
   if (G_UNLIKELY (ev->incomplete))
     inconsistent (self, INC_MISSING_FIELD);
@@ -1578,7 +1644,7 @@ weft_ingest_event (WeftIngest *self, const WeftEvent *ev)
       self->unknown_events++;
       break;
     }
-  sample_counters (self, ts, FALSE);
+  counters_sample (self, ts);
 }
 
 /* An event of another provider: it counts for the time span only. */
@@ -1659,7 +1725,7 @@ weft_ingest_finish (WeftIngest *self)
   for (guint p = 0; p < self->n_procs; p++)
     proc_close (self, p, end, TRUE);
   gc_finish (self, end);
-  sample_counters (self, end, TRUE);
+  counters_finish (self, end);
   for (guint m = 0; m < self->n_threads; m++)
     {
       Thread *t = &self->threads[m];

@@ -18,7 +18,8 @@ static const Report reports[] = {
   { "leaks", { "leaks" }, { NULL } },
   { "pauses",
     { "pause-summary", "mmu", "pauses" },
-    { "Stop-the-world pauses", "Minimum mutator utilization (fraction of each window not stopped)",
+    { "Stop-the-world pauses", "Minimum mutator utilization (worst fraction of a window the program ran: mmu between pauses, "
+                               "mmu_gc also without the Ps marking)",
       "Longest pauses" } },
   { "gc", { "gc" }, { NULL } },
   { "blocking", { "blocking" }, { NULL } },
@@ -107,6 +108,56 @@ format_bytes (gint64 bytes)
                                                                                   : "%.2f %s",
                           v,
                           units[u]);
+}
+
+sqlite3_stmt *
+weft_report_prepare_user_sql (WeftStore *store, const char *sql, GError **error)
+{
+  sqlite3      *db;
+  sqlite3_stmt *stmt = NULL;
+  const char   *tail = NULL;
+
+  g_return_val_if_fail (store != NULL && sql != NULL, NULL);
+
+  db = weft_store_get_db (store);
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, &tail) != SQLITE_OK)
+    {
+      weft_store_set_sqlite_error (error, db, "preparing the query");
+      return NULL;
+    }
+  /* SQLite prepares nothing for blanks and comments, and stops at the
+   * first statement: a second one would silently not run. */
+  if (stmt == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "the query is empty");
+      return NULL;
+    }
+  while (tail != NULL && g_ascii_isspace (*tail))
+    tail++;
+  if (tail != NULL && *tail != '\0')
+    {
+      sqlite3_stmt *next = NULL;
+
+      /* A trailing comment or ';' prepares to nothing and is fine. */
+      if (sqlite3_prepare_v2 (db, tail, -1, &next, NULL) != SQLITE_OK || next != NULL)
+        {
+          sqlite3_finalize (next);
+          sqlite3_finalize (stmt);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "one statement at a time: \"%.40s\" would not run", tail);
+          return NULL;
+        }
+    }
+  /* The database is opened read-only anyway; this names the reason
+   * before SQLite's "attempt to write a readonly database". */
+  if (!sqlite3_stmt_readonly (stmt))
+    {
+      sqlite3_finalize (stmt);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "queries only read: use SELECT (or WITH ... SELECT) over the tables and views");
+      return NULL;
+    }
+  return stmt;
 }
 
 /* Bind the named parameters a query uses; others are left unbound. */

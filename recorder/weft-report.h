@@ -27,7 +27,11 @@ gboolean weft_report_is_known (const char *name);
  * errors; @item_rows: rows are (item, value) pairs whose item's "_ns"
  * suffix says the value is a duration. */
 gboolean weft_report_statement (WeftStore *store, sqlite3_stmt *stmt, const char *name, gboolean json, gboolean item_rows, GString *out, guint *n_rows, GError **error);
-char    *weft_format_duration (gint64 ns);
+/* Prepares @sql for `weft query` (and the viewer's own questions): exactly
+ * one statement that reads, else NULL and an error saying why (empty,
+ * several statements, a statement that would write, or SQLite's own). */
+sqlite3_stmt *weft_report_prepare_user_sql (WeftStore *store, const char *sql, GError **error);
+char         *weft_format_duration (gint64 ns);
 /* Column @c of @stmt's current row as the reports show it: NULL as "-",
  * "*_ns" columns (or rows whose @item ends in "_ns") as durations with
  * units, "*_bytes" in binary units, reals with 4 digits. */

@@ -187,6 +187,24 @@ migrate (WeftStore *self, gint64 from, GError **error)
   return weft_store_exec (self, "COMMIT", error);
 }
 
+/* A file keeps the views of the Weft that wrote it (for other SQLite
+ * tools). This Weft's views are created again as TEMP views, which name
+ * lookups find first, so that its queries read any file of this schema
+ * version with the analyses they were written for. */
+static gboolean
+shadow_views (WeftStore *self, GError **error)
+{
+  g_autofree char *sql = weft_schema_load ("weft-views.sql", error);
+  g_auto (GStrv) parts = NULL;
+  g_autofree char *temp = NULL;
+
+  if (sql == NULL)
+    return FALSE;
+  parts = g_strsplit (sql, "CREATE VIEW IF NOT EXISTS ", -1);
+  temp = g_strjoinv ("CREATE TEMP VIEW IF NOT EXISTS ", parts);
+  return weft_store_exec (self, temp, error);
+}
+
 WeftStore *
 weft_store_open (const char *path, WeftStoreOpenFlags flags, GError **error)
 {
@@ -244,6 +262,8 @@ weft_store_open (const char *path, WeftStoreOpenFlags flags, GError **error)
       if (!migrate (self, version, error))
         return NULL;
     }
+  if (!shadow_views (self, error))
+    return NULL;
   return g_steal_pointer (&self);
 }
 

@@ -189,6 +189,11 @@ cmd_report (int argc, char **argv)
       g_printerr ("weft report: bad duration \"%s\"\n", threshold);
       return 2;
     }
+  if (fail_on_leak && strcmp (argv[1], "leaks") != 0)
+    {
+      g_printerr ("weft report: --fail-on-leak applies to \"leaks\"\n");
+      return 2;
+    }
   if (fail_over != NULL && (strcmp (argv[1], "pauses") != 0 || !parse_duration (fail_over, &max_pause_ns)))
     {
       g_printerr ("weft report: --fail-over takes a DURATION and applies to \"pauses\"\n");
@@ -232,7 +237,7 @@ cmd_query (int argc, char **argv)
   if (argc != 3)
     return usage ();
   store = weft_store_open (argv[1], WEFT_STORE_OPEN_READ_ONLY, &error);
-  stmt = store != NULL ? weft_store_prepare (store, argv[2], &error) : NULL;
+  stmt = store != NULL ? weft_report_prepare_user_sql (store, argv[2], &error) : NULL;
   if (stmt == NULL)
     {
       g_printerr ("weft query: %s\n", error->message);

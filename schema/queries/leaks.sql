@@ -2,8 +2,9 @@
 -- trace for at least :min_blocked_ns, grouped by creation site and blocking
 -- site. Proven leaks (table leaked) come first with kind 'leaked'. The
 -- growth column is the net change of the creation site's live goroutines
--- per second of trace (site_growth).
-SELECT l.*, ROUND(g.growth_per_s, 3) AS growth_per_s
+-- per second of trace, trend their least-squares slope per second
+-- (site_growth).
+SELECT l.*, ROUND(g.growth_per_s, 3) AS growth_per_s, ROUND(g.trend_per_s, 3) AS trend_per_s
 FROM (
   SELECT 'leaked' AS kind, create_site, block_site, wait_reason_name AS wait_reason,
          COUNT(*) AS goroutines, NULL AS min_blocked_ns, NULL AS max_blocked_ns,

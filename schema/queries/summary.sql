@@ -16,9 +16,12 @@ UNION ALL SELECT 'goroutines alive at end', (SELECT COUNT(*) FROM goroutine WHER
 UNION ALL SELECT 'threads (M)', (SELECT COUNT(DISTINCT m) FROM mstate)
 UNION ALL SELECT 'goroutine switches', (SELECT COUNT(*) FROM gstate WHERE state = 0)
 UNION ALL SELECT 'blocking events', (SELECT COUNT(*) FROM gstate WHERE state = 2)
-UNION ALL SELECT 'leak suspects', (SELECT COUNT(*) FROM leak_candidates WHERE blocked_ns >= :min_blocked_ns)
+UNION ALL SELECT 'leak suspects', (SELECT COUNT(*) FROM leak_candidates WHERE blocked_ns >= :min_blocked_ns
+                                    AND goid NOT IN (SELECT goid FROM leaked))
 UNION ALL SELECT 'proven leaks', (SELECT COUNT(*) FROM leaked)
 UNION ALL SELECT 'gc cycles', (SELECT COUNT(*) FROM gc_cycle)
+UNION ALL SELECT 'stw pauses', (SELECT COUNT(*) FROM stw)
+UNION ALL SELECT 'longest pause_ns', (SELECT MAX(end_ns - start_ns) FROM stw)
 UNION ALL SELECT 'stacks', (SELECT COUNT(*) FROM stack)
 UNION ALL SELECT 'tasks', (SELECT COUNT(*) FROM task)
 UNION ALL SELECT 'logs', (SELECT COUNT(*) FROM log);

@@ -27,6 +27,7 @@
  */
 #include "test-util.h"
 #include "weft-ingest.h"
+#include "weft-report.h"
 #include "weft-store.h"
 #include "weft-writer.h"
 
@@ -89,6 +90,8 @@ string (Reader *r, GStringChunk *chunk)
   buf[n] = '\0';
   return g_string_chunk_insert (chunk, buf);
 }
+
+static const char *const reports[] = { "summary", "goroutines", "leaks", "pauses", "gc", "blocking", "latency" };
 
 static void
 check (WeftStore *store, const char *what, const char *sql)
@@ -211,6 +214,36 @@ weft_fuzz_ingest_one (const uint8_t *data, size_t size)
          "SELECT COUNT(*) FROM (SELECT start_ns, MAX(end_ns) OVER (PARTITION BY goid ORDER BY "
          "start_ns, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end FROM gstate) "
          "WHERE prev_end > start_ns");
+  check (store, "a P's mark workers overlap",
+         "SELECT COUNT(*) FROM (SELECT start_ns, LAG(end_ns) OVER (PARTITION BY p ORDER BY start_ns, id) AS prev_end "
+         "FROM gc_span WHERE kind = 'worker') WHERE start_ns < prev_end");
+  check (store, "a GC span on no valid P",
+         "SELECT COUNT(*) FROM gc_span WHERE kind IN ('worker', 'sweep') AND (p IS NULL OR p < 0)");
+  check (store, "the goroutine counter does not end on the goroutines alive",
+         "SELECT (SELECT value FROM counter_sample WHERE counter = 3 ORDER BY ts DESC LIMIT 1) "
+         "IS NOT (SELECT COUNT(*) FROM goroutine WHERE ended_ns IS NULL) "
+         "AND EXISTS (SELECT 1 FROM counter_sample WHERE counter = 3)");
+  check (store, "the runnable counter does not end on the goroutines runnable",
+         "SELECT (SELECT value FROM counter_sample WHERE counter = 4 ORDER BY ts DESC LIMIT 1) "
+         "IS NOT (SELECT COUNT(*) FROM gstate WHERE open_end = 1 AND state = 1) "
+         "AND EXISTS (SELECT 1 FROM counter_sample WHERE counter = 4)");
+  check (store, "an MMU outside [0, 1]", "SELECT COUNT(*) FROM mmu WHERE NOT mmu BETWEEN 0 AND 1");
+  check (store, "a GC-aware MMU outside [0, mmu]",
+         "SELECT COUNT(*) FROM mmu AS m JOIN mmu_gc AS g USING (window_ns) WHERE NOT g.mmu BETWEEN 0 AND m.mmu + 1e-9");
+  /* Every report runs on whatever the state machine made of the input. */
+  for (guint i = 0; i < G_N_ELEMENTS (reports); i++)
+    {
+      WeftReportOptions opts = { .json = i % 2 == 0, .limit = 5 };
+      GString          *out = g_string_new (NULL);
+      guint             n;
+
+      if (!weft_report (store, reports[i], &opts, out, &n, &error))
+        {
+          fprintf (stderr, "fuzz-ingest: report %s failed: %s\n", reports[i], error->message);
+          abort ();
+        }
+      g_string_free (out, TRUE);
+    }
 
   weft_store_free (store);
   g_remove (path);

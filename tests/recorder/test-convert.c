@@ -187,6 +187,11 @@ test_gc (void)
   g_assert_cmpint (test_scalar (store, "SELECT count FROM gc_pause_summary WHERE reason = 'all'"), ==, 5);
   g_assert_cmpint (test_scalar (store, "SELECT max_ns FROM gc_pause_summary WHERE reason = 'all'"), ==,
                    test_scalar (store, "SELECT MAX(end_ns - start_ns) FROM stw"));
+  /* Counting the Ps that mark can only lower the utilization. */
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM mmu AS m JOIN mmu_gc AS g USING (window_ns)"), ==,
+                   test_scalar (store, "SELECT COUNT(*) FROM mmu"));
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM mmu AS m JOIN mmu_gc AS g USING (window_ns) WHERE g.mmu > m.mmu"),
+                   ==, 0);
   /* Work spans. */
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gc_span WHERE kind = 'mark'"), ==, 2);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gc_span WHERE kind = 'worker' AND p = 1 AND mode = "
@@ -198,8 +203,11 @@ test_gc (void)
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gc_span WHERE kind = 'assist' AND goid = 1 AND "
                                        "end_ns - start_ns >= 200000"),
                    ==, 1);
-  g_assert_cmpint (test_scalar (store, "SELECT reclaimed FROM gc_span WHERE kind = 'sweep' AND gc_cycle = 1"), ==, 1 << 19);
+  g_assert_cmpint (test_scalar (store, "SELECT reclaimed FROM gc_span WHERE kind = 'sweep' AND gc_cycle = 1 AND goid = 1"),
+                   ==, 1 << 19);
   g_assert_cmpint (test_scalar (store, "SELECT gc_assist_ns > 0 FROM goroutine_analysis WHERE start_function = 'main'"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT gc_sweep_ns > 0 FROM goroutine_analysis WHERE start_function = 'main'"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'inconsistencies'"), ==, 1);
   /* Counters. */
   g_assert_cmpint (test_scalar (store, "SELECT value FROM counter_sample WHERE counter = 1"), ==, 3 << 20);
   g_assert_cmpint (test_scalar (store, "SELECT value FROM counter_sample WHERE counter = 2"), ==, 6 << 20);
@@ -226,6 +234,27 @@ test_gc (void)
     g_assert_cmpint (run_cli (query, &o3), ==, 0);
     g_assert_nonnull (strstr (o3, "4"));
   }
+  /* Misuse: a gate on the wrong report is a usage error (2); a query that
+   * is empty or writes fails (1), and the database is unchanged. */
+  {
+    const char *const *bad[] = {
+      (const char *[]){ "report", "summary", db, "--fail-on-leak", NULL },
+      (const char *[]){ "report", "leaks", db, "--fail-over", "1ms", NULL },
+      (const char *[]){ "report", "pauses", db, "--fail-over", "soon", NULL },
+      (const char *[]){ "query", db, "", NULL },
+      (const char *[]){ "query", db, "DELETE FROM stw", NULL },
+      (const char *[]){ "query", db, "SELECT 1; DELETE FROM stw", NULL },
+    };
+    const int expect[] = { 2, 2, 2, 1, 1, 1 };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autofree char *o = NULL;
+
+        g_assert_cmpint (run_cli (bad[i], &o), ==, expect[i]);
+      }
+  }
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM stw"), ==, 5);
 }
 
 /* The CLI on broken input: a clear message and exit status 1, never a
@@ -333,6 +362,14 @@ test_leaky_pipeline (void)
                    ==, 1);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM leak_candidates WHERE create_site LIKE 'handle %'"), ==, 10);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM leak_candidates WHERE block_site LIKE 'produce_rows %'"), ==, 10);
+  /* ... and nothing else is a suspect, and the suspects' site grows. */
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM leak_candidates"), ==, 10);
+  g_assert_cmpint (test_scalar (store, "SELECT alive_at_end - alive_at_start FROM site_growth WHERE create_site LIKE 'handle %'"),
+                   ==, 10);
+  /* The leaking site trends up; the site whose handlers all end does not. */
+  g_assert_cmpint (test_scalar (store, "SELECT (SELECT trend_per_s FROM site_growth WHERE create_site LIKE 'handle %') > 10 * "
+                                       "(SELECT ABS(trend_per_s) FROM site_growth WHERE create_site LIKE 'real_main %')"),
+                   ==, 1);
 }
 
 static void

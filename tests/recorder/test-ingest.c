@@ -149,8 +149,138 @@ test_random (void)
                                "start_ns, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end FROM gstate) "
                                "WHERE prev_end > start_ns"),
                    ==, 0);
+  /* GC rows: well formed; pauses one at a time, one mark worker per P. */
+  g_assert_cmpint (scalar (&c, "SELECT COUNT(*) FROM stw WHERE end_ns < start_ns"), ==, 0);
+  g_assert_cmpint (scalar (&c, "SELECT COUNT(*) FROM gc_span WHERE end_ns < start_ns"), ==, 0);
+  g_assert_cmpint (scalar (&c, "SELECT COUNT(*) FROM gc_cycle WHERE end_ns < start_ns"), ==, 0);
+  g_assert_cmpint (scalar (&c, "SELECT COUNT(*) FROM (SELECT start_ns, LAG(end_ns) OVER (ORDER BY start_ns, id) AS prev_end "
+                               "FROM stw) WHERE prev_end > start_ns"),
+                   ==, 0);
+  g_assert_cmpint (scalar (&c, "SELECT COUNT(*) FROM (SELECT start_ns, LAG(end_ns) OVER (PARTITION BY p ORDER BY start_ns, "
+                               "id) AS prev_end FROM gc_span WHERE kind = 'worker') WHERE prev_end > start_ns"),
+                   ==, 0);
+  g_assert_cmpint (scalar (&c, "SELECT COUNT(*) FROM stw"), >, 0);
+  g_assert_cmpint (scalar (&c, "SELECT COUNT(*) FROM gc_span"), >, 0);
+  /* Derived counters: bounded by the grain, and ending on the true values. */
+  g_assert_cmpint (scalar (&c, "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM counter_sample WHERE counter IN (3, 4) "
+                               "GROUP BY counter)"),
+                   <=, scalar (&c, "SELECT value / 50000 + 2 FROM meta WHERE key = 'end_ns'"));
+  g_assert_cmpint (scalar (&c, "SELECT value FROM counter_sample WHERE counter = 3 ORDER BY ts DESC LIMIT 1"), ==,
+                   scalar (&c, "SELECT COUNT(*) FROM goroutine WHERE ended_ns IS NULL"));
+  g_assert_cmpint (scalar (&c, "SELECT value FROM counter_sample WHERE counter = 4 ORDER BY ts DESC LIMIT 1"), ==,
+                   scalar (&c, "SELECT COUNT(*) FROM gstate WHERE open_end = 1 AND state = 1"));
   g_assert_cmpint (scalar (&c, "SELECT value FROM meta WHERE key = 'inconsistencies'"), >, 0);
   g_rand_free (rand);
+  ctx_clear (&c);
+}
+
+/* The GC's events on a known sequence (ev() advances time by 10 ns per
+ * event): a cycle with its pauses, a mark worker, an assist, a sweep by the
+ * goroutine running on the P, a leak proven twice, and the mismatches the
+ * state machine must count without failing. */
+static void
+test_gc (void)
+{
+  Ctx c = { 0 };
+
+  ctx_init (&c, FALSE);
+  ev (&c, WEFT_EV_GO_CREATE, 4, U (1), U (0), U (0x100), U (0));                         /* 0 */
+  ev (&c, WEFT_EV_PROC_START, 2, U (0), U (0));                                          /* 10 */
+  ev (&c, WEFT_EV_GO_SWITCH, 8, U (0), U (0), U (0), U (0), U (0), U (0), U (0), U (1)); /* 20 */
+  ev (&c, WEFT_EV_GC_END, 3, U (7), U (1), U (1));                                       /* 30: no begin */
+  ev (&c, WEFT_EV_GC_BEGIN, 4, U (1), U (WEFT_GC_TRIGGER_HEAP), U (4096), U (4096));     /* 40 */
+  ev (&c, WEFT_EV_STW_BEGIN, 2, U (WEFT_STW_GC_SWEEP_TERMINATION), U (1));               /* 50 */
+  ev (&c, WEFT_EV_STW_END, 2, U (WEFT_STW_GC_SWEEP_TERMINATION), U (1));                 /* 60 */
+  ev (&c, WEFT_EV_GC_MARK_BEGIN, 1, U (1));                                              /* 70 */
+  ev (&c, WEFT_EV_GC_WORKER_BEGIN, 2, U (1), U (WEFT_GC_WORKER_DEDICATED));              /* 80 */
+  ev (&c, WEFT_EV_GC_WORKER_BEGIN, 2, U (G_MAXUINT64), U (WEFT_GC_WORKER_IDLE));         /* 90: P -1 */
+  ev (&c, WEFT_EV_GC_ASSIST_BEGIN, 2, U (1), U (0));                                     /* 100 */
+  ev (&c, WEFT_EV_GC_ASSIST_END, 3, U (1), U (0), U (512));                              /* 110 */
+  ev (&c, WEFT_EV_GC_WORKER_END, 2, U (1), U (8192));                                    /* 120 */
+  ev (&c, WEFT_EV_GC_MARK_END, 1, U (1));                                                /* 130 */
+  ev (&c, WEFT_EV_STW_BEGIN, 2, U (WEFT_STW_GC_MARK_TERMINATION), U (1));                /* 140 */
+  ev (&c, WEFT_EV_GO_LEAKED, 5, U (1), U (9), U (1), U (0xbeef), U (0));                 /* 150 */
+  ev (&c, WEFT_EV_GC_END, 3, U (1), U (1024), U (2048));                                 /* 160 */
+  ev (&c, WEFT_EV_STW_BEGIN, 2, U (WEFT_STW_OTHER), U (0));                              /* 170: nested */
+  ev (&c, WEFT_EV_STW_END, 2, U (WEFT_STW_OTHER), U (0));                                /* 180 */
+  ev (&c, WEFT_EV_STW_END, 2, U (WEFT_STW_OTHER), U (0));                                /* 190: stray */
+  ev (&c, WEFT_EV_GC_SWEEP_BEGIN, 1, U (0));                                             /* 200 */
+  ev (&c, WEFT_EV_GC_SWEEP_END, 3, U (0), U (4096), U (3072));                           /* 210 */
+  ev (&c, WEFT_EV_HEAP_ALLOC, 1, U (1024));                                              /* 220 */
+  ev (&c, WEFT_EV_GO_LEAKED, 5, U (2), U (9), U (1), U (0xbeef), U (0));                 /* 230 */
+  ev (&c, WEFT_EV_GC_SWEEP_BEGIN, 1, U (1));                                             /* 240: open */
+  ctx_finish (&c);
+
+  g_assert_cmpint (scalar (&c, "SELECT value FROM meta WHERE key = 'inconsistency.gc_unbalanced'"), ==, 3);
+  g_assert_cmpint (scalar (&c, "SELECT value FROM meta WHERE key = 'inconsistency.bad_p_or_m'"), ==, 1);
+  g_assert_cmpint (scalar (&c, "SELECT COUNT(*) FROM gc_cycle"), ==, 1);
+  g_assert_cmpint (scalar (&c, "SELECT end_ns - start_ns FROM gc_cycle WHERE id = 1 AND heap_before = 4096 AND "
+                               "heap_after = 1024 AND heap_goal = 2048 AND trigger = 'heap'"),
+                   ==, 120);
+  /* Sweep termination 10 ns; mark termination cut at 170 by the nested
+   * begin, which ends at 180; the stray end is dropped. */
+  g_assert_cmpint (scalar (&c, "SELECT COUNT(*) FROM stw"), ==, 3);
+  g_assert_cmpint (scalar (&c, "SELECT SUM(end_ns - start_ns) FROM stw"), ==, 10 + 30 + 10);
+  g_assert_cmpint (scalar (&c, "SELECT COUNT(*) FROM stw WHERE gc_cycle IS NULL AND reason = 'other'"), ==, 1);
+  g_assert_cmpint (scalar (&c, "SELECT end_ns - start_ns FROM gc_span WHERE kind = 'mark' AND gc_cycle = 1"), ==, 60);
+  g_assert_cmpint (scalar (&c, "SELECT end_ns - start_ns FROM gc_span WHERE kind = 'worker' AND p = 1 AND "
+                               "mode = 'dedicated' AND bytes = 8192 AND gc_cycle = 1"),
+                   ==, 40);
+  g_assert_cmpint (scalar (&c, "SELECT COUNT(*) FROM gc_span WHERE kind = 'worker'"), ==, 1);
+  g_assert_cmpint (scalar (&c, "SELECT end_ns - start_ns FROM gc_span WHERE kind = 'assist' AND goid = 1 AND "
+                               "bytes = 512"),
+                   ==, 10);
+  /* The sweep ran on P0, which ran goroutine 1: its cost. The sweep of
+   * P1, still open, runs no goroutine and ends with the trace. */
+  g_assert_cmpint (scalar (&c, "SELECT goid FROM gc_span WHERE kind = 'sweep' AND p = 0 AND gc_cycle = 1 AND "
+                               "reclaimed = 3072 AND open_end = 0"),
+                   ==, 1);
+  g_assert_cmpint (scalar (&c, "SELECT goid FROM gc_span WHERE kind = 'sweep' AND p = 1 AND open_end = 1"), ==, 0);
+  g_assert_cmpint (scalar (&c, "SELECT ts FROM leaked WHERE goid = 9 AND wait_reason = 1 AND wait_obj = 0xbeef"), ==, 150);
+  g_assert_cmpint (scalar (&c, "SELECT COUNT(*) FROM leaked"), ==, 1);
+  g_assert_cmpint (scalar (&c, "SELECT value FROM counter_sample WHERE counter = 1"), ==, 1024);
+  ctx_clear (&c);
+}
+
+/* The value of derived counter @counter at @ts (the last sample at or
+ * before it). */
+static gint64
+counter_at (Ctx *c, int counter, gint64 ts)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT value FROM counter_sample WHERE counter = %d AND ts <= %" G_GINT64_FORMAT
+                                          " ORDER BY ts DESC LIMIT 1",
+                                          counter, ts);
+
+  return scalar (c, sql);
+}
+
+/* Goroutines counted over time: three created within 20 ns, then nothing
+ * for a second. The count of three must show within a grain (50 µs), not
+ * when the next event comes a second later. */
+static void
+test_counters (void)
+{
+  Ctx c = { 0 };
+
+  ctx_init (&c, FALSE);
+  for (int g = 1; g <= 3; g++)
+    ev (&c, WEFT_EV_GO_CREATE, 4, U (g), U (0), U (0x100), U (0));
+  c.now += 1000000000;
+  ev (&c, WEFT_EV_GO_CREATE, 4, U (4), U (0), U (0x100), U (0));
+  c.now += 10000;
+  ev (&c, WEFT_EV_GO_CREATE, 4, U (5), U (0), U (0x100), U (0));
+  ctx_finish (&c);
+
+  g_assert_cmpint (counter_at (&c, 3, 0), ==, 1);
+  g_assert_cmpint (counter_at (&c, 3, 50000), ==, 3);
+  g_assert_cmpint (counter_at (&c, 4, 50000), ==, 3);
+  g_assert_cmpint (counter_at (&c, 3, 1000000029), ==, 3);
+  g_assert_cmpint (counter_at (&c, 3, 1000000030), ==, 4);
+  /* The last change, 10 µs later, is in the same grain: written at the
+   * end of the trace, which comes first. */
+  g_assert_cmpint (counter_at (&c, 3, 1000010039), ==, 4);
+  g_assert_cmpint (counter_at (&c, 3, 1000010040), ==, 5);
+  g_assert_cmpint (scalar (&c, "SELECT COUNT(*) FROM counter_sample WHERE counter = 3"), ==, 4);
   ctx_clear (&c);
 }
 
@@ -160,5 +290,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Weft/Ingest/sequence", test_sequence);
   g_test_add_func ("/Weft/Ingest/random-events", test_random);
+  g_test_add_func ("/Weft/Ingest/counters", test_counters);
+  g_test_add_func ("/Weft/Ingest/gc", test_gc);
   return g_test_run ();
 }

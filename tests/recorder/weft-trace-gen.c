@@ -203,14 +203,15 @@ enum
 };
 
 /* Two cycles on two Ps, following tracer/README.md "The garbage
- * collector"; main (1) runs on P0, goroutine 2 is blocked on a channel
- * that cycle 1 proves unreachable, goroutine 3 is not.
+ * collector"; main (1) runs on P0 (it yields and is scheduled there again,
+ * so that the trace says where it runs), goroutine 2 is blocked on a
+ * channel that cycle 1 proves unreachable, goroutine 3 is not.
  *  - cycle 1 (trigger heap, 4 MiB live, goal 4 MiB): STW sweep termination
  *    (GC_STW1_US), mark: a dedicated worker on P1 (scans 1 MiB), main
  *    assists on P0 (GC_ASSIST_US, 64 KiB); STW mark termination
  *    (GC_STW2_US) finds goroutine 2 leaked; ends with 3 MiB marked, next
- *    goal 6 MiB; heap_alloc 3 MiB, heap_goal 6 MiB; P0 sweeps (1 MiB
- *    swept, 512 KiB reclaimed);
+ *    goal 6 MiB; heap_alloc 3 MiB, heap_goal 6 MiB; main sweeps on P0
+ *    (1 MiB swept, 512 KiB reclaimed);
  *  - a ReadMemStats pause (GC_STW5_US) outside any cycle, then a stray
  *    stw_end (one gc_unbalanced inconsistency);
  *  - cycle 2 (forced, 5 MiB live, goal 6 MiB): STW (GC_STW3_US), mark with
@@ -231,6 +232,7 @@ gc_scenario (void)
   lttng_ust_tracepoint (weft, snapshot_end, 1, 3);
   announce (STACK_GO_PRODUCER, site_go_producer);
   announce (STACK_CHAN_RECV, site_chan_recv);
+  sw (0, 1, STOP_YIELD, 0, 0, 0, 1);
 
   lttng_ust_tracepoint (weft, gc_begin, 1, 0, 4 * MiB, 4 * MiB);
   lttng_ust_tracepoint (weft, stw_begin, 0, 1);
