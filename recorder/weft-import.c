@@ -44,6 +44,7 @@ typedef struct
   GHashTable *symbols;    /* pcs whose symbol row is written */
   GHashTable *threads;    /* Go M (thread id) -> our M id + 1 */
   GHashTable *goroutines; /* goids introduced to the state machine */
+  GHashTable *nameless;   /* of those, alive before the trace, start_pc unknown */
   GHashTable *reasons;    /* Go wait reason -> code */
   guint       next_reason;
   GArray     *p_owner;   /* per P: our M id + 1 holding it, 0 none */
@@ -182,7 +183,39 @@ stack_pc (Import *imp, guint64 id, int which)
 
   if (id == 0 || !weft_go_trace_stack (imp->t, id, &pcs, &n) || n == 0)
     return 0;
-  return which < 0 ? pcs[n - 1] : pcs[0];
+  if (which >= 0)
+    return pcs[0];
+  /* The goroutine's function, above the runtime's entry trampoline. */
+  for (guint i = n; i-- > 0;)
+    {
+      const char *fn = NULL, *file;
+      guint64     line;
+
+      if (!weft_go_trace_frame (imp->t, pcs[i], &fn, &file, &line) || fn == NULL || strcmp (fn, "runtime.goexit") != 0)
+        return pcs[i];
+    }
+  return pcs[n - 1];
+}
+
+/* A goroutine alive before the trace gets its function from the first
+ * stack it shows: a GoStatus for a goroutine the state machine knows only
+ * fills in start_pc (weft-ingest.c's on_go_status). */
+static void
+name_from_stack (Import *imp, gint64 ts, guint64 goid, guint64 go_stack)
+{
+  WeftEvent *ev;
+  guint64    pc;
+
+  if (go_stack == 0 || !g_hash_table_contains (imp->nameless, GSIZE_TO_POINTER (goid)))
+    return;
+  if ((pc = stack_pc (imp, go_stack, -1)) == 0)
+    return;
+  g_hash_table_remove (imp->nameless, GSIZE_TO_POINTER (goid));
+  ev = ev_new (imp, WEFT_EV_GO_STATUS, ts);
+  ev->f[GO_STATUS_GOID] = goid;
+  ev->f[GO_STATUS_STATUS] = WEFT_GS_RUNNABLE;
+  ev->f[GO_STATUS_START_PC] = pc;
+  ev_emit (imp);
 }
 
 static gint64
@@ -370,6 +403,8 @@ translate (Import *imp, const WeftGoEvent *gev, GError **error)
         if (gev->type == WEFT_GO_EV_GO_STATUS_STACK && !translate_stack (imp, gev, gev->args[3], &stack, error))
           return FALSE;
         /* Alive before the trace: its outermost frame is the best name. */
+        if (stack_pc (imp, gev->args[3], -1) == 0 || gev->type != WEFT_GO_EV_GO_STATUS_STACK)
+          g_hash_table_add (imp->nameless, GSIZE_TO_POINTER (goid));
         switch (gev->args[2])
           {
           case WEFT_GO_G_RUNNING:
@@ -412,11 +447,13 @@ translate (Import *imp, const WeftGoEvent *gev, GError **error)
       if ((s = go_string (imp, gev, gev->args[0], error)) == NULL)
         return FALSE;
       go_switch (imp, ts, p, m, g, strcmp (s, "runtime.Gosched") == 0 ? WEFT_STOP_YIELD_ : WEFT_STOP_PREEMPTED_, 0, 0, 0);
+      name_from_stack (imp, ts, g, gev->args[1]);
       break;
     case WEFT_GO_EV_GO_BLOCK:
       if ((s = go_string (imp, gev, gev->args[0], error)) == NULL || !translate_stack (imp, gev, gev->args[1], &stack, error))
         return FALSE;
       go_switch (imp, ts, p, m, g, WEFT_STOP_BLOCKED_, reason_code (imp, s), stack, 0);
+      name_from_stack (imp, ts, g, gev->args[1]);
       break;
     case WEFT_GO_EV_GO_DESTROY:
       go_switch (imp, ts, p, m, g, WEFT_STOP_EXITED_, 0, 0, 0);
@@ -459,6 +496,7 @@ translate (Import *imp, const WeftGoEvent *gev, GError **error)
       break;
     case WEFT_GO_EV_GO_SYSCALL_BEGIN:
       two_fields (imp, WEFT_EV_SYSCALL_ENTER, ts, g, (guint64) p);
+      name_from_stack (imp, ts, g, gev->args[1]);
       break;
     case WEFT_GO_EV_GO_SYSCALL_END:
       two_fields (imp, WEFT_EV_SYSCALL_EXIT, ts, g, (guint64) p);
@@ -597,6 +635,7 @@ import_clear (Import *imp)
   g_clear_pointer (&imp->symbols, g_hash_table_unref);
   g_clear_pointer (&imp->threads, g_hash_table_unref);
   g_clear_pointer (&imp->goroutines, g_hash_table_unref);
+  g_clear_pointer (&imp->nameless, g_hash_table_unref);
   g_clear_pointer (&imp->reasons, g_hash_table_unref);
   g_clear_pointer (&imp->p_owner, g_array_unref);
   g_clear_pointer (&imp->sweeping, g_hash_table_unref);
@@ -663,6 +702,7 @@ weft_import (const char *trace_path, const char *out_path, const WeftImportOptio
   imp.symbols = g_hash_table_new (NULL, NULL);
   imp.threads = g_hash_table_new (NULL, NULL);
   imp.goroutines = g_hash_table_new (NULL, NULL);
+  imp.nameless = g_hash_table_new (NULL, NULL);
   imp.reasons = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   imp.next_reason = FIRST_GO_REASON;
   imp.p_owner = g_array_new (FALSE, TRUE, sizeof (gint64));
