@@ -1035,8 +1035,8 @@ next_in_generation (WeftGoTrace *self, gboolean *have, GError **error)
 
 /* ------------------------------------------------------------------ API */
 
-WeftGoTrace *
-weft_go_trace_new (const char *path, GError **error)
+static WeftGoTrace *
+trace_open (FILE *f, const char *path, GError **error)
 {
   g_autoptr (WeftGoTrace) self = g_new0 (WeftGoTrace, 1);
   char     header[HEADER_SIZE + 1] = { 0 };
@@ -1045,13 +1045,7 @@ weft_go_trace_new (const char *path, GError **error)
   size_t   got;
 
   self->path = g_strdup (path);
-  self->f = fopen (path, "rb");
-  if (self->f == NULL)
-    {
-      int saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot open %s: %s", path, g_strerror (saved));
-      return NULL;
-    }
+  self->f = f;
   got = fread (header, 1, HEADER_SIZE, self->f);
   if (got < 5 || memcmp (header, "go 1.", 5) != 0 || sscanf (header, "go 1.%u trace%n", &minor, &n) != 1 || n == 0)
     {
@@ -1089,6 +1083,37 @@ weft_go_trace_new (const char *path, GError **error)
   self->ms = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->last_ts = G_MININT64;
   return g_steal_pointer (&self);
+}
+
+WeftGoTrace *
+weft_go_trace_new (const char *path, GError **error)
+{
+  FILE *f = fopen (path, "rb");
+
+  if (f == NULL)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot open %s: %s", path, g_strerror (saved));
+      return NULL;
+    }
+  return trace_open (f, path, error);
+}
+
+WeftGoTrace *
+weft_go_trace_new_from_data (const guint8 *data, gsize size, GError **error)
+{
+  static const guint8 none[1];
+  /* fmemopen refuses an empty buffer: give it one byte, read none. */
+  FILE *f = fmemopen ((void *) (size > 0 ? data : none), size > 0 ? size : 1, "rb");
+
+  if (f == NULL)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "fmemopen: %s", g_strerror (errno));
+      return NULL;
+    }
+  if (size == 0)
+    fseek (f, 0, SEEK_END);
+  return trace_open (f, "(memory)", error);
 }
 
 void

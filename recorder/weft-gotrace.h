@@ -125,6 +125,8 @@ typedef struct _WeftGoTrace WeftGoTrace;
 
 /* Reads the header. Go 1.22 to 1.26 formats are supported. */
 WeftGoTrace *weft_go_trace_new (const char *path, GError **error);
+/* The same over bytes in memory (kept by the caller until freed). */
+WeftGoTrace *weft_go_trace_new_from_data (const guint8 *data, gsize size, GError **error);
 void         weft_go_trace_free (WeftGoTrace *self);
 guint        weft_go_trace_version (WeftGoTrace *self); /* 22 for Go 1.22... */
 

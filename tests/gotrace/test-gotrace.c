@@ -614,7 +614,8 @@ main (int argc, char **argv)
       if (rc == 0)
         rc = 77;
     }
-  if (rc == 0)
+  /* WEFT_GOTRACE_KEEP=1 keeps the traces (e.g. to seed the fuzz corpus). */
+  if (rc == 0 && g_getenv ("WEFT_GOTRACE_KEEP") == NULL)
     {
       const char *rm[] = { "rm", "-rf", tmpdir, NULL };
       run (NULL, rm, NULL, NULL);
