@@ -95,17 +95,24 @@ import (const char *trace)
   return store;
 }
 
-/* Runs progs/NAME with a trace file; returns its path. */
+/* Runs progs/NAME (built in @dir) with a trace file; returns its path. */
 static char *
-trace_program (const char *name)
+trace_program_in (const char *dir, const char *name)
 {
-  g_autofree char *prog = g_build_filename (bindir, name, NULL);
-  char            *trace = g_strdup_printf ("%s/%s.out", tmpdir, name);
+  g_autofree char *prog = g_build_filename (dir, name, NULL);
+  g_autofree char *base = g_path_get_basename (dir);
+  char            *trace = g_strdup_printf ("%s/%s-%s.out", tmpdir, name, base);
   g_autofree char *out = NULL, *err = NULL;
   const char      *argv[] = { prog, trace, NULL };
 
   g_assert_cmpint (run (tmpdir, argv, &out, &err), ==, 0);
   return trace;
+}
+
+static char *
+trace_program (const char *name)
+{
+  return trace_program_in (bindir, name);
 }
 
 /* ------------------------------------------------------------------ the oracle */
@@ -116,9 +123,9 @@ typedef struct
 } GoTimes;
 
 static void
-compare_with_oracle (const char *name)
+compare_with_oracle (const char *dir, const char *name)
 {
-  g_autofree char *trace = trace_program (name);
+  g_autofree char *trace = trace_program_in (dir, name);
   g_autofree char *oracle = g_build_filename (bindir, "oracle", NULL);
   g_autofree char *out = NULL, *err = NULL;
   const char      *argv[] = { oracle, trace, NULL };
@@ -188,7 +195,42 @@ compare_with_oracle (const char *name)
 static void
 test_oracle (gconstpointer name)
 {
-  compare_with_oracle (name);
+  compare_with_oracle (bindir, name);
+}
+
+/* The same programs built by an older Go (GOTOOLCHAIN, fetched through
+ * the module proxy): "go1.22.12/leaky". Skipped if it could not be built. */
+static GHashTable *toolchain_failures; /* toolchain -> why */
+
+static void
+test_oracle_toolchain (gconstpointer data)
+{
+  g_autofree char *toolchain = g_path_get_dirname (data);
+  g_autofree char *name = g_path_get_basename (data);
+  g_autofree char *dir = g_build_filename (bindir, toolchain, NULL);
+  const char      *why = g_hash_table_lookup (toolchain_failures, toolchain);
+
+  if (why != NULL)
+    {
+      g_test_skip (why);
+      return;
+    }
+  compare_with_oracle (dir, name);
+}
+
+static void
+build_toolchain (const char *toolchain)
+{
+  g_autofree char *progs = g_test_build_filename (G_TEST_DIST, "progs", NULL);
+  g_autofree char *dir = g_build_filename (bindir, toolchain, NULL);
+  g_autofree char *outdir = g_strconcat (dir, "/", NULL);
+  g_autofree char *env = g_strconcat ("GOTOOLCHAIN=", toolchain, NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  const char      *argv[] = { "env", env, "go", "build", "-o", outdir, "./...", NULL };
+
+  if (run (progs, argv, &out, &err) != 0)
+    g_hash_table_insert (toolchain_failures, g_strdup (toolchain),
+                         g_strdup_printf ("cannot build with %s (toolchain download through the proxy?): %s", toolchain, err));
 }
 
 /* ------------------------------------------------------------------ analyses on real traces */
@@ -578,7 +620,8 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *why = NULL;
-  int              rc;
+  g_auto (GStrv) toolchains = NULL;
+  int rc;
 
   g_test_init (&argc, &argv, NULL);
   if (g_getenv ("WEFT_CLI") == NULL)
@@ -605,6 +648,28 @@ main (int argc, char **argv)
       g_test_add_func ("/gotrace/gc", test_gc);
       g_test_add_func ("/gotrace/annotations", test_annotations);
       g_test_add_func ("/gotrace/record-go", test_record_go);
+
+      /* Earlier trace formats, from the Go releases that wrote them
+       * (1.24 writes 1.23's). WEFT_GOTRACE_TOOLCHAINS="" skips them. */
+      toolchain_failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      toolchains = g_strsplit (g_getenv ("WEFT_GOTRACE_TOOLCHAINS") != NULL ? g_getenv ("WEFT_GOTRACE_TOOLCHAINS")
+                                                                            : "go1.22.12 go1.23.12 go1.24.13 go1.25.0",
+                               " ", -1);
+      for (guint i = 0; toolchains[i] != NULL; i++)
+        {
+          static const char *const progs[] = { "leaky", "gcheavy", "annotate", "httpload" };
+
+          if (toolchains[i][0] == '\0')
+            continue;
+          build_toolchain (toolchains[i]);
+          for (guint k = 0; k < G_N_ELEMENTS (progs); k++)
+            {
+              char            *data = g_strdup_printf ("%s/%s", toolchains[i], progs[k]);
+              g_autofree char *path = g_strdup_printf ("/gotrace/%s/oracle/%s", toolchains[i], progs[k]);
+
+              g_test_add_data_func_full (path, data, test_oracle_toolchain, g_free);
+            }
+        }
     }
   rc = g_test_run ();
   if (why != NULL)
