@@ -80,6 +80,14 @@ text (WeftStore *store, const char *sql)
   return v;
 }
 
+static void
+assert_text (WeftStore *store, const char *sql, const char *want)
+{
+  g_autofree char *got = text (store, sql);
+
+  g_assert_cmpstr (got, ==, want);
+}
+
 /* Imports @trace; asserts success and returns the open database. */
 static WeftStore *
 import (const char *trace)
@@ -267,7 +275,7 @@ test_leaks (void)
   g_assert_true (g_str_has_suffix (site, strchr (want_site, ':')));
   block = text (store, "SELECT DISTINCT block_site FROM leak_candidates WHERE start_function = 'main.waitForever'");
   g_assert_true (g_str_has_prefix (block, "main.waitForever ("));
-  g_assert_cmpstr (text (store, "SELECT DISTINCT wait_reason_name FROM leak_candidates WHERE start_function = 'main.waitForever'"), ==, "chan receive");
+  assert_text (store, "SELECT DISTINCT wait_reason_name FROM leak_candidates WHERE start_function = 'main.waitForever'", "chan receive");
   /* The workers of the pipeline finished: not suspects. */
   g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM leak_candidates WHERE start_function = 'main.work'"), ==, 0);
   g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM goroutine_info WHERE start_function = 'main.work' AND ended_ns IS NOT NULL"), ==, 4);
@@ -429,16 +437,16 @@ test_versions (void)
       g_assert_cmpint (scalar (store, "SELECT exec_ns FROM _goroutine_time WHERE goid = 1"), ==, 199 + 900);
       g_assert_cmpint (scalar (store, "SELECT sched_wait_ns FROM _goroutine_time WHERE goid = 1"), ==, 200);
       g_assert_cmpint (scalar (store, "SELECT block_chan_ns FROM _goroutine_time WHERE goid = 1"), ==, 200);
-      g_assert_cmpstr (text (store, "SELECT r.name FROM gstate AS s JOIN wait_reason AS r ON r.reason = s.wait_reason "
-                                    "WHERE s.goid = 1 AND s.open_end = 1"),
-                       ==, "sync");
+      assert_text (store, "SELECT r.name FROM gstate AS s JOIN wait_reason AS r ON r.reason = s.wait_reason "
+                          "WHERE s.goid = 1 AND s.open_end = 1",
+                   "sync");
       /* g2: created by g1 at 1100 from stack 1, ran 1300-1500. */
       g_assert_cmpint (scalar (store, "SELECT parent FROM goroutine WHERE goid = 2"), ==, 1);
       g_assert_cmpint (scalar (store, "SELECT ended_ns - created_ns FROM goroutine WHERE goid = 2"), ==, 400);
       g_assert_cmpint (scalar (store, "SELECT exec_ns FROM _goroutine_time WHERE goid = 2"), ==, 200);
       g_assert_cmpint (scalar (store, "SELECT start_pc FROM goroutine WHERE goid = 2"), ==, 0x401000);
-      g_assert_cmpstr (text (store, "SELECT start_function FROM goroutine_info WHERE goid = 2"), ==, "main.worker");
-      g_assert_cmpstr (text (store, "SELECT file || ':' || line FROM symbol WHERE pc = 4202496"), ==, "/src/main.go:11");
+      assert_text (store, "SELECT start_function FROM goroutine_info WHERE goid = 2", "main.worker");
+      assert_text (store, "SELECT file || ':' || line FROM symbol WHERE pc = 4202496", "/src/main.go:11");
       /* Both generations' stack 1 are one stack. */
       g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM stack"), ==, 1);
       g_assert_cmpint (scalar (store, "SELECT value FROM meta WHERE key = 'inconsistencies'"), ==, 0);
