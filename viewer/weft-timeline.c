@@ -71,14 +71,22 @@ typedef struct
   char   *heap_label, *goroutines_label;
 } Frame;
 
+/* A goroutine shown in a lane of its own (the search's result). */
 typedef struct
 {
-  char  *path;
-  gint64 start, end;
-  int    width;
-  int    n_procs;
-  gint64 longest[LANE_P]; /* per interval table: its longest interval */
-  gint64 longest_p;
+  gint64 goid;
+  gint64 start_pc;
+  char  *label;
+} GLane;
+
+typedef struct
+{
+  char   *path;
+  gint64  start, end;
+  int     width;
+  int     n_procs;
+  gint64  longest[LANE_P]; /* per interval table: its longest interval */
+  GArray *glanes;          /* of GLane (labels not copied) */
 } Request;
 
 struct _WeftTimeline
@@ -89,7 +97,8 @@ struct _WeftTimeline
   gint64        start, end; /* the view */
   int           n_procs;
   gboolean      has_heap, has_goroutines;
-  gint64        longest_p, longest_stw, longest_gc;
+  gint64        longest_stw, longest_gc;
+  GArray       *glanes; /* of GLane */
   Frame        *frame;
   GCancellable *cancellable;
   guint         pending_width;
@@ -123,7 +132,14 @@ static void
 request_free (Request *r)
 {
   g_free (r->path);
+  g_array_unref (r->glanes);
   g_free (r);
+}
+
+static void
+glane_clear (gpointer data)
+{
+  g_free (((GLane *) data)->label);
 }
 
 /* ------------------------------------------------------------------ mapping */
@@ -168,7 +184,16 @@ weft_timeline_label_width (void)
 static int
 n_lanes (WeftTimeline *self)
 {
-  return LANE_P + self->n_procs;
+  return LANE_P + self->n_procs + (int) self->glanes->len;
+}
+
+/* The goroutine lane @lane shows, or NULL for another lane. */
+static const GLane *
+glane (WeftTimeline *self, int lane)
+{
+  int i = lane - LANE_P - self->n_procs;
+
+  return i >= 0 && i < (int) self->glanes->len ? &g_array_index (self->glanes, GLane, i) : NULL;
 }
 
 static gboolean
@@ -198,8 +223,10 @@ lane_y (WeftTimeline *self, int lane)
 }
 
 static char *
-lane_name (int lane)
+lane_name (WeftTimeline *self, int lane)
 {
+  if (glane (self, lane) != NULL)
+    return g_strdup (glane (self, lane)->label);
   switch (lane)
     {
     case LANE_STW:
@@ -223,7 +250,9 @@ weft_timeline_lane_geometry (WeftTimeline *self, const char *lane, int *y, int *
   for (int l = 0; l < n_lanes (self); l++)
     {
       static const char *const fixed[] = { "STW", "GC", "Heap", "Goroutines" };
-      g_autofree char         *name = l < LANE_P ? g_strdup (fixed[l]) : g_strdup_printf ("P%d", l - LANE_P);
+      g_autofree char         *name = l < LANE_P                ? g_strdup (fixed[l])
+                                      : glane (self, l) != NULL ? g_strdup_printf ("G%" G_GINT64_FORMAT, glane (self, l)->goid)
+                                                                : g_strdup_printf ("P%d", l - LANE_P);
 
       if (strcmp (name, lane) == 0 && lane_visible (self, l))
         {
@@ -306,58 +335,53 @@ fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs, gi
   return TRUE;
 }
 
-/* Intervals read per P lane before a frame switches to sampling. */
+/* Intervals read per lane before a frame switches to sampling. */
 #define DETAIL_BUDGET 100000
 /* Points looked up per pixel column when sampling. */
 #define SAMPLES 3
 
-typedef struct
+/* Binds the parameters a schema/queries/ statement of the timeline uses:
+ * the view (:t0, :t1), a lower bound for the index scan of lanes whose
+ * intervals may overlap (:from = :t0 minus the longest interval), the lane
+ * (:p, :goid, :start_pc, :counter). */
+static void
+bind (sqlite3_stmt *stmt, const Request *r, gint64 longest, gint64 p, gint64 goid, gint64 start_pc, gint64 counter)
 {
-  sqlite3_stmt *at;       /* the interval starting last at or before :t */
-  sqlite3_stmt *start_pc; /* a goroutine's start function */
-  GHashTable   *keys;     /* goid -> start_pc + 1 */
-} Sampler;
+  const struct
+  {
+    const char *name;
+    gint64      value;
+  } params[] = { { ":t0", r->start }, { ":t1", r->end }, { ":from", r->start - longest - 1 }, { ":p", p }, { ":goid", goid }, { ":start_pc", start_pc }, { ":counter", counter } };
+  int i;
 
-/* The P lane's interval covering @t (P lanes never overlap, so it is the
- * last one starting at or before @t), or FALSE; its end in *end. */
+  sqlite3_reset (stmt);
+  for (guint k = 0; k < G_N_ELEMENTS (params); k++)
+    if ((i = sqlite3_bind_parameter_index (stmt, params[k].name)) > 0)
+      sqlite3_bind_int64 (stmt, i, params[k].value);
+}
+
+/* The key at time @t of the lane @sampler is bound to (its :t left
+ * unbound), or FALSE when nothing covers @t. */
 static gboolean
-sample_at (Sampler *sm, int p, gint64 t, gint64 *end, gint64 *key)
+sample_at (sqlite3_stmt *sampler, gint64 t, gint64 *key)
 {
-  gboolean found = FALSE;
+  gboolean found;
 
-  sqlite3_reset (sm->at);
-  sqlite3_bind_int (sm->at, 1, p);
-  sqlite3_bind_int64 (sm->at, 2, t);
-  if (sqlite3_step (sm->at) == SQLITE_ROW)
-    {
-      gint64   goid = sqlite3_column_int64 (sm->at, 1);
-      gpointer cached = g_hash_table_lookup (sm->keys, GSIZE_TO_POINTER (goid));
-
-      *end = sqlite3_column_int64 (sm->at, 0);
-      if (cached == NULL)
-        {
-          gint64 pc = 0;
-
-          sqlite3_reset (sm->start_pc);
-          sqlite3_bind_int64 (sm->start_pc, 1, goid);
-          if (sqlite3_step (sm->start_pc) == SQLITE_ROW)
-            pc = sqlite3_column_int64 (sm->start_pc, 0);
-          cached = GSIZE_TO_POINTER ((gsize) pc + 1);
-          g_hash_table_insert (sm->keys, GSIZE_TO_POINTER (goid), cached);
-        }
-      *key = (gint64) GPOINTER_TO_SIZE (cached) - 1;
-      found = TRUE;
-    }
+  sqlite3_reset (sampler);
+  sqlite3_bind_int64 (sampler, sqlite3_bind_parameter_index (sampler, ":t"), t);
+  found = sqlite3_step (sampler) == SQLITE_ROW && sqlite3_column_int64 (sampler, 0) > t;
+  if (found)
+    *key = sqlite3_column_int64 (sampler, 1);
   return found;
 }
 
-/* A P lane too busy to read in full: each column shows the start function
- * found at most of SAMPLES points across it, or, if no point falls on a
- * slice but one overlaps the column, that slice, so that nothing that ran
- * leaves a gap. (SAMPLES + 1) index lookups per column: the cost depends
- * on the width, not on the trace. */
+/* A lane too busy to read in full (intervals never overlap in it): each
+ * column shows the key found at most of SAMPLES points across it, or, if
+ * no point falls on an interval but one overlaps the column, that one, so
+ * that nothing that ran leaves a gap. (SAMPLES + 1) index lookups per
+ * column: the cost depends on the width, not on the trace. */
 static void
-sample_lane (Sampler *sm, const Request *r, int p, GArray *runs)
+sample_lane (sqlite3_stmt *sampler, const Request *r, int lane, GArray *runs)
 {
   g_autofree Column *cols = g_new (Column, r->width);
   double             span = (double) (r->end - r->start);
@@ -366,14 +390,12 @@ sample_lane (Sampler *sm, const Request *r, int p, GArray *runs)
     {
       gint64 cs = r->start + (gint64) (c * span / r->width);
       gint64 ce = r->start + (gint64) ((c + 1) * span / r->width);
-      gint64 keys[SAMPLES], end, key;
+      gint64 keys[SAMPLES], key;
       int    n = 0, best = 0;
 
       cols[c] = (Column){ -1, 0 };
       for (int i = 0; i < SAMPLES; i++)
-        if (sample_at (sm, p, cs + (ce - cs) * (2 * i + 1) / (2 * SAMPLES), &end,
-                       &key)
-            && end > cs + (ce - cs) * (2 * i + 1) / (2 * SAMPLES))
+        if (sample_at (sampler, cs + (ce - cs) * (2 * i + 1) / (2 * SAMPLES), &key))
           keys[n++] = key;
       for (int i = 0; i < n; i++)
         {
@@ -384,49 +406,40 @@ sample_lane (Sampler *sm, const Request *r, int p, GArray *runs)
           if (votes > best)
             best = votes, cols[c].key = keys[i];
         }
-      if (n == 0 && sample_at (sm, p, ce - 1, &end, &key) && end > cs)
-        cols[c].key = key;
+      /* No point fell on an interval: the last one starting before the
+       * column's end still shows if it reaches into the column. */
+      if (n == 0)
+        {
+          gint64 end;
+
+          sqlite3_reset (sampler);
+          sqlite3_bind_int64 (sampler, sqlite3_bind_parameter_index (sampler, ":t"), ce - 1);
+          if (sqlite3_step (sampler) == SQLITE_ROW && (end = sqlite3_column_int64 (sampler, 0)) > cs)
+            cols[c].key = sqlite3_column_int64 (sampler, 1);
+        }
     }
-  emit_runs (cols, r, LANE_P + p, runs);
+  emit_runs (cols, r, lane, runs);
 }
 
-static sqlite3_stmt *
-prepare (WeftStore *store, const char *sql, const Request *r, gint64 longest, GError **error)
+/* One lane of intervals: read in full through @window, or sampled through
+ * @at (both already bound to the lane) when there are too many. */
+static void
+fold_lane (sqlite3_stmt *window, sqlite3_stmt *at, const Request *r, int lane, GArray *runs)
 {
-  sqlite3_stmt *stmt = weft_store_prepare (store, sql, error);
-  int           i;
-
-  if (stmt == NULL)
-    return NULL;
-  if ((i = sqlite3_bind_parameter_index (stmt, ":t0")) > 0)
-    sqlite3_bind_int64 (stmt, i, r->start);
-  if ((i = sqlite3_bind_parameter_index (stmt, ":t1")) > 0)
-    sqlite3_bind_int64 (stmt, i, r->end);
-  /* Intervals overlapping the view start at most `longest` before it: a
-   * bound the (lane, start) index can use. */
-  if ((i = sqlite3_bind_parameter_index (stmt, ":from")) > 0)
-    sqlite3_bind_int64 (stmt, i, r->start - longest - 1);
-  return stmt;
+  if (!fold_intervals (window, r, lane, runs, at != NULL ? DETAIL_BUDGET : 0))
+    sample_lane (at, r, lane, runs);
 }
 
-/* One bar per column: the counter's largest value in it (the latest
- * sample before the view counts from the left edge). */
+/* One bar per column: the counter's largest value in it (the sample in
+ * force at the left edge counts from there). */
 static double
-fold_counter (WeftStore *store, const Request *r, int lane, int counter, int series, double scale, GArray *bars)
+fold_counter (sqlite3_stmt *stmt, const Request *r, int lane, int counter, int series, double scale, GArray *bars)
 {
-  static const char  sql[] = "SELECT ts, value FROM ("
-                             "  SELECT ts, value FROM counter_sample WHERE counter = :counter AND ts < :t0 "
-                             "  ORDER BY ts DESC LIMIT 1) "
-                             "UNION ALL SELECT ts, value FROM counter_sample "
-                             "WHERE counter = :counter AND ts >= :t0 AND ts < :t1 ORDER BY ts";
-  sqlite3_stmt      *stmt = prepare (store, sql, r, 0, NULL);
   g_autofree double *col_max = g_new0 (double, r->width);
   double             max = 0, value = -1;
   int                last_c = 0;
 
-  if (stmt == NULL)
-    return 0;
-  sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":counter"), counter);
+  bind (stmt, r, 0, 0, 0, 0, counter);
   for (int c = 0; c < r->width; c++)
     col_max[c] = -1;
   while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -441,7 +454,6 @@ fold_counter (WeftStore *store, const Request *r, int lane, int counter, int ser
       col_max[c] = MAX (col_max[c], value);
       last_c = c;
     }
-  sqlite3_finalize (stmt);
   for (int k = last_c; value >= 0 && k < r->width; k++)
     col_max[k] = MAX (col_max[k], value);
   for (int c = 0; c < r->width; c++)
@@ -457,29 +469,33 @@ fold_counter (WeftStore *store, const Request *r, int lane, int counter, int ser
   return max;
 }
 
-static void
-sampler_clear (Sampler *sm)
+enum
 {
-  if (sm->at != NULL)
-    sqlite3_finalize (sm->at);
-  if (sm->start_pc != NULL)
-    sqlite3_finalize (sm->start_pc);
-  if (sm->keys != NULL)
-    g_hash_table_unref (sm->keys);
-  *sm = (Sampler){ NULL, NULL, NULL };
-}
+  Q_STW,
+  Q_GC,
+  Q_PSTATE,
+  Q_AT_PSTATE,
+  Q_GLANE,
+  Q_AT_GSTATE,
+  Q_COUNTER,
+  N_QUERIES
+};
 
 static Frame *
 frame_compute (const Request *r, GCancellable *cancellable, GError **error)
 {
+  static const char *const names[N_QUERIES] = { "window-stw", "window-gc", "window-pstate", "at-pstate",
+                                                "window-glane", "at-gstate", "window-counter" };
   g_autoptr (WeftStore) store = weft_store_open (r->path, WEFT_STORE_OPEN_READ_ONLY, error);
-  Frame        *f;
-  sqlite3_stmt *stmt;
+  sqlite3_stmt *q[N_QUERIES] = { NULL };
+  Frame        *f = NULL;
   double        heap_max, goal_max;
-  Sampler       sampler = { NULL, NULL, NULL };
 
   if (store == NULL)
     return NULL;
+  for (int i = 0; i < N_QUERIES; i++)
+    if ((q[i] = weft_store_prepare_query (store, names[i], error)) == NULL)
+      goto out;
   f = g_new0 (Frame, 1);
   f->start = r->start;
   f->end = r->end;
@@ -487,61 +503,28 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
   f->runs = g_array_new (FALSE, FALSE, sizeof (Run));
   f->bars = g_array_new (FALSE, FALSE, sizeof (Bar));
 
-  stmt = prepare (store,
-                  "SELECT start_ns, end_ns, 1 FROM stw WHERE start_ns >= :from AND start_ns < :t1 AND end_ns > :t0 "
-                  "ORDER BY start_ns",
-                  r, r->longest[LANE_STW], error);
-  if (stmt == NULL)
-    goto fail;
-  fold_intervals (stmt, r, LANE_STW, f->runs, 0);
-  sqlite3_finalize (stmt);
-
-  /* GC: cycles, and on top of them (longer cover wins ties last) the mark
-   * phase; keys 1 cycle, 2 mark. */
-  stmt = prepare (store,
-                  "SELECT start_ns, COALESCE(end_ns, :t1), 1 FROM gc_cycle WHERE start_ns >= :from AND start_ns < :t1 "
-                  "AND COALESCE(end_ns, :t1) > :t0 "
-                  "UNION ALL SELECT start_ns, end_ns, 2 FROM gc_span WHERE kind = 'mark' AND start_ns >= :from "
-                  "AND start_ns < :t1 AND end_ns > :t0 ORDER BY 3, 1",
-                  r, r->longest[LANE_GC], error);
-  if (stmt == NULL)
-    goto fail;
-  fold_intervals (stmt, r, LANE_GC, f->runs, 0);
-  sqlite3_finalize (stmt);
-
+  bind (q[Q_STW], r, r->longest[LANE_STW], 0, 0, 0, 0);
+  fold_lane (q[Q_STW], NULL, r, LANE_STW, f->runs);
+  bind (q[Q_GC], r, r->longest[LANE_GC], 0, 0, 0, 0);
+  fold_lane (q[Q_GC], NULL, r, LANE_GC, f->runs);
   for (int p = 0; p < r->n_procs && !g_cancellable_is_cancelled (cancellable); p++)
     {
-      stmt = prepare (store,
-                      "SELECT s.start_ns, s.end_ns, COALESCE(g.start_pc, 0) FROM pstate AS s "
-                      "LEFT JOIN goroutine AS g ON g.goid = s.goid "
-                      "WHERE s.p = :p AND s.start_ns >= :from AND s.start_ns < :t1 AND s.end_ns > :t0 "
-                      "ORDER BY s.start_ns",
-                      r, r->longest_p, error);
-      if (stmt == NULL)
-        goto fail;
-      sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":p"), p);
-      if (!fold_intervals (stmt, r, LANE_P + p, f->runs, DETAIL_BUDGET))
-        {
-          if (sampler.at == NULL
-              && ((sampler.at = prepare (store,
-                                         "SELECT end_ns, goid FROM pstate WHERE p = ?1 AND start_ns <= ?2 "
-                                         "ORDER BY start_ns DESC LIMIT 1",
-                                         r, 0, error))
-                      == NULL
-                  || (sampler.start_pc = prepare (store, "SELECT start_pc FROM goroutine WHERE goid = ?", r, 0, error))
-                         == NULL))
-            goto fail;
-          if (sampler.keys == NULL)
-            sampler.keys = g_hash_table_new (g_direct_hash, g_direct_equal);
-          sample_lane (&sampler, r, p, f->runs);
-        }
-      sqlite3_finalize (stmt);
-      stmt = NULL;
+      bind (q[Q_PSTATE], r, 0, p, 0, 0, 0);
+      bind (q[Q_AT_PSTATE], r, 0, p, 0, 0, 0);
+      fold_lane (q[Q_PSTATE], q[Q_AT_PSTATE], r, LANE_P + p, f->runs);
+    }
+  for (guint i = 0; i < r->glanes->len && !g_cancellable_is_cancelled (cancellable); i++)
+    {
+      const GLane *g = &g_array_index (r->glanes, GLane, i);
+
+      bind (q[Q_GLANE], r, 0, 0, g->goid, g->start_pc, 0);
+      bind (q[Q_AT_GSTATE], r, 0, 0, g->goid, g->start_pc, 0);
+      fold_lane (q[Q_GLANE], q[Q_AT_GSTATE], r, LANE_P + r->n_procs + (int) i, f->runs);
     }
 
   /* Heap in use against the goal, on the goal's scale when there is one. */
-  goal_max = fold_counter (store, r, LANE_HEAP, 2, 1, 0, f->bars);
-  heap_max = fold_counter (store, r, LANE_HEAP, 1, 0, goal_max, f->bars);
+  goal_max = fold_counter (q[Q_COUNTER], r, LANE_HEAP, 2, 1, 0, f->bars);
+  heap_max = fold_counter (q[Q_COUNTER], r, LANE_HEAP, 1, 0, goal_max, f->bars);
   if (heap_max > 0 || goal_max > 0)
     {
       g_autofree char *a = g_format_size_full ((guint64) heap_max, G_FORMAT_SIZE_IEC_UNITS);
@@ -549,19 +532,15 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
       /* Translators: the heap chart's legend: largest heap in view / goal. */
       f->heap_label = g_strdup_printf (_ ("%s / goal %s"), a, b);
     }
-  f->goroutines_label = g_strdup_printf ("%.0f", fold_counter (store, r, LANE_GOROUTINES, 3, 0, 0, f->bars));
-
+  f->goroutines_label = g_strdup_printf ("%.0f", fold_counter (q[Q_COUNTER], r, LANE_GOROUTINES, 3, 0, 0, f->bars));
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    goto fail;
-  sampler_clear (&sampler);
-  return f;
+    g_clear_pointer (&f, frame_free);
 
-fail:
-  if (stmt != NULL)
-    sqlite3_finalize (stmt);
-  sampler_clear (&sampler);
-  frame_free (f);
-  return NULL;
+out:
+  for (int i = 0; i < N_QUERIES; i++)
+    if (q[i] != NULL)
+      sqlite3_finalize (q[i]);
+  return f;
 }
 
 static void
@@ -588,7 +567,7 @@ request_new (WeftTimeline *self, int width)
   r->n_procs = self->n_procs;
   r->longest[LANE_STW] = self->longest_stw;
   r->longest[LANE_GC] = self->longest_gc;
-  r->longest_p = self->longest_p;
+  r->glanes = g_array_ref (self->glanes);
   return r;
 }
 
@@ -641,9 +620,40 @@ key_color (guint64 key, gboolean dark)
   return (GdkRGBA){ r, g, b, 1 };
 }
 
+/* A goroutine lane's key: a start function (running) or a state. */
 static GdkRGBA
-run_color (const Run *run, gboolean dark)
+state_color (guint64 key, gboolean dark)
 {
+  static const GdkRGBA blocked[] = {
+    { 0.6f, 0.6f, 0.6f, 1 },    /* unknown */
+    { 0.57f, 0.38f, 0.76f, 1 }, /* chan */
+    { 0.90f, 0.51f, 0.13f, 1 }, /* sync */
+    { 0.13f, 0.64f, 0.64f, 1 }, /* net */
+    { 0.55f, 0.55f, 0.60f, 1 }, /* sleep */
+    { 0.80f, 0.20f, 0.35f, 1 }, /* gc */
+    { 0.60f, 0.45f, 0.33f, 1 }, /* other */
+  };
+
+  switch (key >> 56)
+    {
+    case 0:
+      return key_color (key, dark);
+    case 1: /* runnable: waiting for a P */
+      return (GdkRGBA){ 0.75f, 0.85f, 0.95f, 1 };
+    case 2:
+      return blocked[MIN (key & 0xff, G_N_ELEMENTS (blocked) - 1)];
+    case 3: /* syscall */
+      return (GdkRGBA){ 0.85f, 0.75f, 0.2f, 1 };
+    default:
+      return (GdkRGBA){ 0.6f, 0.6f, 0.6f, 1 };
+    }
+}
+
+static GdkRGBA
+run_color (WeftTimeline *self, const Run *run, gboolean dark)
+{
+  if (glane (self, run->lane) != NULL)
+    return state_color (run->key, dark);
   switch (run->lane)
     {
     case LANE_STW:
@@ -717,7 +727,7 @@ draw (WeftTimeline *self, GtkSnapshot *snapshot, int width, int height)
       for (guint i = 0; i < f->runs->len; i++)
         {
           const Run *run = &g_array_index (f->runs, Run, i);
-          GdkRGBA    c = run_color (run, dark);
+          GdkRGBA    c = run_color (self, run, dark);
           int        y = lane_y (self, run->lane);
           double     x0 = LABEL_WIDTH + shift + run->x0 * scale;
           double     w = MAX ((run->x1 - run->x0) * scale, 1.0);
@@ -752,13 +762,15 @@ draw (WeftTimeline *self, GtkSnapshot *snapshot, int width, int height)
   /* Lane names on the left, the time axis on top: ticks at a readable
    * step, labelled in time since the trace start. */
   gtk_snapshot_append_color (snapshot, &bg, &GRAPHENE_RECT_INIT (0, 0, LABEL_WIDTH, height));
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, LABEL_WIDTH - 4, height));
   for (int l = 0; l < n_lanes (self); l++)
     {
-      g_autofree char *name = lane_name (l);
+      g_autofree char *name = lane_name (self, l);
 
       if (lane_y (self, l) >= 0)
         draw_text (widget, snapshot, name, 6, lane_y (self, l) + 2, &fg);
     }
+  gtk_snapshot_pop (snapshot);
   for (gint64 t = first_tick; t < self->end; t += step)
     {
       double           x = LABEL_WIDTH + weft_time_to_x (t, self->start, self->end, plot);
@@ -993,18 +1005,19 @@ on_click (GtkGestureClick *gesture, int n_press, double x, double y, WeftTimelin
   for (int l = LANE_P; l < n_lanes (self); l++)
     if (y >= lane_y (self, l) && y < lane_y (self, l) + LANE_HEIGHT)
       lane = l;
-  if (lane < 0 || x < LABEL_WIDTH || (store = weft_store_open (self->path, WEFT_STORE_OPEN_READ_ONLY, NULL)) == NULL)
+  if (lane < 0 || x < LABEL_WIDTH)
     return;
-  stmt = weft_store_prepare (store,
-                             "SELECT goid, start_ns, end_ns FROM pstate WHERE p = ? AND start_ns <= ? AND end_ns > ? "
-                             "AND start_ns >= ? ORDER BY start_ns DESC LIMIT 1",
-                             NULL);
-  if (stmt == NULL)
+  /* A goroutine lane names its goroutine; a P lane, whatever ran there. */
+  if (glane (self, lane) != NULL)
+    {
+      g_signal_emit (self, signals[SIGNAL_SLICE_ACTIVATED], 0, glane (self, lane)->goid, t, t);
+      return;
+    }
+  if ((store = weft_store_open (self->path, WEFT_STORE_OPEN_READ_ONLY, NULL)) == NULL
+      || (stmt = weft_store_prepare_query (store, "slice-at", NULL)) == NULL)
     return;
-  sqlite3_bind_int (stmt, 1, lane - LANE_P);
-  sqlite3_bind_int64 (stmt, 2, t);
-  sqlite3_bind_int64 (stmt, 3, t);
-  sqlite3_bind_int64 (stmt, 4, t - self->longest_p - 1);
+  sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":p"), lane - LANE_P);
+  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":t"), t);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     g_signal_emit (self, signals[SIGNAL_SLICE_ACTIVATED], 0, sqlite3_column_int64 (stmt, 0),
                    sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2));
@@ -1072,7 +1085,6 @@ weft_timeline_load (WeftTimeline *self, const char *path, GError **error)
                              weft_store_get_meta_int (store, "nprocs", 0));
   self->has_heap = scalar (store, "SELECT EXISTS (SELECT 1 FROM counter_sample WHERE counter IN (1, 2))");
   self->has_goroutines = scalar (store, "SELECT EXISTS (SELECT 1 FROM counter_sample WHERE counter = 3)");
-  self->longest_p = scalar (store, "SELECT MAX(end_ns - start_ns) FROM pstate");
   self->longest_stw = scalar (store, "SELECT MAX(end_ns - start_ns) FROM stw");
   self->longest_gc = scalar (store, "SELECT MAX(COALESCE(end_ns, (SELECT value FROM meta WHERE key = 'end_ns')) "
                                     "- start_ns) FROM gc_cycle");
@@ -1082,6 +1094,46 @@ weft_timeline_load (WeftTimeline *self, const char *path, GError **error)
   weft_timeline_zoom_fit (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
   return TRUE;
+}
+
+void
+weft_timeline_set_filter (WeftTimeline *self, const char *query)
+{
+  g_autoptr (WeftStore) store = NULL;
+  g_autoptr (GArray) lanes = g_array_new (FALSE, FALSE, sizeof (GLane));
+  sqlite3_stmt *stmt;
+
+  g_return_if_fail (WEFT_IS_TIMELINE (self));
+
+  g_array_set_clear_func (lanes, glane_clear);
+  if (query != NULL && *query != '\0' && self->path != NULL
+      && (store = weft_store_open (self->path, WEFT_STORE_OPEN_READ_ONLY, NULL)) != NULL
+      && (stmt = weft_store_prepare_query (store, "goroutine-search", NULL)) != NULL)
+    {
+      sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":query"), query, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":limit"), WEFT_TIMELINE_MAX_GOROUTINE_LANES);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          GLane g = { sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 2), NULL };
+
+          g.label = g_strdup_printf ("G%" G_GINT64_FORMAT " %s", g.goid, (const char *) sqlite3_column_text (stmt, 1));
+          g_array_append_val (lanes, g);
+        }
+      sqlite3_finalize (stmt);
+    }
+  /* A new array: a frame being computed keeps the one it was asked for. */
+  g_array_unref (self->glanes);
+  self->glanes = g_steal_pointer (&lanes);
+  frame_free (self->frame);
+  self->frame = NULL;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+guint
+weft_timeline_get_n_goroutine_lanes (WeftTimeline *self)
+{
+  g_return_val_if_fail (WEFT_IS_TIMELINE (self), 0);
+  return self->glanes->len;
 }
 
 /* ------------------------------------------------------------------ GObject */
@@ -1103,6 +1155,7 @@ weft_timeline_finalize (GObject *object)
   WeftTimeline *self = WEFT_TIMELINE (object);
 
   frame_free (self->frame);
+  g_array_unref (self->glanes);
   g_free (self->path);
   G_OBJECT_CLASS (weft_timeline_parent_class)->finalize (object);
 }
@@ -1135,6 +1188,8 @@ weft_timeline_init (WeftTimeline *self)
   GtkGesture         *click = gtk_gesture_click_new ();
   GtkEventController *key = gtk_event_controller_key_new ();
 
+  self->glanes = g_array_new (FALSE, FALSE, sizeof (GLane));
+  g_array_set_clear_func (self->glanes, glane_clear);
   gtk_widget_set_focusable (widget, TRUE);
   g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
   gtk_widget_add_controller (widget, scroll);

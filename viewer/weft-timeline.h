@@ -15,6 +15,14 @@ GtkWidget *weft_timeline_new (void);
 gboolean weft_timeline_load (WeftTimeline *self, const char *path, GError **error);
 void     weft_timeline_zoom_to (WeftTimeline *self, gint64 start_ns, gint64 end_ns);
 void     weft_timeline_zoom_fit (WeftTimeline *self);
+/* Adds a lane per goroutine matching @query (an id, part of a start
+ * function or name, or a state at the end: "blocked"), at most
+ * WEFT_TIMELINE_MAX_GOROUTINE_LANES, grouped by start function, each
+ * showing running (by start function), runnable, blocked (by reason) and
+ * syscall; NULL or "" removes them. Lanes are named "G<goid>". */
+#define WEFT_TIMELINE_MAX_GOROUTINE_LANES 200
+void  weft_timeline_set_filter (WeftTimeline *self, const char *query);
+guint weft_timeline_get_n_goroutine_lanes (WeftTimeline *self);
 /* Zooms by @factor (> 1: in) around the middle; pans by @fraction of the view. */
 void weft_timeline_zoom (WeftTimeline *self, double factor);
 void weft_timeline_pan (WeftTimeline *self, double fraction);

@@ -15,6 +15,8 @@ struct _WeftWindow
   GtkStack             *main_stack;
   AdwStatusPage        *error_page;
   AdwViewSwitcherTitle *switcher_title;
+  GtkSearchEntry       *search_entry;
+  AdwViewStack         *view_stack;
   WeftTimeline         *timeline;
   WeftQueryView        *details, *goroutines, *leaks, *pause_summary, *mmu, *pauses, *gc;
   GSettings            *settings; /* NULL when the schema is not installed */
@@ -91,6 +93,21 @@ on_slice_activated (WeftTimeline *timeline, gint64 goid, gint64 start_ns, gint64
   weft_query_view_load (self->details, self->path);
 }
 
+static void
+on_search_changed (GtkSearchEntry *entry, WeftWindow *self)
+{
+  if (self->path == NULL)
+    return;
+  weft_timeline_set_filter (self->timeline, gtk_editable_get_text (GTK_EDITABLE (entry)));
+  adw_view_stack_set_visible_child_name (self->view_stack, "timeline");
+}
+
+static void
+find (GtkWidget *widget, const char *action, GVariant *param)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (WEFT_WINDOW (widget)->search_entry));
+}
+
 static gboolean
 on_drop (GtkDropTarget *target, const GValue *value, double x, double y, WeftWindow *self)
 {
@@ -163,6 +180,8 @@ weft_window_class_init (WeftWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WeftWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, WeftWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, WeftWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, WeftWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, WeftWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, WeftWindow, timeline);
   gtk_widget_class_bind_template_child (widget_class, WeftWindow, details);
   gtk_widget_class_bind_template_child (widget_class, WeftWindow, goroutines);
@@ -172,9 +191,12 @@ weft_window_class_init (WeftWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WeftWindow, pauses);
   gtk_widget_class_bind_template_child (widget_class, WeftWindow, gc);
   gtk_widget_class_bind_template_callback (widget_class, on_slice_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
 
   gtk_widget_class_install_action (widget_class, "win.zoom-fit", NULL, zoom_fit);
   gtk_widget_class_install_action (widget_class, "win.zoom", "d", zoom);
+  gtk_widget_class_install_action (widget_class, "win.find", NULL, find);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.find", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-fit", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom", "d", 1.5);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK, "win.zoom", "d", 1 / 1.5);

@@ -51,9 +51,9 @@ make_database (void)
                    " (12288, 'spawn_leaker', 'l.c', 5, 0), (16384, 'send_result', 'l.c', 30, 0);"
                    "INSERT INTO stack (id, depth) VALUES (1, 1), (2, 1);"
                    "INSERT INTO frame (stack, depth, pc) VALUES (1, 0, 12288), (2, 0, 16384);"
-                   "INSERT INTO goroutine (goid, parent, start_pc, create_stack, created_ns, ended_ns) VALUES"
-                   " (2, 1, 4096, NULL, 0, 30000000), (3, 1, 4096, NULL, 0, 60000000),"
-                   " (4, 1, 8192, 1, 1000000, NULL), (5, 1, 8192, 1, 1000000, NULL);"
+                   "INSERT INTO goroutine (goid, parent, start_pc, create_stack, created_ns, ended_ns, final_state)"
+                   " VALUES (2, 1, 4096, NULL, 0, 30000000, NULL), (3, 1, 4096, NULL, 0, 60000000, NULL),"
+                   " (4, 1, 8192, 1, 1000000, NULL, 2), (5, 1, 8192, 1, 1000000, NULL, 2);"
                    "INSERT INTO gstate (goid, start_ns, end_ns, state, p, m, open_start, open_end) VALUES"
                    " (2, 10000000, 30000000, 0, 0, 0, 0, 0), (3, 40000000, 60000000, 0, 1, 1, 0, 0);"
                    "INSERT INTO gstate (goid, start_ns, end_ns, state, wait_reason, stack, open_start, open_end) VALUES"
@@ -265,6 +265,56 @@ test_busy_lane (void)
   g_object_unref (timeline);
 }
 
+/* The chan-blocked colour of goroutine lanes: 0.57, 0.38, 0.76. */
+#define CHAN_BLOCKED_RGB 145, 97, 194
+
+/* The search adds goroutine lanes: by function, by id, by final state. */
+static void
+test_goroutine_lanes (void)
+{
+  WeftTimeline *timeline = WEFT_TIMELINE (g_object_ref_sink (weft_timeline_new ()));
+  g_autoptr (GError) error = NULL;
+  int     plot = 1000, x0 = weft_timeline_label_width (), y, h, py, ph;
+  Picture p;
+
+  g_assert_true (weft_timeline_load (timeline, db_path, &error));
+  weft_timeline_set_filter (timeline, "leaker");
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 2);
+  g_assert_true (weft_timeline_lane_geometry (timeline, "G4", &y, &h));
+  g_assert_true (weft_timeline_lane_geometry (timeline, "G5", &py, &ph));
+  g_assert_cmpint (py, >, y);
+  p = render (timeline, x0 + plot, 300, "timeline-goroutines");
+  /* Goroutine 4 blocked on a channel from 2 ms to the end, 5 from 3 ms. */
+  for (int x = 0; x < plot; x++)
+    {
+      g_assert_cmpint (is_color (&p, x0 + x, y + h / 2, CHAN_BLOCKED_RGB), ==, x >= 20);
+      g_assert_cmpint (is_color (&p, x0 + x, py + ph / 2, CHAN_BLOCKED_RGB), ==, x >= 30);
+    }
+  picture_clear (&p);
+
+  /* By id: goroutine 2's lane runs exactly when P0 shows it, in its colour. */
+  weft_timeline_set_filter (timeline, "2");
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 1);
+  g_assert_true (weft_timeline_lane_geometry (timeline, "G2", &y, &h));
+  g_assert_true (weft_timeline_lane_geometry (timeline, "P0", &py, &ph));
+  p = render (timeline, x0 + plot, 300, "timeline-goroutine-2");
+  {
+    const guchar *run = p.pixels + (gsize) (y + h / 2) * p.stride + (gsize) (x0 + 200) * 4;
+
+    g_assert_true (is_color (&p, x0 + 200, py + ph / 2, run[2], run[1], run[0]));
+    for (int x = 0; x < plot; x++)
+      g_assert_cmpint (is_color (&p, x0 + x, y + h / 2, run[2], run[1], run[0]), ==, x >= 100 && x < 300);
+  }
+  picture_clear (&p);
+
+  weft_timeline_set_filter (timeline, "blocked");
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 2);
+  weft_timeline_set_filter (timeline, NULL);
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 0);
+  g_assert_false (weft_timeline_lane_geometry (timeline, "G4", &y, &h));
+  g_object_unref (timeline);
+}
+
 /* Iterates the main loop until @view has rows (its query runs in a thread). */
 static void
 wait_rows (WeftQueryView *view)
@@ -353,6 +403,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Viewer/stw-lane", test_stw_lane);
   g_test_add_func ("/Weft/Viewer/zoomed-slice", test_zoomed_slice);
   g_test_add_func ("/Weft/Viewer/busy-lane", test_busy_lane);
+  g_test_add_func ("/Weft/Viewer/goroutine-lanes", test_goroutine_lanes);
   g_test_add_func ("/Weft/Viewer/window", test_window);
   g_test_add_func ("/Weft/Viewer/zh_CN", test_translation);
   rc = g_test_run ();

@@ -1,0 +1,14 @@
+-- window-pstate.sql — a P lane of the viewer: what P :p ran during
+-- [:t0, :t1), keyed by the goroutine's start function. A P runs one
+-- goroutine at a time, so the interval meeting :t0 is the last one
+-- starting before it: two index range scans (weft-indexes.sql).
+SELECT * FROM (
+  SELECT s.start_ns, s.end_ns, COALESCE(g.start_pc, 0) FROM pstate AS s
+  LEFT JOIN goroutine AS g ON g.goid = s.goid
+  WHERE s.p = :p AND s.start_ns < :t0
+  ORDER BY s.start_ns DESC LIMIT 1)
+UNION ALL
+SELECT s.start_ns, s.end_ns, COALESCE(g.start_pc, 0) FROM pstate AS s
+LEFT JOIN goroutine AS g ON g.goid = s.goid
+WHERE s.p = :p AND s.start_ns >= :t0 AND s.start_ns < :t1
+ORDER BY 1;
