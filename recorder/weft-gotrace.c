@@ -140,8 +140,8 @@ struct _WeftGoTrace
 
   /* A batch header read that belongs to the next generation (Go < 1.26). */
   gboolean spill;
-  guint8   spill_type, spill_exp;
-  guint64  spill_gen, spill_m, spill_time, spill_size, spill_offset;
+  guint8   spill_type;
+  guint64  spill_gen, spill_m, spill_time, spill_size;
 
   /* The current generation. */
   guint64       gen;
@@ -355,7 +355,7 @@ count_cpu_samples (WeftGoTrace *self, Buf *b, GError **error)
 }
 
 static gboolean
-set_sync (WeftGoTrace *self, Buf *b, guint64 batch_time, GError **error)
+set_sync (WeftGoTrace *self, Buf *b, GError **error)
 {
   b->pos = self->version >= 25 ? 1 : 0;
   while (b->pos < b->len)
@@ -385,7 +385,6 @@ set_sync (WeftGoTrace *self, Buf *b, guint64 batch_time, GError **error)
               self->stats.wall_nsec = (gint64) nsec;
               self->stats.wall_mono_ns = (gint64) mono;
             }
-          (void) batch_time;
         }
       else
         return fail (error, WEFT_GO_TRACE_ERROR_CORRUPT, b->base + b->pos - 1, "unexpected event type %u in a sync batch", type);
@@ -461,7 +460,7 @@ read_payload (WeftGoTrace *self, guint8 type, guint64 m, guint64 time, guint64 s
     case WEFT_GO_EV_FREQUENCY:
     case WEFT_GO_EV_SYNC:
       if ((b.p[0] == WEFT_GO_EV_SYNC) == (self->version >= 25))
-        return set_sync (self, &b, time, error);
+        return set_sync (self, &b, error);
       break;
     default:
       break;
@@ -544,12 +543,10 @@ read_generation (WeftGoTrace *self, GError **error)
             return fail (error, WEFT_GO_TRACE_ERROR_CORRUPT, at, "batch of generation %" G_GUINT64_FORMAT " inside generation %" G_GUINT64_FORMAT, gen, self->gen);
           self->spill = TRUE;
           self->spill_type = type;
-          self->spill_exp = exp;
           self->spill_gen = gen;
           self->spill_m = m;
           self->spill_time = time;
           self->spill_size = size;
-          self->spill_offset = at;
           break;
         }
       if (!read_payload (self, type, m, time, size, error))
