@@ -886,7 +886,13 @@ advance (WeftGoTrace *self, Cursor *c, gboolean force, GError **error)
       if ((r = need_g (c, error)) != ADV_OK)
         return r;
       if (ev->type == WEFT_GO_EV_GO_SWITCH)
-        g_state_set (self, ms->g, WEFT_GO_G_WAITING);
+        {
+          /* Blocks, keeping its sequence number: its wake-up follows it. */
+          SeqState *cur = g_state (self, ms->g);
+
+          if (cur != NULL)
+            cur->status = WEFT_GO_G_WAITING;
+        }
       else
         g_hash_table_remove (self->gs, GSIZE_TO_POINTER (ms->g));
       if (s == NULL)

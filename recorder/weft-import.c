@@ -435,6 +435,14 @@ translate (Import *imp, const WeftGoEvent *gev, GError **error)
       ev->f[GO_CREATE_CREATE_STACK] = stack;
       ev_emit (imp);
       g_hash_table_add (imp->goroutines, GSIZE_TO_POINTER (gev->args[0]));
+      if (gev->type == WEFT_GO_EV_GO_CREATE_BLOCKED)
+        {
+          /* A coroutine (iter.Pull) starts blocked. The state machine
+           * creates goroutines runnable: run and block it at once, on no
+           * P (zero-length intervals, so no time is misplaced). */
+          go_switch (imp, ts, -1, -1, 0, WEFT_STOP_NONE_, 0, 0, gev->args[0]);
+          go_switch (imp, ts, -1, -1, gev->args[0], WEFT_STOP_BLOCKED_, reason_code (imp, "coroutine"), 0, 0);
+        }
       break;
     case WEFT_GO_EV_GO_CREATE_SYSCALL:
       go_status (imp, ts, gev->args[0], WEFT_GS_SYSCALL, 0, 0, 0);
