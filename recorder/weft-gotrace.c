@@ -502,7 +502,7 @@ read_generation (WeftGoTrace *self, GError **error)
   for (;;)
     {
       guint64 at = self->offset, gen, m, time, size;
-      guint8  type, exp = 0;
+      guint8  type = 0, exp = 0;
       int     r = file_byte (self, &type, error);
 
       if (r < 0)
