@@ -1,4 +1,4 @@
-/* weft.c — the weft command: convert, record, report, query. */
+/* weft.c — the weft command: convert, import, record, report, query. */
 #include "weft-convert.h"
 #include "weft-import.h"
 #include "weft-record.h"
@@ -338,7 +338,7 @@ cmd_record (int argc, char **argv)
   /* GOption leaves "--" in argv when it is not the first argument. */
   if (argc >= 2 && strcmp (argv[1], "--") == 0)
     argv++, argc--;
-  if (attach != NULL || go_url != NULL ? argc != 1 : argc < 2)
+  if ((attach != NULL && go_url != NULL) || (attach != NULL || go_url != NULL ? argc != 1 : argc < 2))
     return usage ();
   /* A bare number is seconds here (the usage says SECONDS), not ns. */
   if (duration != NULL && g_ascii_isdigit (duration[strlen (duration) > 0 ? strlen (duration) - 1 : 0]))
