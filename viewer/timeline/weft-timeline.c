@@ -948,7 +948,9 @@ request_frame (WeftTimeline *self)
   if (f->start == self->start && f->end == self->end && f->width == width && f->top <= MAX (top, 0)
       && f->bottom >= MIN (bottom, gtk_widget_get_height (GTK_WIDGET (self))))
     return;
-  *f = (Frame){ self->start, self->end, width, top, bottom, self->generation, NULL, NULL, NULL, NULL, NULL };
+  *f = (Frame){
+    .start = self->start, .end = self->end, .width = width, .top = top, .bottom = bottom, .generation = self->generation
+  };
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
