@@ -487,6 +487,38 @@ test_counter_chart (void)
   check_counter (without, "timeline-counter-detail");
 }
 
+/* A trace with nothing in it (an empty recording): level of detail with
+ * no lanes, a frame with the axis and empty lanes, navigation clamped. */
+static void
+test_empty (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (tmpdir, "empty.weft", NULL);
+  WeftStore       *store = weft_store_create (path, WEFT_STORE_CREATE_DEFAULT, &error);
+  GtkWidget       *timeline;
+  gint64           start, end;
+  Picture          p;
+
+  g_assert_no_error (error);
+  g_assert_true (weft_lod_build (store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM lod_lane"), ==, 0);
+  weft_store_free (store);
+
+  timeline = open_timeline (path);
+  weft_timeline_zoom (WEFT_TIMELINE (timeline), 10);
+  weft_timeline_pan (WEFT_TIMELINE (timeline), 3);
+  weft_timeline_get_range (WEFT_TIMELINE (timeline), &start, &end);
+  g_assert_cmpint (start, >=, 0);
+  g_assert_cmpint (end, >, start);
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 0);
+  weft_timeline_reveal_goroutine (WEFT_TIMELINE (timeline), 42, 0);
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 0);
+  p = render (WEFT_TIMELINE (timeline), 100, "timeline-empty");
+  picture_clear (&p);
+  g_object_unref (timeline);
+}
+
 /* ------------------------------------------------------------------ mapping, properties */
 
 static void
@@ -622,6 +654,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Timeline/properties", test_properties);
   g_test_add_func ("/Weft/Timeline/lod-lane", test_lod_lane);
   g_test_add_func ("/Weft/Timeline/counter-chart", test_counter_chart);
+  g_test_add_func ("/Weft/Timeline/empty", test_empty);
   g_test_add_func ("/Weft/Timeline/recorded-stw", test_recorded_stw);
   g_test_add_func ("/Weft/Timeline/recorded-zoomed-slice", test_recorded_zoomed_slice);
   g_test_add_func ("/Weft/Timeline/recorded-threads", test_recorded_threads);
