@@ -8,16 +8,17 @@
 -- M (mstate, keyed by state; parked stretches left out, as the viewer
 -- draws nothing for them), a busy goroutine (its gstate rows, keyed as
 -- in queries/window-glane.sql) or a counter (counter_sample, a value
--- holding until the next sample, "keyed" by the value). For every
+-- holding until the next sample, "keyed" by the value). For every second
 -- power-of-two bucket size 2^level ns from the lane's base level up to
--- the trace's length, lod_bucket holds, for each bucket the lane touches,
+-- the trace's length (WEFT_LOD_STRIDE), lod_bucket holds, for each bucket the lane touches,
 -- the key covering most of the bucket and how much of it that key covers
 -- (counters: the largest value in force). A bucket touched by anything
 -- has a row, so that nothing that happened leaves a gap when zoomed out;
 -- no two keys are mixed, so nothing is blurred.
 --
--- A view of S ns over W pixels reads the largest level whose buckets are
--- no wider than a pixel: at most 2W rows per lane, whatever the zoom. The
+-- A view of S ns over W pixels reads the largest level stored whose
+-- buckets are no wider than a pixel: at most 4W rows per lane, whatever
+-- the zoom. The
 -- base level is the smallest with at most WEFT_LOD_PER_BUCKET (4) intervals of the
 -- lane per bucket on average, so that below it (views where a pixel is
 -- narrower than a base bucket) the intervals themselves are few: about

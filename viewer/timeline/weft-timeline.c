@@ -679,8 +679,8 @@ lod_key (WeftLodKind kind, gint64 lane)
 
 /* The lane's level-of-detail buckets to read for this view (bound into
  * @stmt, a window-lod query), or FALSE when the intervals themselves are
- * few enough: the coarsest level whose buckets are no wider than a pixel
- * column, so that a frame reads at most two buckets per column. */
+ * few enough: the coarsest level stored whose buckets are no wider than a
+ * pixel column, so that a frame reads at most four buckets per column. */
 static gboolean
 bind_lod (sqlite3_stmt *stmt, const Request *r, WeftLodKind kind, gint64 lane)
 {
@@ -690,9 +690,10 @@ bind_lod (sqlite3_stmt *stmt, const Request *r, WeftLodKind kind, gint64 lane)
 
   if (l == NULL || stmt == NULL || px < 2)
     return FALSE;
-  level = MIN ((int) floor (log2 (px)), l->top);
+  level = (int) floor (log2 (px));
   if (level < l->base)
     return FALSE;
+  level = weft_lod_stored_level (level, l->base, l->top);
   sqlite3_reset (stmt);
   sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":lane"), l->id);
   sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":level"), level);
