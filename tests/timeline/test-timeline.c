@@ -202,9 +202,10 @@ test_recorded_stw (void)
   g_object_unref (timeline);
 }
 
-/* The scripted scenario's longest slice on P0, zoomed so that it spans
- * plot columns [250, 750): those columns show one colour, and columns
- * where the database has nothing running on P0 do not. */
+/* The scripted scenario's longest slice on P0, zoomed to twice its length
+ * with a quarter before it (less if the trace ends too soon after): the
+ * 500 columns it covers show one colour, and columns where the database
+ * has nothing running on P0 do not. */
 static void
 test_recorded_zoomed_slice (void)
 {
@@ -213,7 +214,7 @@ test_recorded_zoomed_slice (void)
   g_autoptr (GError) error = NULL;
   GtkWidget    *timeline;
   sqlite3_stmt *s, *busy;
-  gint64        goid, start, end, span;
+  gint64        goid, start, end, span, v0, v1;
   guint32       color;
   int           y, h, n = 0;
   Picture       p;
@@ -236,6 +237,9 @@ test_recorded_zoomed_slice (void)
 
   timeline = open_timeline (db);
   weft_timeline_zoom_to (WEFT_TIMELINE (timeline), start - span / 4, start - span / 4 + span);
+  /* The view stays inside the trace: a slice near its end is not centred. */
+  weft_timeline_get_range (WEFT_TIMELINE (timeline), &v0, &v1);
+  g_assert_cmpint (v1 - v0, ==, span);
   g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "P0", &y, &h));
   p = render (WEFT_TIMELINE (timeline), 300, "timeline-recorded-slice");
   color = pixel (&p, 500, y + h / 2);
@@ -243,8 +247,8 @@ test_recorded_zoomed_slice (void)
                              NULL);
   for (int x = 0; x < PLOT; x++)
     {
-      gint64 cs = weft_x_to_time (x, start - span / 4, start - span / 4 + span, PLOT);
-      gint64 ce = weft_x_to_time (x + 1, start - span / 4, start - span / 4 + span, PLOT);
+      gint64 cs = weft_x_to_time (x, v0, v1, PLOT);
+      gint64 ce = weft_x_to_time (x + 1, v0, v1, PLOT);
       gint64 running;
 
       sqlite3_reset (busy);
@@ -262,6 +266,7 @@ test_recorded_zoomed_slice (void)
   /* Its own 500 columns, give or take an edge (others of its function may
    * follow it after a gap). */
   g_assert_cmpint (n, >=, 499);
+  g_assert_cmpint (weft_time_to_x (start, v0, v1, PLOT), <=, 500);
   picture_clear (&p);
   g_object_unref (timeline);
 }

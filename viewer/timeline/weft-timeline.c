@@ -565,16 +565,20 @@ fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs, gi
           continue;
         c0 = (int) ((double) (s - r->start) * r->width / span);
         c1 = (int) ((double) (e - 1 - r->start) * r->width / span);
-        c0 = CLAMP (c0, 0, r->width - 1);
-        c1 = CLAMP (c1, 0, r->width - 1);
+        /* Columns are [weft_x_to_time (c), weft_x_to_time (c + 1)); the
+         * estimate above may be one off at their edges. */
+        c0 = CLAMP (c0 - 1, 0, r->width - 1);
+        c1 = CLAMP (c1 + 1, 0, r->width - 1);
         for (int c = c0; c <= c1; c++)
           {
-            gint64 cs = r->start + (gint64) (c * span / r->width);
-            gint64 ce = r->start + (gint64) ((c + 1) * span / r->width);
-            gint64 cover = (gint64) ((double) (MIN (e, ce) - MAX (s, cs)) * weight);
+            gint64 cs = weft_x_to_time (c, r->start, r->end, r->width);
+            gint64 ce = weft_x_to_time (c + 1, r->start, r->end, r->width);
+            gint64 overlap = MIN (e, ce) - MAX (s, cs), cover;
 
+            if (overlap <= 0)
+              continue;
             /* Anything at all beats nothing, so no slice disappears. */
-            cover = MAX (cover, 1);
+            cover = MAX ((gint64) ((double) overlap * weight), 1);
             if (cover > cols[c].cover)
               cols[c] = (Column){ key, cover };
           }
