@@ -24,6 +24,9 @@ CREATE INDEX IF NOT EXISTS gstate_goid_start ON gstate (goid, start_ns);
 CREATE INDEX IF NOT EXISTS gstate_open_end ON gstate (goid) WHERE open_end = 1;
 -- P lanes by time.
 CREATE INDEX IF NOT EXISTS pstate_p_start ON pstate (p, start_ns);
+-- P lanes by time, as the viewer reads them: the running rows of gstate
+-- (covering: the index alone answers queries/window-pstate.sql).
+CREATE INDEX IF NOT EXISTS gstate_p_running ON gstate (p, start_ns, end_ns, goid) WHERE state = 0;
 -- M lanes by time.
 CREATE INDEX IF NOT EXISTS mstate_m_start ON mstate (m, start_ns);
 -- Regions of a goroutine by time.
