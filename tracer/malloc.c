@@ -111,17 +111,10 @@ malloc_init (void)
   weft_gc_init ();
 }
 
-int32_t
-weft_num_classes (void)
+void
+weft_malloc_init (void)
 {
   pthread_once (&init_once, malloc_init);
-  return nclasses;
-}
-
-uint32_t
-weft_class_size (int32_t sizeclass)
-{
-  return sizeclass > 0 && sizeclass < nclasses ? class_size[sizeclass] : 0;
 }
 
 static inline int32_t
@@ -344,7 +337,7 @@ mallocgc (size_t size, bool noscan)
     weft_throw ("runtime: out of memory: weft_alloc of %zu bytes", size);
   if (size == 0)
     size = 1;
-  pthread_once (&init_once, malloc_init);
+  weft_malloc_init ();
 
   /* Allocation is a safepoint, and where the pacer starts a cycle. */
   mp = weft_getm ();
@@ -395,7 +388,7 @@ flush_cache (struct WeftMCache *mc)
 void
 weft_malloc_stop (void)
 {
-  pthread_once (&init_once, malloc_init);
+  weft_malloc_init ();
   weft_lock (&nop_lock);
   flush_cache (&nop_cache);
   for (int32_t i = 0; i < weft_nprocs; i++)

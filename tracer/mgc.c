@@ -79,7 +79,7 @@ static _Atomic int32_t worldsema;                 /* 1 while a cycle or ReadMemS
 static _Atomic int64_t gc_trigger = HEAP_MINIMUM; /* heap_live that starts a cycle; INT64_MAX: never */
 static _Atomic int32_t gc_percent = 100;          /* < 0: off */
 static _Atomic int64_t mem_limit = INT64_MAX;
-static int64_t         heap_goal = HEAP_MINIMUM; /* worldsema */
+static _Atomic int64_t heap_goal = HEAP_MINIMUM; /* written under worldsema, read by allocators */
 static _Atomic int64_t heap_live_reported;       /* last heap_alloc event */
 
 /* Statistics, written under worldsema with the world stopped. */
@@ -269,11 +269,27 @@ seg_add (uintptr_t lo, uintptr_t hi)
   segs[nsegs++] = (Range){ lo, hi };
 }
 
+/* The sanitizers' runtimes keep allocator and shadow bookkeeping in
+ * their globals, words that often equal a malloc'd channel's address:
+ * they are no program data, and scanning them would only hide leaks. */
+static bool
+is_sanitizer_runtime (const char *name)
+{
+  static const char *const names[] = { "/libasan.so", "/libtsan.so", "/liblsan.so", "/libubsan.so" };
+
+  for (size_t i = 0; name != NULL && i < sizeof names / sizeof names[0]; i++)
+    if (strstr (name, names[i]) != NULL)
+      return true;
+  return false;
+}
+
 static int
 scan_segments (struct dl_phdr_info *info, size_t size, void *data)
 {
   (void) size;
   (void) data;
+  if (is_sanitizer_runtime (info->dlpi_name))
+    return 0;
   for (int i = 0; i < info->dlpi_phnum; i++)
     {
       const ElfW (Phdr) *ph = &info->dlpi_phdr[i];
@@ -946,6 +962,7 @@ weft_set_gc_percent (int percent)
 {
   int old;
 
+  weft_malloc_init (); /* WEFT_GOGC is read first, so that this wins */
   acquire_world ();
   old = atomic_exchange (&gc_percent, percent < 0 ? -1 : percent);
   set_trigger ();
@@ -956,8 +973,10 @@ weft_set_gc_percent (int percent)
 int64_t
 weft_set_memory_limit (int64_t bytes)
 {
-  int64_t old = atomic_load (&mem_limit);
+  int64_t old;
 
+  weft_malloc_init (); /* WEFT_MEMLIMIT is read first, so that this wins */
+  old = atomic_load (&mem_limit);
   if (bytes < 0)
     return old;
   acquire_world ();

@@ -119,8 +119,8 @@ weft_spanof (uintptr_t addr)
 }
 
 /* ------------------------------------------------------------------ malloc.c */
-WEFT_HIDDEN int32_t  weft_num_classes (void);
-WEFT_HIDDEN uint32_t weft_class_size (int32_t sizeclass);
+/* Sets up the size classes, the arena and the pacer (WEFT_GOGC…), once. */
+WEFT_HIDDEN void weft_malloc_init (void);
 /* Called by the collector with the world stopped: blocks allocation by
  * threads without a P (they wait for weft_malloc_start) and returns every
  * cache's spans to the central lists, so that the sweeper owns them all. */
