@@ -57,4 +57,40 @@ weft_goroutine_trampoline:
         brk     #0
         .size   weft_goroutine_trampoline, .-weft_goroutine_trampoline
 
+/* weft_spill_call(fn, arg) stores the callee-saved x19–x30 in a 96-byte
+ * frame and calls fn(arg, sp), sp pointing at them: the caller's frames
+ * and every register they may keep a pointer in are then in
+ * [sp, stack_hi), which is what the collector scans (mheap.h). */
+        .globl  weft_spill_call
+        .hidden weft_spill_call
+        .type   weft_spill_call, %function
+weft_spill_call:
+        sub     sp, sp, #96
+        stp     x19, x20, [sp, #0]
+        stp     x21, x22, [sp, #16]
+        stp     x23, x24, [sp, #32]
+        stp     x25, x26, [sp, #48]
+        stp     x27, x28, [sp, #64]
+        stp     x29, x30, [sp, #80]
+        mov     x9, x0
+        mov     x0, x1
+        mov     x1, sp
+        blr     x9
+        /* fn preserved x19–x29; only the return address needs reloading. */
+        ldp     x29, x30, [sp, #80]
+        add     sp, sp, #96
+        ret
+        .size   weft_spill_call, .-weft_spill_call
+
+/* The public weft_syscall_enter: a branch, so that weft_spill_call saves
+ * the registers of the caller itself (proc.c, weft_syscall_enter_spilled). */
+        .globl  weft_syscall_enter
+        .type   weft_syscall_enter, %function
+weft_syscall_enter:
+        adrp    x0, weft_syscall_enter_spilled
+        add     x0, x0, :lo12:weft_syscall_enter_spilled
+        mov     x1, #0
+        b       weft_spill_call
+        .size   weft_syscall_enter, .-weft_syscall_enter
+
         .section .note.GNU-stack,"",%progbits

@@ -54,4 +54,50 @@ weft_goroutine_trampoline:
         .cfi_endproc
         .size   weft_goroutine_trampoline, .-weft_goroutine_trampoline
 
+/* weft_spill_call(fn, arg) pushes the callee-saved registers (and an
+ * alignment word) and calls fn(arg, sp), sp pointing at them: the caller's
+ * frames and every register they may keep a pointer in are then in
+ * [sp, stack_hi), which is what the collector scans (mheap.h). */
+        .globl  weft_spill_call
+        .hidden weft_spill_call
+        .type   weft_spill_call, @function
+weft_spill_call:
+        .cfi_startproc
+        pushq   %rbp
+        .cfi_adjust_cfa_offset 8
+        pushq   %rbx
+        .cfi_adjust_cfa_offset 8
+        pushq   %r12
+        .cfi_adjust_cfa_offset 8
+        pushq   %r13
+        .cfi_adjust_cfa_offset 8
+        pushq   %r14
+        .cfi_adjust_cfa_offset 8
+        pushq   %r15
+        .cfi_adjust_cfa_offset 8
+        subq    $8, %rsp
+        .cfi_adjust_cfa_offset 8
+        movq    %rdi, %rax
+        movq    %rsi, %rdi
+        movq    %rsp, %rsi
+        call    *%rax
+        /* fn preserved the callee-saved registers: drop the copies. */
+        addq    $56, %rsp
+        .cfi_adjust_cfa_offset -56
+        ret
+        .cfi_endproc
+        .size   weft_spill_call, .-weft_spill_call
+
+/* The public weft_syscall_enter: a jump, so that weft_spill_call saves
+ * the registers of the caller itself (proc.c, weft_syscall_enter_spilled). */
+        .globl  weft_syscall_enter
+        .type   weft_syscall_enter, @function
+weft_syscall_enter:
+        .cfi_startproc
+        leaq    weft_syscall_enter_spilled(%rip), %rdi
+        xorl    %esi, %esi
+        jmp     weft_spill_call
+        .cfi_endproc
+        .size   weft_syscall_enter, .-weft_syscall_enter
+
         .section .note.GNU-stack,"",@progbits

@@ -57,6 +57,8 @@ weft_chan_new (size_t elem_size, size_t cap)
   c->elem_size = elem_size;
   c->dataqsiz = cap;
   c->buf = (unsigned char *) c + CHAN_HDR_SIZE;
+  if (cap != 0 && elem_size >= sizeof (void *))
+    weft_gc_root_add (&c->gcroot, c->buf, elem_size * cap);
   return c;
 }
 
@@ -75,6 +77,7 @@ weft_chan_free (WeftChan *c)
   weft_unlock (&c->lock);
   if (busy)
     weft_panic ("weft_chan_free: goroutines are still blocked on channel %p", (void *) c);
+  weft_gc_root_del (&c->gcroot);
   free (c);
 }
 

@@ -32,6 +32,7 @@ struct _WeftChan
   WeftWaitQ        recvq;     /* blocked receivers; lock */
   WeftWaitQ        sendq;     /* blocked senders; lock */
   unsigned char   *buf;       /* dataqsiz * elem_size bytes after the header; immutable */
+  WeftRoot         gcroot;    /* buf, scanned by the collector (elements may be heap pointers) */
 };
 
 /* ------------------------------------------------------------------ wait queues */

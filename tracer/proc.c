@@ -42,6 +42,7 @@
  *    DEAD->RUNNABLE (reuse).
  */
 #define _GNU_SOURCE
+#include "mheap.h"
 #include "runtime.h"
 #include "trace.h"
 
@@ -1026,6 +1027,7 @@ newproc1 (const char *name, WeftFunc fn, void *arg, uintptr_t start_pc, uintptr_
   newg->task = curg != NULL ? curg->task : 0;
   newg->name = name != NULL ? strdup (name) : NULL;
   newg->wait_reason = WEFT_WAIT_NONE;
+  newg->leak_reported = false;
   newg->wait_obj = NULL;
   newg->waiting = NULL;
   newg->param = NULL;
@@ -1073,6 +1075,7 @@ goexit0 (G *gp)
   mp->prev_reason = WEFT_STOP_EXITED;
   atomic_fetch_sub (&weft_sched.ngoroutines, 1);
   weft_stack_check (gp);
+  weft_gc_clear_dead_stack (gp);
   return NULL;
 }
 
@@ -1141,7 +1144,9 @@ stop_and_pick_next (M *mp, G *gp, WeftStopReason reason)
   P *pp = mp->p;
   G *next = NULL;
 
-  if (atomic_load_explicit (&pp->schedtick, memory_order_relaxed) % 61 != 0)
+  /* While the world stops, go through schedule(), which stops this P. */
+  if (atomic_load_explicit (&pp->schedtick, memory_order_relaxed) % 61 != 0
+      && !atomic_load_explicit (&weft_sched.gcwaiting, memory_order_relaxed))
     next = runqget (pp);
   weft_trace_go_switch (pp, mp, gp, reason, next);
   mp->switch_written = next != NULL;
@@ -1250,21 +1255,31 @@ weft_safepoint (void)
   M *mp = weft_getm ();
   P *pp = mp != NULL ? mp->p : NULL;
 
-  if (pp != NULL && mp->curg != NULL && unlikely (atomic_load_explicit (&pp->preempt, memory_order_relaxed)))
+  if (pp != NULL && mp->curg != NULL
+      && unlikely (atomic_load_explicit (&pp->preempt, memory_order_relaxed)
+                   || atomic_load_explicit (&weft_sched.gcwaiting, memory_order_relaxed)))
     mcall (gopreempt_m);
 }
 
 /* ------------------------------------------------------------------ syscalls */
 
+/* weft_syscall_enter is in asm_*.S: it pushes the caller's callee-saved
+ * registers and calls this with @sp pointing at them, so that the
+ * collector can scan the goroutine while it runs without a P. */
+WEFT_HIDDEN void weft_syscall_enter_spilled (void *arg, void *sp);
+
 void
-weft_syscall_enter (void)
+weft_syscall_enter_spilled (void *arg, void *sp)
 {
   M *mp = weft_getm ();
   G *gp = mp != NULL ? mp->curg : NULL;
   P *pp;
 
+  (void) arg;
   if (gp == NULL || gp->syscall_depth++ > 0)
     return;
+  memcpy (gp->syscall_regs, sp, sizeof gp->syscall_regs);
+  gp->syscall_sp = (uintptr_t) sp + sizeof gp->syscall_regs;
   pp = mp->p;
   casgstatus (gp, G_RUNNING, G_SYSCALL);
   atomic_fetch_add (&weft_sched.ngsys, 1);
@@ -1395,6 +1410,8 @@ flush_prev (M *mp)
     }
 }
 
+static void gcstopm (M *mp);
+
 static G *
 steal_work (M *mp, int64_t now)
 {
@@ -1440,7 +1457,9 @@ findrunnable (M *mp)
   int64_t now, poll_until;
   bool    was_spinning;
 
-top:;
+top:
+  if (unlikely (atomic_load_explicit (&weft_sched.gcwaiting, memory_order_relaxed)))
+    gcstopm (mp);
   P *pp = mp->p;
   now = nanotime ();
   if (atomic_load (&pp->timer0_when) != 0)
@@ -1586,11 +1605,131 @@ top:;
   goto top;
 }
 
+/* ------------------------------------------------------------------ stopping the world
+ *
+ * The stopper (a goroutine, holding its P) sets gcwaiting and counts the
+ * other Ps in stopwait. Idle Ps and Ps whose M is in a syscall are taken
+ * at once (P_GCSTOP); a running P stops at its goroutine's next safepoint:
+ * the goroutine is preempted, schedule() sees gcwaiting, and gcstopm
+ * parks the M, the last one waking the stopper. Ps that go idle or into a
+ * syscall meanwhile are taken by the stopper's polling loop. Nothing
+ * hands a P out while gcwaiting is set: the idle list is empty, and an M
+ * that gets a P back from a syscall stops at its next scheduling point. */
+
+static void
+gcstopm (M *mp)
+{
+  P *pp;
+
+  flush_prev (mp);
+  if (mp->spinning)
+    {
+      mp->spinning = false;
+      if (atomic_fetch_sub (&weft_sched.nmspinning, 1) - 1 < 0)
+        weft_throw ("gcstopm: negative nmspinning");
+    }
+  pp = releasep (mp);
+  weft_lock (&weft_sched.lock);
+  atomic_store (&pp->status, P_GCSTOP);
+  if (--weft_sched.stopwait == 0)
+    weft_note_wakeup (&weft_sched.stopnote);
+  weft_unlock (&weft_sched.lock);
+  stopm (mp);
+}
+
+/* sched.lock held: takes the Ps that need no cooperation. */
+static void
+stop_idle_and_syscall_ps (P *self)
+{
+  P *pp;
+
+  while ((pp = pidleget ()) != NULL)
+    {
+      atomic_store (&pp->status, P_GCSTOP);
+      weft_sched.stopwait--;
+    }
+  for (int32_t i = 0; i < weft_nprocs; i++)
+    {
+      uint32_t status = P_SYSCALL;
+      pp = weft_allp[i];
+      if (pp == self)
+        continue;
+      if (atomic_compare_exchange_strong (&pp->status, &status, P_GCSTOP))
+        {
+          weft_trace_proc_steal (pp, pp->syscall_m);
+          weft_sched.stopwait--;
+        }
+      else if (status == P_RUNNING)
+        atomic_store_explicit (&pp->preempt, true, memory_order_relaxed);
+    }
+}
+
+void
+weft_stop_the_world (void)
+{
+  P *self = weft_getm ()->p;
+
+  weft_lock (&weft_sched.lock);
+  weft_note_clear (&weft_sched.stopnote);
+  weft_sched.stopwait = weft_nprocs - 1;
+  atomic_store (&weft_sched.gcwaiting, true);
+  stop_idle_and_syscall_ps (self);
+  while (weft_sched.stopwait > 0)
+    {
+      weft_unlock (&weft_sched.lock);
+      weft_note_tsleep (&weft_sched.stopnote, 100 * 1000);
+      weft_note_clear (&weft_sched.stopnote);
+      weft_lock (&weft_sched.lock);
+      stop_idle_and_syscall_ps (self);
+    }
+  if (weft_sched.stopwait < 0)
+    weft_throw ("stopTheWorld: stopwait %d", weft_sched.stopwait);
+  weft_unlock (&weft_sched.lock);
+}
+
+void
+weft_start_the_world (void)
+{
+  P *self = weft_getm ()->p;
+  P *busy = NULL;
+
+  weft_lock (&weft_sched.lock);
+  atomic_store (&weft_sched.gcwaiting, false);
+  for (int32_t i = 0; i < weft_nprocs; i++)
+    {
+      P *pp = weft_allp[i];
+      if (pp == self || atomic_load (&pp->status) != P_GCSTOP)
+        continue;
+      if (runqempty (pp))
+        pidleput (pp);
+      else
+        {
+          atomic_store (&pp->status, P_IDLE);
+          pp->link = busy;
+          busy = pp;
+        }
+    }
+  weft_unlock (&weft_sched.lock);
+  while (busy != NULL)
+    {
+      P *pp = busy;
+      busy = pp->link;
+      pp->link = NULL;
+      startm (pp, false);
+    }
+  /* The goroutines preempted for the stop are in the global queue. */
+  wakep ();
+}
+
 static G *
 schedule (M *mp)
 {
-  P *pp = mp->p;
+  P *pp;
   G *gp = NULL;
+
+  if (unlikely (atomic_load_explicit (&weft_sched.gcwaiting, memory_order_relaxed)))
+    gcstopm (mp);
+  pp = mp->p;
 
   /* Every 61st tick, the global queue first, so it cannot starve behind
    * two goroutines readying each other. */

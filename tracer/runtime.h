@@ -12,6 +12,8 @@
  *   netpoll.c   the poller contract; netpoll-epoll.c its Linux backend
  *   net.c       socket calls on top of the poller
  *   panic.c     fatal errors, goroutine dumps, signals
+ *   mheap.c     the heap's arena and page heap; malloc.c weft_alloc;
+ *   mgc.c       the garbage collector (mheap.h has their contracts)
  *   trace.c     runtime -> tracer API; the only file that sees LTTng
  *
  * Nothing here is public; everything has the weft_ prefix and hidden
@@ -130,6 +132,14 @@ typedef struct
   void *sp;
 } WeftCtx;
 
+/* Words weft_spill_call (asm) pushes: the callee-saved general registers
+ * and, on x86-64, an alignment word. */
+#if defined(__aarch64__)
+#define WEFT_SPILL_WORDS 12
+#else
+#define WEFT_SPILL_WORDS 7
+#endif
+
 struct WeftG
 {
   WeftCtx          ctx;       /* written by the switch; read by whoever resumes it */
@@ -163,7 +173,17 @@ struct WeftG
 
   Timer *sleep_timer;   /* weft_sleep()'s reusable timer; owned */
   int    syscall_depth; /* weft_syscall_enter() nesting */
-  void  *tsan_fiber;    /* ThreadSanitizer builds only: this G's fiber */
+  /* Where its frames began and its callee-saved registers when it entered
+   * weft_syscall_enter: while it runs without a P, the collector scans
+   * [syscall_sp, stack_hi) and these. Written by the goroutine before it
+   * gives its P up. */
+  uintptr_t syscall_sp;
+  uintptr_t syscall_regs[WEFT_SPILL_WORDS];
+  /* mgc.c, with the world stopped: blocked on objects not yet proven
+   * reachable this cycle; its go_leaked event is written (once per life). */
+  bool  leak_candidate;
+  bool  leak_reported;
+  void *tsan_fiber; /* ThreadSanitizer builds only: this G's fiber */
 };
 
 /* ------------------------------------------------------------------ P */
@@ -174,6 +194,7 @@ typedef enum
   P_IDLE = 0,    /* in the idle list, no M */
   P_RUNNING = 1, /* owned by an M */
   P_SYSCALL = 2, /* its M is in a syscall; sysmon may take it */
+  P_GCSTOP = 3,  /* stopped for the world to stop; no M */
 } WeftPStatus;
 
 struct WeftP
@@ -217,6 +238,8 @@ struct WeftP
   int32_t         ntimers;
   int32_t         timers_cap;
   _Atomic int64_t timer0_when;
+
+  struct WeftMCache *mcache; /* malloc.c: owner only */
 };
 
 /* ------------------------------------------------------------------ M */
@@ -268,6 +291,11 @@ struct WeftSched
   _Atomic int32_t ngsys;       /* goroutines in syscalls */
   _Atomic int64_t ngoroutines; /* live goroutines */
   _Atomic bool    exiting;     /* main returned */
+
+  /* Stopping the world (weft_stop_the_world in proc.c). */
+  _Atomic bool gcwaiting; /* Ps must stop at their next safepoint */
+  int32_t      stopwait;  /* Ps still to stop; lock */
+  WeftNote     stopnote;  /* the last P to stop wakes the stopper */
 };
 
 extern WEFT_HIDDEN struct WeftSched weft_sched;
@@ -328,6 +356,23 @@ struct WeftSudog
 
 WEFT_HIDDEN Sudog *weft_acquire_sudog (void);
 WEFT_HIDDEN void   weft_release_sudog (Sudog *s);
+
+/* ------------------------------------------------------------------ GC roots (mgc.c)
+ * Memory outside the collected heap that may hold heap pointers and that
+ * the runtime owns (channel buffers, timer arguments): scanned at every
+ * collection while registered. The node is the caller's. */
+typedef struct WeftRoot WeftRoot;
+struct WeftRoot
+{
+  WeftRoot   *next;
+  WeftRoot   *prev;
+  const void *addr;
+  size_t      size;
+};
+
+WEFT_HIDDEN void weft_gc_root_add (WeftRoot *r, const void *addr, size_t size);
+/* Unregisters @r if it is registered (a zeroed node is not). */
+WEFT_HIDDEN void weft_gc_root_del (WeftRoot *r);
 
 /* ------------------------------------------------------------------ random */
 WEFT_HIDDEN uint32_t weft_rand32 (void);

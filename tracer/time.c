@@ -59,6 +59,7 @@ struct _WeftTimer
 {
   Timer     t;
   WeftChan *c;
+  WeftRoot  gcroot; /* c (the collector sees the timer hold it), or weft_after_func's user_arg */
 };
 
 int64_t
@@ -363,6 +364,9 @@ weft_timer_new (int64_t ns)
   if (pt == NULL)
     weft_throw ("runtime: out of memory allocating a timer");
   pt->c = weft_chan_new (sizeof (int64_t), 1);
+  /* The timer will send on its channel: for the leak proof (mgc.c) a
+   * goroutine waiting on it can be woken while the timer exists. */
+  weft_gc_root_add (&pt->gcroot, &pt->c, sizeof pt->c);
   pt->t.fn = send_time;
   timer_add (&pt->t, when_after (ns));
   return pt;
@@ -402,6 +406,7 @@ weft_timer_free (WeftTimer *t)
         sched_yield ();
     }
   weft_chan_free (t->c);
+  weft_gc_root_del (&t->gcroot);
   free (t);
 }
 
@@ -415,6 +420,7 @@ weft_after_func (int64_t ns, WeftFunc fn, void *arg)
   pt->t.fn = start_func;
   pt->t.user_fn = fn;
   pt->t.user_arg = arg;
+  weft_gc_root_add (&pt->gcroot, &pt->t.user_arg, sizeof pt->t.user_arg);
   timer_add (&pt->t, when_after (ns));
   return pt;
 }

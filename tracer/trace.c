@@ -66,9 +66,13 @@ static int64_t rise_seen; /* sysmon: when events were first seen enabled, 0 if n
 /* Every event of the provider: tracing is on while any of them is. */
 #define WEFT_EVENTS(X)                                                                                                \
   X (runtime_info)                                                                                                    \
-  X (go_create) X (go_switch) X (go_unblock) X (go_status) X (snapshot_begin) X (snapshot_end)                        \
+  X (go_create)                                                                                                       \
+  X (go_switch) X (go_unblock) X (go_status) X (snapshot_begin) X (snapshot_end)                                      \
       X (syscall_enter) X (syscall_exit) X (proc_start) X (proc_stop) X (proc_steal) X (thread_start) X (thread_park) \
-          X (thread_unpark) X (stack) X (task_begin) X (task_end) X (region_begin) X (region_end) X (log)
+          X (thread_unpark) X (stack) X (task_begin) X (task_end) X (region_begin) X (region_end) X (log)             \
+              X (gc_begin) X (gc_end) X (stw_begin) X (stw_end) X (gc_mark_begin) X (gc_mark_end)                     \
+                  X (gc_worker_begin) X (gc_worker_end) X (gc_sweep_begin) X (gc_sweep_end) X (heap_alloc)            \
+                      X (heap_goal) X (go_leaked)
 
 static bool
 any_event_enabled (void)
@@ -671,6 +675,86 @@ void
 _weft_trace_log (uint64_t task, const char *category, const char *message)
 {
   lttng_ust_tracepoint (weft, log, weft_goid (), task, str_or_empty (category), str_or_empty (message));
+}
+
+void
+_weft_trace_gc_begin (uint32_t cycle, uint8_t trigger, uint64_t heap_live, uint64_t heap_goal)
+{
+  lttng_ust_tracepoint (weft, gc_begin, cycle, trigger, heap_live, heap_goal);
+}
+
+void
+_weft_trace_gc_end (uint32_t cycle, uint64_t heap_marked, uint64_t next_goal)
+{
+  lttng_ust_tracepoint (weft, gc_end, cycle, heap_marked, next_goal);
+}
+
+void
+_weft_trace_stw_begin (uint8_t reason, uint32_t cycle)
+{
+  lttng_ust_tracepoint (weft, stw_begin, reason, cycle);
+}
+
+void
+_weft_trace_stw_end (uint8_t reason, uint32_t cycle)
+{
+  lttng_ust_tracepoint (weft, stw_end, reason, cycle);
+}
+
+void
+_weft_trace_gc_mark_begin (uint32_t cycle)
+{
+  lttng_ust_tracepoint (weft, gc_mark_begin, cycle);
+}
+
+void
+_weft_trace_gc_mark_end (uint32_t cycle)
+{
+  lttng_ust_tracepoint (weft, gc_mark_end, cycle);
+}
+
+void
+_weft_trace_gc_worker_begin (P *pp, uint8_t mode)
+{
+  lttng_ust_tracepoint (weft, gc_worker_begin, p_id (pp), mode);
+}
+
+void
+_weft_trace_gc_worker_end (P *pp, uint64_t scanned)
+{
+  lttng_ust_tracepoint (weft, gc_worker_end, p_id (pp), scanned);
+}
+
+void
+_weft_trace_gc_sweep_begin (P *pp)
+{
+  lttng_ust_tracepoint (weft, gc_sweep_begin, p_id (pp));
+}
+
+void
+_weft_trace_gc_sweep_end (P *pp, uint64_t swept, uint64_t reclaimed)
+{
+  lttng_ust_tracepoint (weft, gc_sweep_end, p_id (pp), swept, reclaimed);
+}
+
+void
+_weft_trace_heap_alloc (uint64_t bytes)
+{
+  lttng_ust_tracepoint (weft, heap_alloc, bytes);
+}
+
+void
+_weft_trace_heap_goal (uint64_t bytes)
+{
+  lttng_ust_tracepoint (weft, heap_goal, bytes);
+}
+
+void
+_weft_trace_go_leaked (uint32_t cycle, G *gp)
+{
+  announce_id (gp->wait_stack);
+  lttng_ust_tracepoint (weft, go_leaked, cycle, gp->goid, (uint8_t) gp->wait_reason, (uint64_t) (uintptr_t) gp->wait_obj,
+                        gp->wait_stack);
 }
 
 void

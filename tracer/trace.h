@@ -91,6 +91,24 @@ WEFT_TRACE_WRAP (region_begin, (uint64_t task, const char *name), (task, name))
 WEFT_TRACE_WRAP (region_end, (uint64_t task, const char *name), (task, name))
 WEFT_TRACE_WRAP (log, (uint64_t task, const char *category, const char *message), (task, category, message))
 
+/* The collector (mgc.c); README.md, "The garbage collector". Enum values
+ * are the weft:gc_trigger, weft:stw_reason and weft:gc_worker_mode ones. */
+WEFT_TRACE_WRAP (gc_begin, (uint32_t cycle, uint8_t trigger, uint64_t heap_live, uint64_t heap_goal), (cycle, trigger, heap_live, heap_goal))
+WEFT_TRACE_WRAP (gc_end, (uint32_t cycle, uint64_t heap_marked, uint64_t next_goal), (cycle, heap_marked, next_goal))
+WEFT_TRACE_WRAP (stw_begin, (uint8_t reason, uint32_t cycle), (reason, cycle))
+WEFT_TRACE_WRAP (stw_end, (uint8_t reason, uint32_t cycle), (reason, cycle))
+WEFT_TRACE_WRAP (gc_mark_begin, (uint32_t cycle), (cycle))
+WEFT_TRACE_WRAP (gc_mark_end, (uint32_t cycle), (cycle))
+WEFT_TRACE_WRAP (gc_worker_begin, (P * pp, uint8_t mode), (pp, mode))
+WEFT_TRACE_WRAP (gc_worker_end, (P * pp, uint64_t scanned), (pp, scanned))
+WEFT_TRACE_WRAP (gc_sweep_begin, (P * pp), (pp))
+WEFT_TRACE_WRAP (gc_sweep_end, (P * pp, uint64_t swept, uint64_t reclaimed), (pp, swept, reclaimed))
+WEFT_TRACE_WRAP (heap_alloc, (uint64_t bytes), (bytes))
+WEFT_TRACE_WRAP (heap_goal, (uint64_t bytes), (bytes))
+/* @gp is blocked for good (mark termination of @cycle); its wait_reason,
+ * wait_obj and wait_stack say on what. */
+WEFT_TRACE_WRAP (go_leaked, (uint32_t cycle, G *gp), (cycle, gp))
+
 /* Stack id for the current goroutine's call site (0 when not tracing). */
 static inline uint32_t
 weft_trace_stack (int skip)

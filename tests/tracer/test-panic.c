@@ -2,7 +2,10 @@
  * process (this program re-executed with the case name) and must exit with
  * status 2 and print the right message and goroutine dump on stderr. The
  * "ok" cases check that the deadlock detector does not fire when a
- * goroutine can still be woken (by a timer, or by a thread in a syscall). */
+ * goroutine can still be woken (by a timer, or by a thread in a syscall).
+ * The heap's misuse (weft_alloc inside a syscall) and bad settings
+ * (WEFT_GOGC, WEFT_MEMLIMIT, WEFT_LEAKCHECK) exit with status 2 and say
+ * what is wrong. */
 #define _GNU_SOURCE
 #include "tap.h"
 
@@ -156,11 +159,31 @@ case_ok_syscall_wakes (void)
   return v == 9 ? 0 : 1;
 }
 
+static int
+case_alloc_in_syscall (void)
+{
+  weft_syscall_enter ();
+  weft_alloc (16);
+  weft_syscall_exit ();
+  return 0;
+}
+
+/* Run with a bad WEFT_GOGC / WEFT_MEMLIMIT / WEFT_LEAKCHECK in the
+ * environment: the first allocation reads them. */
+static int
+case_alloc (void)
+{
+  weft_alloc (16);
+  return 0;
+}
+
 static const struct
 {
   const char *name;
   int (*run) (void);
 } cases[] = {
+  { "alloc-in-syscall", case_alloc_in_syscall },
+  { "alloc", case_alloc },
   { "deadlock", case_deadlock },
   { "mutex-deadlock", case_mutex_deadlock },
   { "panic", case_panic },
@@ -267,6 +290,25 @@ expect_fatal (const char *name, const char *message, const char *dump_line)
     printf ("# stderr was:\n# %.2000s\n", r.out);
 }
 
+/* A bad setting of @var: a clear message and status 2 (not a goroutine
+ * dump: nothing has gone wrong inside the program). */
+static void
+expect_bad_env (const char *var, const char *value, const char *message)
+{
+  static Result r;
+  char          what[256];
+
+  setenv (var, value, 1);
+  run_case ("alloc", &r);
+  unsetenv (var);
+  snprintf (what, sizeof what, "%s=%s: exits with status 2", var, value);
+  CHECK_EQ (r.status, 2, what);
+  snprintf (what, sizeof what, "%s=%s: says what it wants", var, value);
+  CHECK (strstr (r.out, message) != NULL, what);
+  if (r.status != 2 || strstr (r.out, message) == NULL)
+    printf ("# stderr was:\n# %.2000s\n", r.out);
+}
+
 static void
 expect_ok (const char *name)
 {
@@ -295,6 +337,15 @@ parent_main (int argc, char **argv)
   expect_fatal ("stack-overflow", "stack overflow", "goroutine 1");
   expect_fatal ("sigquit", "SIGQUIT: quit", "named \"quit-waiter\"");
   expect_fatal ("goexit-main", "no goroutines (main called weft_exit) - deadlock!", NULL);
+  expect_fatal ("alloc-in-syscall", "weft_alloc called between weft_syscall_enter and weft_syscall_exit", NULL);
+  expect_bad_env ("WEFT_GOGC", "lots", "weft: WEFT_GOGC=lots: want a percentage (e.g. 100) or \"off\"");
+  expect_bad_env ("WEFT_MEMLIMIT", "12XB", "weft: WEFT_MEMLIMIT=12XB: want a size such as 512MiB or \"off\"");
+  expect_bad_env ("WEFT_LEAKCHECK", "yes", "weft: WEFT_LEAKCHECK=yes: want 0 or 1");
+  setenv ("WEFT_GOGC", "off", 1);
+  setenv ("WEFT_MEMLIMIT", "64MiB", 1);
+  expect_ok ("alloc");
+  unsetenv ("WEFT_GOGC");
+  unsetenv ("WEFT_MEMLIMIT");
   expect_ok ("ok-timer-wakes");
   expect_ok ("ok-syscall-wakes");
   return tap_done ();

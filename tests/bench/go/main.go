@@ -3,7 +3,7 @@
 //
 //	BENCH <name> <ns per op> <ops> <procs>
 //
-// Usage: weft-bench-go [-trace FILE] create|yield|pingpong [OPS]
+// Usage: weft-bench-go [-trace FILE] create|yield|pingpong|binarytrees|heap [OPS]
 //
 // With -trace, runtime/trace records the whole run to FILE, which is the
 // Go side of "how much does tracing cost". GOMAXPROCS comes from the
@@ -26,12 +26,18 @@ type benchmark struct {
 	// opsDone turns the ops asked for into the ops measured (yield
 	// splits them between two goroutines).
 	opsDone func(ops int) int
+	// ownReport: run prints its own result lines (gc.go).
+	ownReport bool
 }
 
 var benchmarks = map[string]benchmark{
 	"create":   {run: runCreate, defaultOps: 200000},
 	"yield":    {run: runYield, defaultOps: 1000000, opsDone: func(ops int) int { return ops / 2 * 2 }},
 	"pingpong": {run: runPingpong, defaultOps: 200000},
+	// gc.go: ops is a tree depth / a heap size in MiB; they print their
+	// own result lines.
+	"binarytrees": {run: runBinaryTrees, defaultOps: 18, ownReport: true},
+	"heap":        {run: runHeap, defaultOps: 64, ownReport: true},
 }
 
 func main() {
@@ -84,6 +90,9 @@ func main() {
 	b.run(ops)
 	elapsed := time.Since(start)
 
+	if b.ownReport {
+		return
+	}
 	done := ops
 	if b.opsDone != nil {
 		done = b.opsDone(ops)

@@ -253,6 +253,86 @@ int weft_main (WeftMainFunc main, int argc, char **argv);
   void     weft_region_end (uint64_t task, const char *name);
   void     weft_log (uint64_t task, const char *category, const char *message);
 
+  /* ---------------------------------------------------------------- garbage-collected heap
+   *
+   * weft_alloc returns zeroed memory that lives as long as something
+   * points to it: a word anywhere inside it (interior pointers count) held
+   * in a goroutine's stack or registers, the program's or a library's
+   * data/bss, a registered root, a channel's buffer, a weft_go or
+   * weft_after_func argument, or another live object allocated with
+   * weft_alloc. Memory from malloc, thread-local variables and the stacks
+   * of threads that are not goroutines are not looked at: register such
+   * places with weft_gc_add_root. Objects never move. There is no free.
+   *
+   * The collector stops every goroutine at a safepoint (a blocking call,
+   * weft_yield, weft_safepoint, an allocation); a goroutine inside
+   * weft_syscall_enter counts as stopped, and must not store heap
+   * pointers into heap objects, nor call weft_alloc (a fatal error),
+   * until weft_syscall_exit. A goroutine that
+   * loops without reaching a safepoint holds every collection up.
+   *
+   * Environment: WEFT_GOGC (percent heap growth between collections,
+   * default 100; "off" disables automatic collection), WEFT_MEMLIMIT (a
+   * soft limit in bytes, with an optional KiB, MiB, GiB suffix; "off"). */
+
+  /* Zeroed memory for @size bytes that may hold pointers (it is scanned). */
+  void *weft_alloc (size_t size);
+  /* Zeroed memory the collector never scans: pointers stored in it do not
+   * keep anything alive. For bytes, numbers, strings. */
+  void *weft_alloc_noscan (size_t size);
+
+  /* Runs a full collection now, from a goroutine; returns when it is done. */
+  void weft_gc (void);
+
+  /* [addr, addr + size) is scanned for pointers at every collection until
+   * weft_gc_remove_root(addr). For heap pointers kept in malloc'd memory. */
+  void weft_gc_add_root (const void *addr, size_t size);
+  void weft_gc_remove_root (const void *addr); /* fatal if not registered */
+
+  /* Sets WEFT_GOGC (< 0: off) and returns the previous setting. */
+  int weft_set_gc_percent (int percent);
+  /* Sets the soft memory limit in bytes (INT64_MAX: none) and returns the
+   * previous one; a negative @bytes only returns it. */
+  int64_t weft_set_memory_limit (int64_t bytes);
+
+  /* Go's runtime.MemStats, for the fields the heap has. */
+  typedef struct
+  {
+    uint64_t heap_alloc;      /* bytes of allocated objects (size-class rounded) */
+    uint64_t heap_objects;    /* allocated objects */
+    uint64_t total_alloc;     /* bytes allocated since start-up, freed or not */
+    uint64_t mallocs;         /* objects allocated since start-up */
+    uint64_t frees;           /* objects freed since start-up */
+    uint64_t heap_sys;        /* bytes of heap address space committed */
+    uint64_t heap_inuse;      /* bytes in spans holding objects */
+    uint64_t heap_idle;       /* bytes in free spans */
+    uint64_t heap_released;   /* bytes of free spans given back to the OS (at least) */
+    uint64_t next_gc;         /* heap_alloc at which the next cycle starts; 0: never */
+    uint32_t num_gc;          /* completed cycles */
+    uint32_t num_forced_gc;   /* of which by weft_gc() */
+    uint64_t pause_total_ns;  /* stop-the-world time of all cycles */
+    uint64_t last_pause_ns;   /* of the last cycle */
+    int64_t  last_gc_unix_ns; /* when the last cycle ended (CLOCK_REALTIME) */
+    /* Recent pauses: cycle n's is pause_ns[(n - 1) % 256]. */
+    uint64_t pause_ns[256];
+  } WeftMemStats;
+
+  /* Fills @ms; stops the world for a moment (as Go's ReadMemStats does).
+   * From a goroutine. */
+  void weft_read_mem_stats (WeftMemStats *ms);
+
+  /* Goroutine leaks, as Go 1.26's goroutineleak profile finds them: at
+   * every cycle, a goroutine blocked on a channel, select, mutex,
+   * RWMutex, WaitGroup, Cond or Once that nothing outside other such
+   * goroutines refers to can never be woken; the trace gets a go_leaked
+   * event for it. The proof sees what the collector sees: a channel whose
+   * only reference is in malloc'd memory that is not a registered root
+   * looks unreachable. WEFT_LEAKCHECK=0 turns the proof off.
+   *
+   * Fills @goids with up to @max ids of the goroutines found leaked by
+   * the last cycle and returns how many there were. */
+  size_t weft_leaked_goroutines (uint64_t *goids, size_t max);
+
 #ifdef __cplusplus
 }
 #endif

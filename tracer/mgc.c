@@ -1,0 +1,1050 @@
+/* mgc.c — the garbage collector (Go's mgc.go, mgcmark.go, mgcsweep.go,
+ * mgcpacer.go, mstats.go).
+ *
+ * A conservative, non-moving mark-sweep collector over the heap of
+ * mheap.c/malloc.c. A cycle, run by the goroutine that triggers it:
+ *
+ *   gc_begin
+ *   stw_begin(sweep termination)   stop every P at a safepoint
+ *     gc_mark_begin                mark from the roots, on this P
+ *     gc_mark_end
+ *   stw_end / stw_begin(mark termination)
+ *     gc_end                       the pacer sets the next goal
+ *     gc_sweep_begin … end         free unmarked objects
+ *   stw_end(mark termination)      every P runs again
+ *
+ * In this version marking and sweeping run inside the pause (the world
+ * does not run between the two stops, which are written back to back):
+ * the pause grows with the live heap. See HACKING.md, "The heap", for the
+ * concurrent design that replaces it.
+ *
+ * Roots, all scanned conservatively (any aligned word that points into an
+ * allocated object, interior pointers included, keeps the object):
+ *  - every goroutine's stack from its saved stack pointer up, which holds
+ *    the callee-saved registers pushed by the switch; for a goroutine in a
+ *    syscall, from where it entered weft_syscall_enter, plus the registers
+ *    saved there; for the collecting goroutine, from weft_spill_call's
+ *    frame;
+ *  - the writable segments (data, bss) of the program and every loaded
+ *    library (dl_iterate_phdr);
+ *  - roots registered with weft_gc_add_root, and the runtime's own
+ *    (channel buffers, weft_after_func arguments, goroutine arguments).
+ * Objects allocated with weft_alloc_noscan are marked but never scanned.
+ *
+ * Pacing as Go's: the next cycle starts when the heap reaches
+ * marked * (1 + WEFT_GOGC/100), at least 4 MiB * WEFT_GOGC/100; with a
+ * soft limit (WEFT_MEMLIMIT) the goal is also kept under the limit.
+ *
+ * Invariants: one cycle (or ReadMemStats) at a time, under worldsema; the
+ * mark bits are all clear outside a cycle; spans are all swept outside a
+ * cycle.
+ */
+#define _GNU_SOURCE
+#include "mheap.h"
+#include "trace.h"
+
+#include <ctype.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HEAP_MINIMUM ((int64_t) 4 << 20)
+#define PAUSE_HISTORY 256
+
+enum
+{
+  TRIGGER_HEAP = 0,
+  TRIGGER_FORCED = 1,
+  TRIGGER_MEMLIMIT = 3,
+};
+
+enum
+{
+  STW_SWEEP_TERM = 0,
+  STW_MARK_TERM = 1,
+  STW_READMEMSTATS = 2,
+};
+
+enum
+{
+  WORKER_DEDICATED = 0,
+};
+
+_Atomic int64_t weft_heap_live;
+
+static _Atomic int32_t worldsema;                 /* 1 while a cycle or ReadMemStats runs */
+static _Atomic int64_t gc_trigger = HEAP_MINIMUM; /* heap_live that starts a cycle; INT64_MAX: never */
+static _Atomic int32_t gc_percent = 100;          /* < 0: off */
+static _Atomic int64_t mem_limit = INT64_MAX;
+static _Atomic int64_t heap_goal = HEAP_MINIMUM; /* written under worldsema, read by allocators */
+static _Atomic int64_t heap_live_reported;       /* last heap_alloc event */
+
+/* Statistics, written under worldsema with the world stopped. */
+static uint32_t num_gc;
+static uint32_t num_forced_gc;
+static uint64_t pause_total_ns;
+static uint64_t pause_ns[PAUSE_HISTORY];
+static int64_t  last_gc_unix_ns;
+static uint64_t heap_marked;
+
+/* ------------------------------------------------------------------ registered roots */
+
+static WeftLock roots_lock; /* innermost: nothing is locked under it */
+static WeftRoot roots = { &roots, &roots, NULL, 0 };
+
+void
+weft_gc_root_add (WeftRoot *r, const void *addr, size_t size)
+{
+  r->addr = addr;
+  r->size = size;
+  weft_lock (&roots_lock);
+  r->next = roots.next;
+  r->prev = &roots;
+  roots.next->prev = r;
+  roots.next = r;
+  weft_unlock (&roots_lock);
+}
+
+void
+weft_gc_root_del (WeftRoot *r)
+{
+  weft_lock (&roots_lock);
+  if (r->next != NULL)
+    {
+      r->prev->next = r->next;
+      r->next->prev = r->prev;
+      r->next = r->prev = NULL;
+    }
+  weft_unlock (&roots_lock);
+}
+
+void
+weft_gc_add_root (const void *addr, size_t size)
+{
+  WeftRoot *r = malloc (sizeof *r);
+
+  if (r == NULL)
+    weft_throw ("runtime: out of memory registering a root");
+  weft_gc_root_add (r, addr, size);
+}
+
+void
+weft_gc_remove_root (const void *addr)
+{
+  WeftRoot *found = NULL;
+
+  weft_lock (&roots_lock);
+  for (WeftRoot *r = roots.next; r != &roots; r = r->next)
+    if (r->addr == addr && r->size != 0)
+      {
+        found = r;
+        break;
+      }
+  weft_unlock (&roots_lock);
+  if (found == NULL)
+    weft_panic ("weft_gc_remove_root: %p was not registered", addr);
+  weft_gc_root_del (found);
+  free (found);
+}
+
+/* ------------------------------------------------------------------ mark */
+
+typedef struct
+{
+  uintptr_t lo, hi;
+} Range;
+
+/* The grey objects: allocated, marked, not yet scanned. malloc'd, so
+ * never itself a root. */
+static Range   *work;
+static size_t   work_n, work_cap;
+static uint64_t scanned_bytes;
+
+static void
+work_push (uintptr_t lo, uintptr_t hi)
+{
+  if (work_n == work_cap)
+    {
+      size_t cap = work_cap != 0 ? work_cap * 2 : 4096;
+      Range *w = realloc (work, cap * sizeof *w);
+      if (w == NULL)
+        weft_throw ("runtime: out of memory growing the mark stack");
+      work = w;
+      work_cap = cap;
+    }
+  work[work_n++] = (Range){ lo, hi };
+}
+
+/* Marks the object @w points into, if any, and queues it for scanning. */
+static void note_chan (uintptr_t w);
+
+/* Channels waited on by leak candidates lie in [~chan_lo_inv,
+ * ~chan_lo_inv + chan_span] (none: chan_lo_inv = 0). Kept inverted: this
+ * global is scanned, and must not look like a reference to the channel. */
+static uintptr_t chan_lo_inv, chan_span;
+
+static inline void
+mark_word (uintptr_t w)
+{
+  Span     *s;
+  uintptr_t idx, base;
+  uint64_t  bit;
+
+  if (unlikely (w - ~chan_lo_inv <= chan_span))
+    note_chan (w);
+  s = weft_spanof (w);
+  if (s == NULL)
+    return;
+  idx = s->large ? 0 : (w - s->base) / s->elemsize;
+  if (idx >= s->nelems)
+    return;
+  bit = (uint64_t) 1 << (idx & 63);
+  if ((s->allocbits[idx >> 6] & bit) == 0 || (s->markbits[idx >> 6] & bit) != 0)
+    return;
+  s->markbits[idx >> 6] |= bit;
+  if (s->noscan)
+    return;
+  base = s->base + idx * s->elemsize;
+  work_push (base, base + s->elemsize);
+}
+
+/* Every aligned word of [lo, hi). Reads stacks below their sanitizer
+ * bounds, poisoned redzones and words a goroutine in a syscall may be
+ * writing: that is what conservative scanning is. */
+static WEFT_NO_SANITIZE void
+scan_range (uintptr_t lo, uintptr_t hi)
+{
+  lo = (lo + sizeof (uintptr_t) - 1) & ~(sizeof (uintptr_t) - 1);
+  for (uintptr_t p = lo; p + sizeof (uintptr_t) <= hi; p += sizeof (uintptr_t))
+    mark_word (*(volatile uintptr_t *) p);
+  scanned_bytes += hi > lo ? hi - lo : 0;
+}
+
+/* Grey objects are scanned through a small FIFO whose entries were
+ * prefetched when they entered it: a scan then rarely waits for memory,
+ * as long as there are other grey objects to load meanwhile (Boehm's
+ * and Go's prefetching mark loops do the same). */
+#define PREFETCH_DEPTH 16
+
+static void
+drain (void)
+{
+  Range    fifo[PREFETCH_DEPTH];
+  unsigned head = 0, n = 0;
+
+  while (work_n > 0 || n > 0)
+    {
+      while (n < PREFETCH_DEPTH && work_n > 0)
+        {
+          Range r = work[--work_n];
+          __builtin_prefetch ((const void *) r.lo);
+          fifo[(head + n++) % PREFETCH_DEPTH] = r;
+        }
+      Range r = fifo[head];
+      head = (head + 1) % PREFETCH_DEPTH;
+      n--;
+      scan_range (r.lo, r.hi);
+    }
+}
+
+/* The writable segments seen by the last scan: globals are roots. */
+static Range *segs;
+static size_t nsegs, segs_cap;
+
+static void
+seg_add (uintptr_t lo, uintptr_t hi)
+{
+  if (nsegs == segs_cap)
+    {
+      size_t cap = segs_cap != 0 ? segs_cap * 2 : 64;
+      Range *r = realloc (segs, cap * sizeof *r);
+      if (r == NULL)
+        weft_throw ("runtime: out of memory listing data segments");
+      segs = r;
+      segs_cap = cap;
+    }
+  segs[nsegs++] = (Range){ lo, hi };
+}
+
+/* The sanitizers' runtimes keep allocator and shadow bookkeeping in
+ * their globals, words that often equal a malloc'd channel's address:
+ * they are no program data, and scanning them would only hide leaks. */
+static bool
+is_sanitizer_runtime (const char *name)
+{
+  static const char *const names[] = { "/libasan.so", "/libtsan.so", "/liblsan.so", "/libubsan.so" };
+
+  for (size_t i = 0; name != NULL && i < sizeof names / sizeof names[0]; i++)
+    if (strstr (name, names[i]) != NULL)
+      return true;
+  return false;
+}
+
+static int
+scan_segments (struct dl_phdr_info *info, size_t size, void *data)
+{
+  (void) size;
+  (void) data;
+  if (is_sanitizer_runtime (info->dlpi_name))
+    return 0;
+  for (int i = 0; i < info->dlpi_phnum; i++)
+    {
+      const ElfW (Phdr) *ph = &info->dlpi_phdr[i];
+      uintptr_t lo, hi, skip_lo, skip_hi;
+
+      if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W) == 0)
+        continue;
+      lo = info->dlpi_addr + ph->p_vaddr;
+      hi = lo + ph->p_memsz;
+      seg_add (lo, hi);
+      /* The heap's own bounds are no reference to its first object. */
+      skip_lo = (uintptr_t) &weft_heap;
+      skip_hi = skip_lo + sizeof weft_heap;
+      if (skip_lo >= lo && skip_hi <= hi)
+        {
+          scan_range (lo, skip_lo);
+          scan_range (skip_hi, hi);
+        }
+      else
+        scan_range (lo, hi);
+      drain ();
+    }
+  return 0;
+}
+
+static void
+scan_g (G *gp, void *data)
+{
+  G        *self = data;
+  uintptr_t sp;
+
+  if (gp == self || gp->stack == NULL || gp->leak_candidate)
+    return;
+  switch (atomic_load (&gp->status))
+    {
+    case G_SYSCALL:
+      scan_range ((uintptr_t) gp->syscall_regs, (uintptr_t) (gp->syscall_regs + WEFT_SPILL_WORDS));
+      sp = gp->syscall_sp;
+      break;
+    case G_RUNNABLE:
+    case G_WAITING:
+      sp = (uintptr_t) gp->ctx.sp;
+      break;
+    default:
+      return;
+    }
+  scan_range ((uintptr_t) &gp->arg, (uintptr_t) (&gp->arg + 1));
+  scan_range ((uintptr_t) &gp->param, (uintptr_t) (&gp->param + 1));
+  if (sp < gp->stack_lo || sp > gp->stack_hi)
+    weft_throw ("runtime: goroutine %llu: saved sp %p outside its stack [%p, %p)", (unsigned long long) gp->goid,
+                (void *) sp, (void *) gp->stack_lo, (void *) gp->stack_hi);
+  scan_range (sp, gp->stack_hi);
+  drain ();
+}
+
+/* ------------------------------------------------------------------ leak proof
+ *
+ * Go 1.26's goroutine leak detection. Goroutines blocked on a channel,
+ * select, mutex, RWMutex, WaitGroup, Cond or Once are leak candidates:
+ * their stacks are not roots. After the roots are marked, a candidate
+ * whose wait object is reachable could still be woken: its stack is
+ * scanned, which may make more objects reachable, until nothing changes.
+ * The candidates left wait on objects that nothing outside such
+ * goroutines refers to: no one can ever wake them.
+ *
+ * A wait object is reachable when it is a marked heap object (or inside
+ * one), a global, or on the stack of a goroutine that is not (or no
+ * longer) a candidate. Channels live outside the heap: one is reachable
+ * when a scanned word holds its address (users only ever hold the
+ * WeftChan pointer; a timer's channel is a registered root while the
+ * timer exists). A sync object anywhere else (malloc'd memory) cannot be
+ * proven unreachable and keeps its waiter. The leaked goroutines' stacks
+ * are scanned at the end, so nothing they refer to is freed. */
+
+static G        **cands;
+static size_t     ncands, cands_cap;
+static uintptr_t *chans; /* sorted; chan_found[i] for chans[i] */
+static bool      *chan_found;
+static size_t     nchans, chans_cap;
+static G        **leaked;       /* this cycle's, for the events */
+static uint64_t  *leaked_goids; /* the last cycle's, for weft_leaked_goroutines */
+static size_t     nleaked, leaked_cap;
+static bool       leak_check = true; /* WEFT_LEAKCHECK=0 turns the proof off */
+
+static bool
+is_chan_wait (WeftWaitReason r)
+{
+  return r == WEFT_WAIT_CHAN_SEND || r == WEFT_WAIT_CHAN_RECV || r == WEFT_WAIT_SELECT;
+}
+
+static bool
+is_sync_wait (WeftWaitReason r)
+{
+  return r == WEFT_WAIT_MUTEX || r == WEFT_WAIT_RWMUTEX_R || r == WEFT_WAIT_RWMUTEX_W || r == WEFT_WAIT_WAITGROUP
+         || r == WEFT_WAIT_COND || r == WEFT_WAIT_ONCE;
+}
+
+static void *
+grow_array (void *p, size_t *cap, size_t elem)
+{
+  size_t n = *cap != 0 ? *cap * 2 : 64;
+  void  *q = realloc (p, n * elem);
+  if (q == NULL)
+    weft_throw ("runtime: out of memory in the leak proof");
+  *cap = n;
+  return q;
+}
+
+static void
+chan_add (const void *c)
+{
+  if (nchans == chans_cap)
+    {
+      size_t cap = chans_cap;
+      chans = grow_array (chans, &cap, sizeof *chans);
+      chan_found = grow_array (chan_found, &chans_cap, sizeof *chan_found);
+    }
+  chans[nchans++] = (uintptr_t) c;
+}
+
+static int
+cmp_uintptr (const void *a, const void *b)
+{
+  uintptr_t x = *(const uintptr_t *) a, y = *(const uintptr_t *) b;
+  return x < y ? -1 : x > y;
+}
+
+static ptrdiff_t
+chan_index (uintptr_t w)
+{
+  size_t lo = 0, hi = nchans;
+  while (lo < hi)
+    {
+      size_t mid = (lo + hi) / 2;
+      if (chans[mid] == w)
+        return (ptrdiff_t) mid;
+      if (chans[mid] < w)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return -1;
+}
+
+static void
+note_chan (uintptr_t w)
+{
+  ptrdiff_t i = chan_index (w);
+  if (i >= 0)
+    chan_found[i] = true;
+}
+
+static void
+find_candidate (G *gp, void *data)
+{
+  WeftWaitReason r = gp->wait_reason;
+
+  (void) data;
+  gp->leak_candidate = false;
+  if (gp->stack == NULL || atomic_load (&gp->status) != G_WAITING)
+    return;
+  if (is_chan_wait (r))
+    {
+      if (gp->waiting != NULL)
+        for (Sudog *sg = gp->waiting; sg != NULL; sg = sg->waitlink)
+          chan_add (sg->c);
+      else
+        chan_add (gp->wait_obj);
+    }
+  else if (!is_sync_wait (r))
+    return;
+  if (ncands == cands_cap)
+    cands = grow_array (cands, &cands_cap, sizeof *cands);
+  cands[ncands++] = gp;
+  gp->leak_candidate = true;
+}
+
+static void
+collect_candidates (void)
+{
+  ncands = nchans = 0;
+  weft_forall_g (find_candidate, NULL);
+  if (nchans == 0)
+    return;
+  qsort (chans, nchans, sizeof *chans, cmp_uintptr);
+  memset (chan_found, 0, nchans * sizeof *chan_found);
+  chan_lo_inv = ~chans[0];
+  chan_span = chans[nchans - 1] - chans[0];
+}
+
+static bool
+in_segments (uintptr_t a)
+{
+  for (size_t i = 0; i < nsegs; i++)
+    if (a >= segs[i].lo && a < segs[i].hi)
+      return true;
+  return false;
+}
+
+static G *
+stack_owner (uintptr_t a)
+{
+  for (G *gp = weft_allgs_racy (); gp != NULL; gp = gp->alllink)
+    if (gp->stack != NULL && a >= gp->stack_lo && a < gp->stack_hi)
+      return gp;
+  return NULL;
+}
+
+static bool
+sync_obj_live (uintptr_t a)
+{
+  Span *s = weft_spanof (a);
+  G    *owner;
+
+  if (s != NULL)
+    {
+      uintptr_t idx = s->large ? 0 : (a - s->base) / s->elemsize;
+      return idx < s->nelems && (s->markbits[idx >> 6] >> (idx & 63) & 1) != 0;
+    }
+  if (in_segments (a))
+    return true;
+  owner = stack_owner (a);
+  if (owner != NULL)
+    return !owner->leak_candidate;
+  return true;
+}
+
+static bool
+chan_live (const void *c)
+{
+  ptrdiff_t i = chan_index ((uintptr_t) c);
+  return i < 0 || chan_found[i];
+}
+
+static bool
+can_be_woken (G *gp)
+{
+  if (!is_chan_wait (gp->wait_reason))
+    return sync_obj_live ((uintptr_t) gp->wait_obj);
+  if (gp->waiting == NULL)
+    return chan_live (gp->wait_obj);
+  for (Sudog *sg = gp->waiting; sg != NULL; sg = sg->waitlink)
+    if (chan_live (sg->c))
+      return true;
+  return false;
+}
+
+static void
+prove_leaks (void)
+{
+  bool changed = true;
+
+  while (changed)
+    {
+      changed = false;
+      for (size_t i = 0; i < ncands; i++)
+        if (cands[i]->leak_candidate && can_be_woken (cands[i]))
+          {
+            cands[i]->leak_candidate = false;
+            scan_g (cands[i], NULL);
+            changed = true;
+          }
+    }
+  nleaked = 0;
+  for (size_t i = 0; i < ncands; i++)
+    if (cands[i]->leak_candidate)
+      {
+        if (nleaked == leaked_cap)
+          {
+            size_t cap = leaked_cap;
+            leaked = grow_array (leaked, &cap, sizeof *leaked);
+            leaked_goids = grow_array (leaked_goids, &leaked_cap, sizeof *leaked_goids);
+          }
+        leaked_goids[nleaked] = cands[i]->goid;
+        leaked[nleaked++] = cands[i];
+        cands[i]->leak_candidate = false;
+        scan_g (cands[i], NULL);
+      }
+  chan_lo_inv = 0;
+  chan_span = 0;
+}
+
+/* Below the exit sp, where the goroutine's deeper calls were. */
+#define DEAD_STACK_CLEAR 8192
+
+WEFT_NO_SANITIZE void
+weft_gc_clear_dead_stack (G *gp)
+{
+  uintptr_t lo = (uintptr_t) gp->ctx.sp - DEAD_STACK_CLEAR;
+
+  if (gp->stack == NULL)
+    return;
+  /* Word stores the compiler cannot turn into an (intercepted) memset:
+   * sanitizers may still have the old frames' redzones poisoned. */
+  if (lo < gp->stack_lo + sizeof (uintptr_t))
+    lo = gp->stack_lo + sizeof (uintptr_t);
+  for (volatile uintptr_t *p = (volatile uintptr_t *) lo; (uintptr_t) p < gp->stack_hi; p++)
+    *p = 0;
+}
+
+/* Runs in weft_spill_call: @sp is where the collecting goroutine's live
+ * frames (and its registers) begin. */
+static void
+mark_roots (void *arg, void *sp)
+{
+  G *self = arg;
+
+  nsegs = 0;
+  if (leak_check)
+    collect_candidates ();
+  scan_range ((uintptr_t) sp, self->stack_hi);
+  drain ();
+  weft_forall_g (scan_g, self);
+  weft_lock (&roots_lock);
+  for (WeftRoot *r = roots.next; r != &roots; r = r->next)
+    {
+      scan_range ((uintptr_t) r->addr, (uintptr_t) r->addr + r->size);
+      drain ();
+    }
+  weft_unlock (&roots_lock);
+  dl_iterate_phdr (scan_segments, NULL);
+  if (leak_check)
+    prove_leaks ();
+}
+
+/* ------------------------------------------------------------------ sweep */
+
+typedef struct
+{
+  uint64_t swept, reclaimed, live_bytes, live_objects;
+} SweepResult;
+
+static WEFT_NO_SANITIZE void
+poison_freed (Span *s, uint32_t w, uint64_t freed)
+{
+  while (freed != 0)
+    {
+      uint32_t idx = w * 64 + (uint32_t) __builtin_ctzll (freed);
+      WEFT_POISON (s->base + idx * s->elemsize, s->elemsize);
+      freed &= freed - 1;
+    }
+}
+
+/* Walks every span of the arena (they tile it) and frees the unmarked
+ * objects; spans left empty go back to the page heap. */
+static SweepResult
+sweep_all (void)
+{
+  SweepResult r = { 0 };
+  uintptr_t   npages = (weft_heap.arena_used - weft_heap.arena_start) >> WEFT_PAGE_SHIFT;
+  Span      **empty = NULL;
+  size_t      nempty = 0, empty_cap = 0;
+
+  for (uintptr_t page = 0; page < npages;)
+    {
+      Span *s = weft_heap.spans[page];
+
+      if (s == NULL)
+        weft_throw ("runtime: heap page %zu belongs to no span", (size_t) page);
+      page += s->npages;
+      if (s->state != SPAN_INUSE)
+        continue;
+      r.swept++;
+      uint32_t nalloc = 0;
+      for (uint32_t w = 0; w < WEFT_SPAN_BITMAP_WORDS; w++)
+        {
+          uint64_t freed = s->allocbits[w] & ~s->markbits[w];
+          if (freed != 0)
+            poison_freed (s, w, freed);
+          s->allocbits[w] = s->markbits[w];
+          s->markbits[w] = 0;
+          nalloc += (uint32_t) __builtin_popcountll (s->allocbits[w]);
+        }
+      r.reclaimed += (uint64_t) (s->nalloc - nalloc) * s->elemsize;
+      if (nalloc != s->nalloc)
+        s->needzero = true;
+      s->nalloc = nalloc;
+      s->freeindex = 0;
+      r.live_bytes += (uint64_t) nalloc * s->elemsize;
+      r.live_objects += nalloc;
+      if (nalloc == 0)
+        {
+          if (!s->large)
+            weft_central_remove (s);
+          if (nempty == empty_cap)
+            {
+              empty_cap = empty_cap != 0 ? empty_cap * 2 : 256;
+              Span **e = realloc (empty, empty_cap * sizeof *e);
+              if (e == NULL)
+                weft_throw ("runtime: out of memory sweeping");
+              empty = e;
+            }
+          empty[nempty++] = s;
+        }
+      else if (!s->large)
+        weft_central_reinsert (s);
+    }
+  /* After the walk: freeing coalesces spans the walk has not reached. */
+  for (size_t i = 0; i < nempty; i++)
+    weft_heap_free_span (empty[i]);
+  free (empty);
+  return r;
+}
+
+/* ------------------------------------------------------------------ pacing */
+
+static void
+set_trigger (void)
+{
+  int32_t pct = atomic_load (&gc_percent);
+  int64_t limit = atomic_load (&mem_limit);
+  int64_t goal = INT64_MAX;
+
+  if (pct >= 0)
+    {
+      int64_t min = HEAP_MINIMUM * pct / 100;
+      goal = (int64_t) heap_marked + (int64_t) heap_marked * pct / 100;
+      if (goal < min)
+        goal = min;
+    }
+  if (limit != INT64_MAX && goal > limit)
+    {
+      /* Under the limit, but not so close to the live heap that cycles
+       * would run back to back (Go caps that spiral at 50 % CPU). */
+      int64_t floor = (int64_t) heap_marked + (int64_t) heap_marked / 16 + (1 << 20);
+      goal = limit > floor ? limit : floor;
+    }
+  heap_goal = goal;
+  atomic_store (&gc_trigger, goal);
+}
+
+/* Committed memory to keep after a cycle, free spans included: 10 %
+ * above the next goal (Go's scavenger keeps the same margin), or above
+ * twice the live heap when GOGC is off. */
+static uint64_t
+scavenge_goal (void)
+{
+  uint64_t goal = heap_goal != INT64_MAX ? (uint64_t) heap_goal : 2 * heap_marked + (uint64_t) HEAP_MINIMUM;
+  return goal + goal / 10;
+}
+
+static int
+trigger_reason (void)
+{
+  int64_t limit = atomic_load (&mem_limit);
+  return limit != INT64_MAX && heap_goal >= limit - limit / 16 ? TRIGGER_MEMLIMIT : TRIGGER_HEAP;
+}
+
+bool
+weft_gc_should_start (void)
+{
+  return atomic_load_explicit (&weft_heap_live, memory_order_relaxed)
+         >= atomic_load_explicit (&gc_trigger, memory_order_relaxed);
+}
+
+void
+weft_gc_note_heap_change (void)
+{
+  int64_t live, last, grain;
+
+  if (!weft_tracing ())
+    return;
+  live = atomic_load_explicit (&weft_heap_live, memory_order_relaxed);
+  last = atomic_load_explicit (&heap_live_reported, memory_order_relaxed);
+  grain = heap_goal != INT64_MAX ? heap_goal / 64 : HEAP_MINIMUM / 64;
+  if ((live > last ? live - last : last - live) >= grain
+      && atomic_compare_exchange_strong (&heap_live_reported, &last, live))
+    weft_trace_heap_alloc ((uint64_t) live);
+}
+
+static void
+report_heap (void)
+{
+  int64_t live = atomic_load (&weft_heap_live);
+
+  atomic_store (&heap_live_reported, live);
+  weft_trace_heap_alloc ((uint64_t) live);
+  weft_trace_heap_goal (heap_goal != INT64_MAX ? (uint64_t) heap_goal : 0);
+}
+
+/* Bad configuration is a clear message and exit status 2, like a bad
+ * GODEBUG: the program must not run with a setting it did not ask for. */
+static _Noreturn void
+bad_env (const char *name, const char *value, const char *want)
+{
+  fprintf (stderr, "weft: %s=%s: want %s\n", name, value, want);
+  _exit (2);
+}
+
+/* Go's GOMEMLIMIT syntax: a byte count with an optional B, KiB, MiB, GiB
+ * or TiB suffix, or "off". */
+static int64_t
+parse_memlimit (const char *s)
+{
+  static const struct
+  {
+    const char *suffix;
+    int         shift;
+  } units[] = { { "", 0 }, { "B", 0 }, { "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 }, { "TiB", 40 } };
+  char              *end;
+  unsigned long long v;
+
+  if (strcmp (s, "off") == 0)
+    return INT64_MAX;
+  if (!isdigit ((unsigned char) *s))
+    return -1;
+  v = strtoull (s, &end, 10);
+  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+    if (strcmp (end, units[i].suffix) == 0)
+      return v > (unsigned long long) (INT64_MAX >> units[i].shift) ? -1 : (int64_t) (v << units[i].shift);
+  return -1;
+}
+
+void
+weft_gc_init (void)
+{
+  const char *gogc = getenv ("WEFT_GOGC");
+  const char *limit = getenv ("WEFT_MEMLIMIT");
+  const char *leakcheck = getenv ("WEFT_LEAKCHECK");
+
+  if (gogc != NULL && *gogc != '\0')
+    {
+      char *end;
+      long  v;
+
+      if (strcmp (gogc, "off") == 0)
+        atomic_store (&gc_percent, -1);
+      else if (isdigit ((unsigned char) *gogc) && (v = strtol (gogc, &end, 10)) <= 1000000 && *end == '\0')
+        atomic_store (&gc_percent, (int32_t) v);
+      else
+        bad_env ("WEFT_GOGC", gogc, "a percentage (e.g. 100) or \"off\"");
+    }
+  if (leakcheck != NULL && *leakcheck != '\0')
+    {
+      if (strcmp (leakcheck, "0") != 0 && strcmp (leakcheck, "1") != 0)
+        bad_env ("WEFT_LEAKCHECK", leakcheck, "0 or 1");
+      leak_check = strcmp (leakcheck, "1") == 0;
+    }
+  if (limit != NULL && *limit != '\0')
+    {
+      int64_t v = parse_memlimit (limit);
+      if (v < 0)
+        bad_env ("WEFT_MEMLIMIT", limit, "a size such as 512MiB or \"off\"");
+      atomic_store (&mem_limit, v);
+    }
+  set_trigger ();
+}
+
+/* ------------------------------------------------------------------ cycles */
+
+static void
+acquire_world (void)
+{
+  int32_t free = 0;
+
+  while (!atomic_compare_exchange_strong (&worldsema, &free, 1))
+    {
+      free = 0;
+      /* Another cycle runs: let it stop this goroutine. */
+      weft_yield ();
+    }
+}
+
+static void
+release_world (void)
+{
+  atomic_store (&worldsema, 0);
+}
+
+static G *
+collecting_g (const char *what)
+{
+  M *mp = weft_getm ();
+  G *gp = weft_getg ();
+
+  if (gp == NULL || mp->p == NULL)
+    weft_panic ("%s must be called from a goroutine, outside weft_syscall_enter", what);
+  return gp;
+}
+
+static int64_t
+unix_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void
+gc_cycle (int trigger)
+{
+  G          *self = collecting_g ("weft_gc");
+  uint32_t    cycle;
+  int64_t     t0, t1;
+  SweepResult sr;
+  P          *pp;
+
+  acquire_world ();
+  if (trigger != TRIGGER_FORCED && !weft_gc_should_start ())
+    {
+      /* Another goroutine ran the cycle this allocation was waiting for. */
+      release_world ();
+      return;
+    }
+  if (trigger == TRIGGER_HEAP)
+    trigger = trigger_reason ();
+  cycle = num_gc + 1;
+  weft_trace_gc_begin (cycle, (uint8_t) trigger, (uint64_t) atomic_load (&weft_heap_live),
+                       heap_goal != INT64_MAX ? (uint64_t) heap_goal : 0);
+  weft_trace_stw_begin (STW_SWEEP_TERM, cycle);
+  t0 = weft_nanotime ();
+  weft_stop_the_world ();
+  weft_malloc_stop ();
+
+  pp = weft_getm ()->p;
+  weft_trace_gc_mark_begin (cycle);
+  weft_trace_gc_worker_begin (pp, WORKER_DEDICATED);
+  scanned_bytes = 0;
+  weft_spill_call (mark_roots, self);
+  weft_trace_gc_worker_end (pp, scanned_bytes);
+  weft_trace_gc_mark_end (cycle);
+  weft_trace_stw_end (STW_SWEEP_TERM, cycle);
+  weft_trace_stw_begin (STW_MARK_TERM, cycle);
+  for (size_t i = 0; i < nleaked; i++)
+    if (!leaked[i]->leak_reported && weft_tracing ())
+      {
+        weft_trace_go_leaked (cycle, leaked[i]);
+        leaked[i]->leak_reported = true;
+      }
+
+  weft_trace_gc_sweep_begin (pp);
+  sr = sweep_all ();
+  weft_trace_gc_sweep_end (pp, sr.swept, sr.reclaimed);
+  heap_marked = sr.live_bytes;
+  atomic_store (&weft_heap_live, (int64_t) sr.live_bytes);
+  set_trigger ();
+  weft_trace_gc_end (cycle, heap_marked, heap_goal != INT64_MAX ? (uint64_t) heap_goal : 0);
+  weft_heap_scavenge (scavenge_goal ());
+  report_heap ();
+
+  num_gc = cycle;
+  if (trigger == TRIGGER_FORCED)
+    num_forced_gc++;
+  last_gc_unix_ns = unix_ns ();
+  weft_malloc_start ();
+  weft_start_the_world ();
+  t1 = weft_nanotime ();
+  weft_trace_stw_end (STW_MARK_TERM, cycle);
+  pause_ns[(cycle - 1) % PAUSE_HISTORY] = (uint64_t) (t1 - t0);
+  pause_total_ns += (uint64_t) (t1 - t0);
+  release_world ();
+}
+
+void
+weft_gc_maybe_start (void)
+{
+  gc_cycle (TRIGGER_HEAP);
+}
+
+void
+weft_gc (void)
+{
+  gc_cycle (TRIGGER_FORCED);
+}
+
+/* ------------------------------------------------------------------ settings */
+
+int
+weft_set_gc_percent (int percent)
+{
+  int old;
+
+  weft_malloc_init (); /* WEFT_GOGC is read first, so that this wins */
+  acquire_world ();
+  old = atomic_exchange (&gc_percent, percent < 0 ? -1 : percent);
+  set_trigger ();
+  release_world ();
+  return old;
+}
+
+int64_t
+weft_set_memory_limit (int64_t bytes)
+{
+  int64_t old;
+
+  weft_malloc_init (); /* WEFT_MEMLIMIT is read first, so that this wins */
+  old = atomic_load (&mem_limit);
+  if (bytes < 0)
+    return old;
+  acquire_world ();
+  old = atomic_exchange (&mem_limit, bytes);
+  set_trigger ();
+  release_world ();
+  return old;
+}
+
+/* ------------------------------------------------------------------ MemStats */
+
+void
+weft_read_mem_stats (WeftMemStats *ms)
+{
+  uintptr_t npages;
+  uint64_t  mallocs, total_bytes;
+
+  collecting_g ("weft_read_mem_stats");
+  acquire_world ();
+  weft_trace_stw_begin (STW_READMEMSTATS, 0);
+  weft_stop_the_world ();
+  weft_malloc_stop ();
+
+  memset (ms, 0, sizeof *ms);
+  npages = (weft_heap.arena_used - weft_heap.arena_start) >> WEFT_PAGE_SHIFT;
+  for (uintptr_t page = 0; page < npages;)
+    {
+      Span *s = weft_heap.spans[page];
+      page += s->npages;
+      if (s->state != SPAN_INUSE)
+        continue;
+      ms->heap_alloc += (uint64_t) s->nalloc * s->elemsize;
+      ms->heap_objects += s->nalloc;
+    }
+  weft_mallocs_total (&mallocs, &total_bytes);
+  ms->total_alloc = total_bytes;
+  ms->mallocs = mallocs;
+  ms->frees = mallocs - ms->heap_objects;
+  ms->heap_sys = (uint64_t) (weft_heap.arena_used - weft_heap.arena_start);
+  ms->heap_inuse = weft_heap.pages_inuse << WEFT_PAGE_SHIFT;
+  ms->heap_idle = ms->heap_sys - ms->heap_inuse;
+  ms->heap_released = weft_heap.pages_released << WEFT_PAGE_SHIFT;
+  ms->next_gc = heap_goal != INT64_MAX ? (uint64_t) heap_goal : 0;
+  ms->num_gc = num_gc;
+  ms->num_forced_gc = num_forced_gc;
+  ms->pause_total_ns = pause_total_ns;
+  ms->last_pause_ns = num_gc > 0 ? pause_ns[(num_gc - 1) % PAUSE_HISTORY] : 0;
+  ms->last_gc_unix_ns = last_gc_unix_ns;
+  memcpy (ms->pause_ns, pause_ns, sizeof ms->pause_ns);
+
+  weft_malloc_start ();
+  weft_start_the_world ();
+  weft_trace_stw_end (STW_READMEMSTATS, 0);
+  release_world ();
+}
+
+/* ------------------------------------------------------------------ leaks */
+
+size_t
+weft_leaked_goroutines (uint64_t *goids, size_t max)
+{
+  size_t n;
+
+  collecting_g ("weft_leaked_goroutines");
+  acquire_world ();
+  n = nleaked;
+  for (size_t i = 0; i < n && i < max; i++)
+    goids[i] = leaked_goids[i];
+  release_world ();
+  return n;
+}

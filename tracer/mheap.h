@@ -1,0 +1,169 @@
+/* mheap.h — the garbage-collected heap's internal contracts (Go's
+ * mheap.go, mcentral.go, mcache.go, mgc.go in one header).
+ *
+ *   mheap.c    the arena (one reservation, committed as it grows), the
+ *              page table and the page heap of free spans
+ *   malloc.c   size classes, per-P caches, central lists, weft_alloc
+ *   mgc.c      the collector: stop the world, roots, mark, sweep, pacing,
+ *              MemStats, GC events
+ *
+ * Memory is carved in 8 KiB pages. A span is a run of pages holding
+ * either objects of one size class or one large object; every page of an
+ * in-use span maps to it in the page table, so "is this word a pointer
+ * into the heap, and to which object" is a subtraction, a load and a
+ * division. Free spans map only their first and last page (enough to
+ * coalesce neighbours).
+ */
+#pragma once
+
+#include "runtime.h"
+
+#include <stddef.h>
+
+#define WEFT_PAGE_SHIFT 13
+#define WEFT_PAGE_SIZE ((uintptr_t) 1 << WEFT_PAGE_SHIFT)
+/* Objects above this get a span of their own. */
+#define WEFT_MAX_SMALL 32768
+/* The most objects a small span holds (16-byte class, one page). */
+#define WEFT_SPAN_MAX_OBJECTS 512
+#define WEFT_SPAN_BITMAP_WORDS (WEFT_SPAN_MAX_OBJECTS / 64)
+/* Size classes, at most; mheap.h users index arrays with spanclass =
+ * class << 1 | noscan. */
+#define WEFT_MAX_CLASSES 80
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define WEFT_POISON(p, n) ASAN_POISON_MEMORY_REGION ((void *) (p), (n))
+#define WEFT_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION ((void *) (p), (n))
+#else
+#define WEFT_POISON(p, n) ((void) (p), (void) (n))
+#define WEFT_UNPOISON(p, n) ((void) (p), (void) (n))
+#endif
+
+/* Code that reads memory it does not own in the sanitizers' sense: words
+ * of stacks and heap objects read conservatively, possibly poisoned or
+ * written concurrently by a goroutine in a syscall. */
+#define WEFT_NO_SANITIZE __attribute__ ((no_sanitize ("address", "thread")))
+
+typedef enum
+{
+  SPAN_FREE = 0,  /* in the page heap */
+  SPAN_INUSE = 1, /* small objects or one large object */
+} WeftSpanState;
+
+typedef enum
+{
+  SPAN_LIST_NONE = 0,
+  SPAN_LIST_PARTIAL = 1, /* central: has free slots */
+  SPAN_LIST_FULL = 2,    /* central: no free slot */
+  SPAN_LIST_CACHED = 3,  /* owned by a P's cache */
+} WeftSpanList;
+
+typedef struct WeftSpan Span;
+struct WeftSpan
+{
+  uintptr_t base;
+  uintptr_t npages;
+  Span     *next; /* page heap free list or central list; its lock */
+  Span     *prev;
+  uintptr_t elemsize;  /* object size; the span's size for a large object */
+  uint32_t  nelems;    /* 1 for a large object */
+  uint32_t  nalloc;    /* allocated objects */
+  uint32_t  freeindex; /* no free slot below it */
+  uint16_t  spanclass; /* class << 1 | noscan; 0/1 for large */
+  uint8_t   state;     /* WeftSpanState */
+  uint8_t   list;      /* WeftSpanList */
+  bool      noscan;
+  bool      large;
+  bool      needzero;  /* memory may hold old data (else it is fresh from the kernel) */
+  bool      scavenged; /* free span whose pages went back to the kernel */
+  uint64_t  allocbits[WEFT_SPAN_BITMAP_WORDS];
+  uint64_t  markbits[WEFT_SPAN_BITMAP_WORDS];
+};
+
+/* ------------------------------------------------------------------ mheap.c */
+typedef struct
+{
+  WeftLock  lock;
+  uintptr_t arena_start; /* the reservation */
+  uintptr_t arena_end;
+  uintptr_t arena_used; /* committed up to here; readable without the lock during STW */
+  Span    **spans;      /* page table: one entry per page of the reservation */
+  uint64_t  pages_inuse;
+  uint64_t  pages_released; /* free pages returned to the kernel */
+} WeftHeap;
+
+extern WEFT_HIDDEN WeftHeap weft_heap;
+
+WEFT_HIDDEN void weft_heap_init (void);
+/* An in-use span of @npages (heap lock taken inside). Its memory is zero
+ * unless span->needzero. Never NULL: out of memory is fatal. */
+WEFT_HIDDEN Span *weft_heap_alloc_span (uintptr_t npages);
+/* Returns @s's pages to the page heap, coalescing with free neighbours. */
+WEFT_HIDDEN void weft_heap_free_span (Span *s);
+/* Gives free pages back to the kernel until at most @retain bytes of
+ * committed memory are kept (in use or free). Returns bytes released. */
+WEFT_HIDDEN uint64_t weft_heap_scavenge (uint64_t retain);
+
+/* The span containing @addr if it is an in-use span, else NULL. */
+static inline Span *
+weft_spanof (uintptr_t addr)
+{
+  uintptr_t off = addr - weft_heap.arena_start;
+  Span     *s;
+
+  if (off >= weft_heap.arena_used - weft_heap.arena_start)
+    return NULL;
+  s = weft_heap.spans[off >> WEFT_PAGE_SHIFT];
+  return s != NULL && s->state == SPAN_INUSE ? s : NULL;
+}
+
+/* ------------------------------------------------------------------ malloc.c */
+/* Sets up the size classes, the arena and the pacer (WEFT_GOGC…), once. */
+WEFT_HIDDEN void weft_malloc_init (void);
+/* Called by the collector with the world stopped: blocks allocation by
+ * threads without a P (they wait for weft_malloc_start) and returns every
+ * cache's spans to the central lists, so that the sweeper owns them all. */
+WEFT_HIDDEN void weft_malloc_stop (void);
+WEFT_HIDDEN void weft_malloc_start (void);
+/* Puts a swept small span back on its central list (world stopped). */
+WEFT_HIDDEN void weft_central_reinsert (Span *s);
+/* Removes a small span from its central list before it is freed (world
+ * stopped). */
+WEFT_HIDDEN void weft_central_remove (Span *s);
+/* Objects and bytes allocated since start-up by every P and by threads
+ * without one (world stopped). */
+WEFT_HIDDEN void weft_mallocs_total (uint64_t *objects, uint64_t *bytes);
+
+/* ------------------------------------------------------------------ mgc.c
+ * Bytes in allocated objects that the last cycle has not proven free:
+ * Go's heapLive, counted at span granularity (a span's free slots count
+ * when a cache takes it, and are given back when it returns it). */
+extern WEFT_HIDDEN _Atomic int64_t weft_heap_live;
+/* Allocation crossed the pacer's trigger; called by malloc.c from a
+ * goroutine that holds a P, at a point where it may be stopped. */
+WEFT_HIDDEN void weft_gc_maybe_start (void);
+WEFT_HIDDEN bool weft_gc_should_start (void);
+/* heap_live moved: writes a heap_alloc event if it moved by more than
+ * 1/64 of the goal since the last one. */
+WEFT_HIDDEN void weft_gc_note_heap_change (void);
+/* Reads WEFT_GOGC and WEFT_MEMLIMIT (once, with the heap). */
+WEFT_HIDDEN void weft_gc_init (void);
+
+/* Clears the deepest frames an exited goroutine used: the next goroutine
+ * on its stack would otherwise carry its stale pointers in uninitialised
+ * slots, keeping garbage alive and blocked goroutines "reachable". */
+WEFT_HIDDEN void weft_gc_clear_dead_stack (G *gp);
+
+/* ------------------------------------------------------------------ stop the world (proc.c)
+ * Stops every P but the caller's at a safepoint (scheduling point,
+ * weft_safepoint(), allocation); Ps in syscalls count as stopped and
+ * their goroutines' registers were saved at weft_syscall_enter. Must be
+ * called from a goroutine holding a P, serialised by the caller. */
+WEFT_HIDDEN void weft_stop_the_world (void);
+WEFT_HIDDEN void weft_start_the_world (void);
+
+/* asm_*.S: pushes the callee-saved registers, calls fn(arg, sp) with sp
+ * pointing at them (so [sp, stack_hi) holds every pointer the caller's
+ * frames may keep), and returns. */
+WEFT_HIDDEN void weft_spill_call (void (*fn) (void *arg, void *sp), void *arg);
