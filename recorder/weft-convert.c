@@ -3,6 +3,7 @@
 
 #include "weft-ctf-sink.h"
 #include "weft-ingest.h"
+#include "weft-lod.h"
 #include "weft-symbolize.h"
 #include "weft-writer.h"
 
@@ -113,7 +114,8 @@ weft_convert (const char *ctf_path, const char *out_path, const WeftConvertOptio
           || !weft_store_set_meta_int (store, "unsymbolized_pcs", stats->symbols_unresolved, error))
         goto fail;
     }
-  if (!weft_store_finish (store, error))
+  /* The timeline's level of detail, once the indexes it reads exist. */
+  if (!weft_store_finish (store, error) || !weft_lod_build (store, error))
     goto fail;
   g_clear_pointer (&store, weft_store_free);
   if (g_rename (tmp, out_path) != 0)

@@ -1,5 +1,6 @@
-/* weft.c — the weft command: convert, record, report, query. */
+/* weft.c — the weft command: convert, import, record, report, query. */
 #include "weft-convert.h"
+#include "weft-import.h"
 #include "weft-record.h"
 #include "weft-report.h"
 #include "weft-store.h"
@@ -15,6 +16,8 @@ static const char *const usage_text = "Usage:\n"
                                       "  weft convert CTF_DIR -o OUT.weft [--no-symbols] [--single-thread]\n"
                                       "  weft record [-o OUT.weft] [--duration SECONDS] [--keep-ctf] -- CMD [ARGS...]\n"
                                       "  weft record --attach PID|NAME [-o OUT.weft] [--duration SECONDS] [--keep-ctf]\n"
+                                      "  weft record --go http://HOST:PORT [-o OUT.weft] [--duration SECONDS]\n"
+                                      "  weft import GO_TRACE [-o OUT.weft] [--single-thread]\n"
                                       "  weft report {summary|goroutines|leaks|pauses|gc|blocking|latency} FILE.weft\n"
                                       "              [--json] [--limit N] [--threshold DURATION] [--fail-on-leak]\n"
                                       "              [--fail-over DURATION]\n"
@@ -98,6 +101,53 @@ cmd_convert (int argc, char **argv)
   if (stats.inconsistencies > 0)
     g_printerr ("weft convert: note: %" G_GUINT64_FORMAT " inconsistencies repaired (meta 'inconsistency.*')\n",
                 stats.inconsistencies);
+  return 0;
+}
+
+static int
+cmd_import (int argc, char **argv)
+{
+  g_autofree char   *output = NULL;
+  gboolean           single_thread = FALSE;
+  const GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Database to write (default: TRACE with .weft)", "OUT.weft" },
+    { "single-thread", 0, 0, G_OPTION_ARG_NONE, &single_thread, "Insert on the reading thread", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("GO_TRACE - import a Go execution trace into a .weft database");
+  g_autoptr (GError) error = NULL;
+  WeftImportOptions opts = { 0 };
+  WeftImportStats   stats;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("weft import: %s\n", error->message);
+      return 2;
+    }
+  if (argc != 2)
+    return usage ();
+  if (output == NULL)
+    {
+      g_autofree char *base = g_str_has_suffix (argv[1], ".out") ? g_strndup (argv[1], strlen (argv[1]) - 4) : g_strdup (argv[1]);
+      output = g_strconcat (base, ".weft", NULL);
+    }
+  opts.single_thread = single_thread;
+  if (!weft_import (argv[1], output, &opts, &stats, &error))
+    {
+      g_printerr ("weft import: %s\n", error->message);
+      return 1;
+    }
+  g_print ("%s: Go 1.%u trace, %.1f MB, %" G_GUINT64_FORMAT " Go events -> %" G_GUINT64_FORMAT " rows in %.2f s "
+           "(%.1f MB/s, %.0f Go events/s; %.2f s in all)\n",
+           output, stats.go_version, stats.bytes / 1e6, stats.go_events, stats.rows, stats.read_seconds,
+           stats.read_seconds > 0 ? stats.bytes / 1e6 / stats.read_seconds : 0.0,
+           stats.read_seconds > 0 ? stats.go_events / stats.read_seconds : 0.0, stats.total_seconds);
+  if (stats.forced_order > 0)
+    g_printerr ("weft import: warning: %" G_GUINT64_FORMAT " events did not fit Go's sequence numbers and were ordered by time\n",
+                stats.forced_order);
+  if (stats.inconsistencies > 0)
+    g_printerr ("weft import: note: %" G_GUINT64_FORMAT " inconsistencies repaired (meta 'inconsistency.*')\n", stats.inconsistencies);
   return 0;
 }
 
@@ -262,6 +312,7 @@ cmd_record (int argc, char **argv)
   g_autofree char   *output = NULL;
   g_autofree char   *duration = NULL;
   g_autofree char   *attach = NULL;
+  g_autofree char   *go_url = NULL;
   g_autofree char   *db = NULL;
   gboolean           keep_ctf = FALSE;
   const GOptionEntry entries[] = {
@@ -271,6 +322,8 @@ cmd_record (int argc, char **argv)
     { "attach", 0, 0, G_OPTION_ARG_STRING, &attach,
       "Trace a running libweft program (pid, or name as in /proc/PID/comm) until --duration, Ctrl-C or its exit",
       "PID|NAME" },
+    { "go", 0, 0, G_OPTION_ARG_STRING, &go_url,
+      "Take a trace from a Go service's /debug/pprof/trace (default 5 s) and import it", "http://HOST:PORT" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("-- CMD [ARGS...] - trace a command");
@@ -290,7 +343,7 @@ cmd_record (int argc, char **argv)
   /* GOption leaves "--" in argv when it is not the first argument. */
   if (argc >= 2 && strcmp (argv[1], "--") == 0)
     argv++, argc--;
-  if (attach != NULL ? argc != 1 : argc < 2)
+  if ((attach != NULL && go_url != NULL) || (attach != NULL || go_url != NULL ? argc != 1 : argc < 2))
     return usage ();
   /* A bare number is seconds here (the usage says SECONDS), not ns. */
   if (duration != NULL && g_ascii_isdigit (duration[strlen (duration) > 0 ? strlen (duration) - 1 : 0]))
@@ -306,6 +359,20 @@ cmd_record (int argc, char **argv)
     {
       g_printerr ("weft record: bad duration \"%s\"\n", duration);
       return 2;
+    }
+  if (go_url != NULL)
+    {
+      WeftImportStats stats;
+
+      g_printerr ("weft: taking a %g s trace from %s\n", ns > 0 ? ns / 1e9 : 5.0, go_url);
+      db = weft_import_record_go (go_url, ns > 0 ? ns / 1e9 : 5.0, output, &stats, &error);
+      if (db == NULL)
+        {
+          g_printerr ("weft record: %s\n", error->message);
+          return 1;
+        }
+      g_print ("%s\n", db);
+      return print_report (db, "summary", &ropts, &n_rows);
     }
   opts.output = output;
   opts.duration = ns / 1e9;
@@ -376,6 +443,8 @@ main (int argc, char **argv)
     return usage ();
   if (strcmp (argv[1], "convert") == 0)
     return cmd_convert (argc - 1, argv + 1);
+  if (strcmp (argv[1], "import") == 0)
+    return cmd_import (argc - 1, argv + 1);
   if (strcmp (argv[1], "record") == 0)
     return cmd_record (argc - 1, argv + 1);
   if (strcmp (argv[1], "report") == 0)

@@ -11,8 +11,8 @@
 --                  ORDER BY start_ns DESC LIMIT 1) WHERE end_ns > :t0;
 --
 -- (queries/window-gstate.sql); pstate_p_start and mstate_m_start serve the
--- P and M lanes the same way, and gstate_p_start the P lanes read from the
--- goroutines' running intervals. The cost is proportional to the intervals
+-- P and M lanes the same way, and gstate_p_running the P lanes read from
+-- the goroutines' running intervals. The cost is proportional to the intervals
 -- returned: a zoomed-out view of a busy lane returns many, and a summary
 -- table per zoom level (or an R*Tree with duration as a dimension) is
 -- left for when the viewer needs it. Analyses scan whole tables and need
@@ -30,10 +30,9 @@
 CREATE INDEX IF NOT EXISTS gstate_open_end ON gstate (goid) WHERE open_end = 1;
 -- P lanes by time.
 CREATE INDEX IF NOT EXISTS pstate_p_start ON pstate (p, start_ns);
--- P lanes from the goroutines' running intervals: "what ran on P :p
--- between t0 and t1" as above, with `state = 0 AND p = :p` (the query must
--- say state = 0 for SQLite to use this partial index).
-CREATE INDEX IF NOT EXISTS gstate_p_start ON gstate (p, start_ns) WHERE state = 0;
+-- P lanes by time, as the viewer reads them: the running rows of gstate
+-- (covering: the index alone answers queries/window-pstate.sql).
+CREATE INDEX IF NOT EXISTS gstate_p_running ON gstate (p, start_ns, end_ns, goid) WHERE state = 0;
 -- M lanes by time.
 CREATE INDEX IF NOT EXISTS mstate_m_start ON mstate (m, start_ns);
 -- Regions of a goroutine by time.

@@ -168,7 +168,7 @@ weft_window_get_part (WeftWindow *self, const char *name)
 /* ------------------------------------------------------------------ the timeline and its panes */
 
 static void
-on_slice_activated (WeftTimeline *timeline, gint64 goid, gint64 start_ns, gint64 end_ns, WeftWindow *self)
+on_slice_activated (WeftTimeline *timeline, gint64 goid, gint64 start_ns, gint64 end_ns, int state, WeftWindow *self)
 {
   weft_details_pane_show (self->details, self->path, goid, start_ns + (end_ns - start_ns) / 2);
 }

@@ -470,6 +470,50 @@ test_mmu_brute_force (Fixture *f, gconstpointer data)
   g_rand_free (rand);
 }
 
+/* Per GC cycle: its pauses, mark phase, workers, assists, sweeps and what
+ * they reclaimed; work of no cycle (a ReadMemStats pause) counts for none,
+ * and a cycle without sweeps has reclaimed nothing known (NULL). */
+static void
+test_gc_summary (Fixture *f, gconstpointer data)
+{
+  sqlite3_stmt *s;
+
+  ROW (f, "INSERT INTO gc_cycle (id, start_ns, end_ns, trigger, heap_before, heap_after, heap_goal) "
+          "VALUES (?, ?, ?, 'heap', ?, ?, ?)",
+       1, 0, 1000, 4096, 1024, 2048);
+  ROW (f, "INSERT INTO gc_cycle (id, start_ns, end_ns, trigger) VALUES (?, ?, ?, 'forced')", 2, 5000, 5600);
+  ROW (f, STW, 0, 100);
+  ROW (f, STW, 900, 1000);
+  ROW (f, "INSERT INTO stw (start_ns, end_ns, reason, gc_cycle) VALUES (?, ?, 'ReadMemStats', NULL)", 3000, 3070);
+  ROW (f, "INSERT INTO stw (start_ns, end_ns, reason, gc_cycle) VALUES (?, ?, 'GC mark termination', ?)", 5500, 5600, 2);
+  ROW (f, "INSERT INTO gc_span (kind, start_ns, end_ns, gc_cycle) VALUES ('mark', ?, ?, ?)", 100, 900, 1);
+  ROW (f, "INSERT INTO gc_span (kind, p, start_ns, end_ns, gc_cycle) VALUES ('worker', ?, ?, ?, ?)", 0, 100, 600, 1);
+  ROW (f, "INSERT INTO gc_span (kind, p, start_ns, end_ns, gc_cycle) VALUES ('worker', ?, ?, ?, ?)", 1, 200, 900, 1);
+  ROW (f, "INSERT INTO gc_span (kind, goid, start_ns, end_ns, gc_cycle) VALUES ('assist', ?, ?, ?, ?)", 2, 300, 340, 1);
+  ROW (f, "INSERT INTO gc_span (kind, p, start_ns, end_ns, gc_cycle, reclaimed) VALUES ('sweep', ?, ?, ?, ?, ?)", 0,
+       1000, 1050, 1, 512);
+  ROW (f, "INSERT INTO gc_span (kind, p, start_ns, end_ns, gc_cycle, reclaimed) VALUES ('sweep', ?, ?, ?, ?, ?)", 1,
+       1000, 1020, 1, 256);
+  ROW (f, "INSERT INTO gc_span (kind, p, start_ns, end_ns, gc_cycle) VALUES ('worker', ?, ?, ?, NULL)", 0, 3000, 3100);
+
+  s = query (f, "SELECT gc_cycle, duration_ns, heap_before, heap_after, heap_goal, pauses, stw_ns, mark_ns, worker_ns, "
+                "assist_ns, sweep_ns, reclaimed FROM gc_summary ORDER BY gc_cycle");
+  {
+    const gint64 want[] = { 1, 1000, 4096, 1024, 2048, 2, 200, 800, 1200, 40, 70, 768 };
+
+    for (guint c = 0; c < G_N_ELEMENTS (want); c++)
+      g_assert_cmpint (sqlite3_column_int64 (s, c), ==, want[c]);
+  }
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int64 (s, 0), ==, 2);
+  g_assert_cmpint (sqlite3_column_int64 (s, 5), ==, 1);
+  g_assert_cmpint (sqlite3_column_int64 (s, 6), ==, 100);
+  g_assert_cmpint (sqlite3_column_int64 (s, 8), ==, 0);
+  g_assert_cmpint (sqlite3_column_type (s, 11), ==, SQLITE_NULL);
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_DONE);
+  sqlite3_finalize (s);
+}
+
 /* Nearest-rank percentiles over pauses of 2, 1 and 1 ms. */
 static void
 test_pause_summary (Fixture *f, gconstpointer data)
@@ -725,6 +769,7 @@ main (int argc, char **argv)
   ADD ("/Weft/Analysis/mmu", test_mmu);
   ADD ("/Weft/Analysis/mmu-brute-force", test_mmu_brute_force);
   ADD ("/Weft/Analysis/pause-percentiles", test_pause_summary);
+  ADD ("/Weft/Analysis/gc-summary", test_gc_summary);
   ADD ("/Weft/Analysis/site-growth", test_site_growth);
   ADD ("/Weft/Analysis/reports-run", test_reports_run);
   ADD ("/Weft/Analysis/window-query", test_window);

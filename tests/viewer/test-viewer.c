@@ -85,7 +85,10 @@ make_busy_database (void)
                    " INSERT INTO pstate (p, start_ns, end_ns, goid, m, open_start, open_end)"
                    " SELECT 0, n * 200, n * 200 + 150, 2 + n % 2, 0, 0, 0 FROM i;"
                    "INSERT INTO pstate (p, start_ns, end_ns, goid, m, open_start, open_end) VALUES"
-                   " (0, 50000000, 60000000, 4, 0, 0, 0);");
+                   " (0, 50000000, 60000000, 4, 0, 0, 0);"
+                   /* The timeline reads P lanes from the running rows of gstate. */
+                   "INSERT INTO gstate (goid, start_ns, end_ns, state, p, m)"
+                   " SELECT goid, start_ns, end_ns, 0, p, m FROM pstate;");
   g_assert_true (weft_store_finish (store, &error));
   g_assert_no_error (error);
   weft_store_free (store);

@@ -1,0 +1,444 @@
+/* weft-lod.c — builds the level-of-detail tables of schema/weft-lod.sql.
+ *
+ * One pass over each state table, in the order it was written: an
+ * accumulator per busy lane keeps, for every level, the bucket being
+ * filled and how much of it each key covers so far. Intervals are added
+ * to the base level only; when a bucket is complete its dominant key is
+ * written and its shares are added to its parent, one level up, which is
+ * exact (a bucket's shares are the sum of its halves') and makes the cost
+ * per interval independent of the number of levels. The levels
+ * run from the lane's base level (WEFT_LOD_PER_BUCKET intervals per bucket
+ * on average over the trace) to the first that holds the whole trace in a
+ * bucket, so each level has at most intervals / WEFT_LOD_PER_BUCKET rows
+ * and a lane about twice that.
+ *
+ * Invariant: the intervals of one lane never overlap and are written in
+ * time order (a state table's rows are written as their intervals end).
+ * An interval that starts before the one before it ended (an inconsistent
+ * trace, or rows no longer written in that order) is clipped to start
+ * there; such intervals are counted in meta 'lod_clipped', so that a
+ * change of the writer's order shows instead of silently thinning the
+ * level of detail.
+ */
+#include "weft-lod.h"
+
+#include <string.h>
+
+typedef struct
+{
+  gint64 key;
+  gint64 cover;
+} Share;
+
+typedef struct
+{
+  gint64  bucket;
+  GArray *shares; /* of Share: what covers the bucket so far */
+} Level;
+
+typedef struct
+{
+  gint64   id; /* lod_lane.id */
+  int      base, top;
+  gboolean max; /* a counter: the largest key wins, not the longest */
+  gint64   last_end;
+  Level   *levels; /* [top - base + 1] */
+} Lane;
+
+typedef struct
+{
+  sqlite3_stmt *insert;
+  GHashTable   *lanes[WEFT_LOD_COUNTER + 1]; /* lane id -> Lane */
+  int           trace_bits;                  /* 2^trace_bits ns >= the trace */
+  gint64        trace_ns;
+  gint64        clipped; /* intervals that started before the one before ended */
+  gboolean      failed;
+} Builder;
+
+gint64
+weft_lod_goroutine_key (int state, gint64 start_pc, const char *category)
+{
+  static const char *const categories[] = { "chan", "sync", "net", "sleep", "gc" };
+  gint64                   c = 6;
+
+  if (state == 0)
+    return start_pc;
+  if (state != 2)
+    return (gint64) state << 56;
+  for (guint i = 0; category != NULL && i < G_N_ELEMENTS (categories); i++)
+    if (strcmp (category, categories[i]) == 0)
+      c = i + 1;
+  return ((gint64) 2 << 56) + c;
+}
+
+static void
+lane_free (Lane *lane)
+{
+  for (int l = 0; l <= lane->top - lane->base; l++)
+    g_array_unref (lane->levels[l].shares);
+  g_free (lane->levels);
+  g_free (lane);
+}
+
+static void
+write_bucket (Builder *b, const Lane *lane, int level, gint64 bucket, gint64 key, gint64 cover)
+{
+  sqlite3_stmt *s = b->insert;
+
+  if (b->failed)
+    return;
+  sqlite3_bind_int64 (s, 1, lane->id);
+  sqlite3_bind_int (s, 2, level);
+  sqlite3_bind_int64 (s, 3, bucket);
+  sqlite3_bind_int64 (s, 4, key);
+  sqlite3_bind_int64 (s, 5, cover);
+  b->failed = sqlite3_step (s) != SQLITE_DONE;
+  sqlite3_reset (s);
+}
+
+static void
+share_add (const Lane *lane, Level *lv, gint64 key, gint64 cover)
+{
+  for (guint i = 0; i < lv->shares->len; i++)
+    {
+      Share *s = &g_array_index (lv->shares, Share, i);
+
+      if (lane->max)
+        {
+          s->key = MAX (s->key, key);
+          s->cover += cover;
+          return;
+        }
+      if (s->key == key)
+        {
+          s->cover += cover;
+          return;
+        }
+    }
+  g_array_append_val (lv->shares, ((Share){ key, cover }));
+}
+
+/* Moves @level of @lane on to @bucket. The bucket it was filling is
+ * complete: its dominant key is written and its shares are added to the
+ * level above, since a bucket's shares are the sum of its two halves'. */
+static void
+level_move (Builder *b, Lane *lane, int level, gint64 bucket)
+{
+  Level *lv = &lane->levels[level - lane->base];
+
+  if (lv->bucket == bucket)
+    return;
+  if (lv->shares->len > 0)
+    {
+      const Share *best = &g_array_index (lv->shares, Share, 0);
+
+      for (guint i = 1; i < lv->shares->len; i++)
+        if (g_array_index (lv->shares, Share, i).cover > best->cover)
+          best = &g_array_index (lv->shares, Share, i);
+      write_bucket (b, lane, level, lv->bucket, best->key, best->cover);
+      if (level < lane->top)
+        {
+          Level *up = &lane->levels[level + 1 - lane->base];
+
+          /* Floor division (times before the origin have negative buckets). */
+          level_move (b, lane, level + 1, lv->bucket >> 1);
+          for (guint i = 0; i < lv->shares->len; i++)
+            share_add (lane, up, g_array_index (lv->shares, Share, i).key, g_array_index (lv->shares, Share, i).cover);
+        }
+      g_array_set_size (lv->shares, 0);
+    }
+  lv->bucket = bucket;
+}
+
+/* Adds [s, e) with @key to the base level of @lane; the levels above get
+ * it as the buckets below them complete. */
+static void
+lane_add (Builder *b, Lane *lane, gint64 s, gint64 e, gint64 key)
+{
+  Level *lv = &lane->levels[0];
+  gint64 size = (gint64) 1 << lane->base;
+  gint64 b0, b1;
+
+  if (s < lane->last_end)
+    {
+      b->clipped++;
+      s = lane->last_end;
+    }
+  if (e <= s)
+    return;
+  lane->last_end = e;
+  b0 = s >> lane->base;
+  b1 = (e - 1) >> lane->base;
+  level_move (b, lane, lane->base, b0);
+  if (b0 == b1)
+    {
+      share_add (lane, lv, key, e - s);
+      return;
+    }
+  share_add (lane, lv, key, (b0 + 1) * size - s);
+  for (gint64 k = b0 + 1; k < b1; k++)
+    {
+      level_move (b, lane, lane->base, k);
+      share_add (lane, lv, key, size);
+    }
+  level_move (b, lane, lane->base, b1);
+  share_add (lane, lv, key, e - b1 * size);
+}
+
+static int
+ceil_log2 (gint64 v)
+{
+  int bits = 0;
+
+  while (bits < 62 && ((gint64) 1 << bits) < v)
+    bits++;
+  return bits;
+}
+
+/* Registers the lanes of @kind that @sql (lane, count) lists with enough
+ * intervals. */
+static gboolean
+add_lanes (Builder *b, WeftStore *store, WeftLodKind kind, const char *sql, GError **error)
+{
+  sqlite3_stmt *list = weft_store_prepare (store, sql, error);
+  sqlite3_stmt *insert = weft_store_prepare (store,
+                                             "INSERT INTO lod_lane (kind, lane, intervals, base_level, top_level) "
+                                             "VALUES (?, ?, ?, ?, ?)",
+                                             error);
+  int           rc;
+
+  if (list == NULL || insert == NULL)
+    {
+      sqlite3_finalize (list);
+      return FALSE;
+    }
+  while ((rc = sqlite3_step (list)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (list, 0), n = sqlite3_column_int64 (list, 1);
+      Lane  *lane;
+
+      if (n < WEFT_LOD_MIN_INTERVALS)
+        continue;
+      lane = g_new0 (Lane, 1);
+      lane->max = kind == WEFT_LOD_COUNTER;
+      lane->last_end = G_MININT64;
+      lane->top = MAX (b->trace_bits, 1);
+      lane->base = CLAMP (ceil_log2 (b->trace_ns * WEFT_LOD_PER_BUCKET / n), 0, lane->top);
+      lane->levels = g_new (Level, lane->top - lane->base + 1);
+      for (int l = 0; l <= lane->top - lane->base; l++)
+        lane->levels[l] = (Level){ G_MININT64, g_array_new (FALSE, FALSE, sizeof (Share)) };
+      sqlite3_bind_int (insert, 1, kind);
+      sqlite3_bind_int64 (insert, 2, id);
+      sqlite3_bind_int64 (insert, 3, n);
+      sqlite3_bind_int (insert, 4, lane->base);
+      sqlite3_bind_int (insert, 5, lane->top);
+      if (sqlite3_step (insert) != SQLITE_DONE)
+        {
+          lane_free (lane);
+          rc = SQLITE_ERROR;
+          break;
+        }
+      sqlite3_reset (insert);
+      lane->id = sqlite3_last_insert_rowid (weft_store_get_db (store));
+      g_hash_table_insert (b->lanes[kind], GSIZE_TO_POINTER ((gsize) id), lane);
+    }
+  sqlite3_finalize (list);
+  sqlite3_finalize (insert);
+  return rc == SQLITE_DONE || weft_store_set_sqlite_error (error, weft_store_get_db (store), "listing lanes");
+}
+
+/* Writes the buckets still being filled. */
+static void
+flush_all (Builder *b)
+{
+  for (int kind = 0; kind <= WEFT_LOD_COUNTER; kind++)
+    {
+      GHashTableIter iter;
+      Lane          *lane;
+
+      g_hash_table_iter_init (&iter, b->lanes[kind]);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lane))
+        for (int level = lane->base; level <= lane->top; level++)
+          level_move (b, lane, level, G_MAXINT64);
+    }
+}
+
+static Lane *
+lane_lookup (Builder *b, WeftLodKind kind, gint64 id)
+{
+  return g_hash_table_lookup (b->lanes[kind], GSIZE_TO_POINTER ((gsize) id));
+}
+
+/* gstate feeds the P lanes (its running rows, keyed by start function)
+ * and the goroutine lanes. */
+static gboolean
+scan_gstate (Builder *b, WeftStore *store, GError **error)
+{
+  g_autoptr (GHashTable) start_pc = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autoptr (GHashTable) category = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  sqlite3_stmt *s;
+  int           rc;
+
+  if ((s = weft_store_prepare (store, "SELECT goid, start_pc FROM goroutine", error)) == NULL)
+    return FALSE;
+  while (sqlite3_step (s) == SQLITE_ROW)
+    g_hash_table_insert (start_pc, GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (s, 0)),
+                         GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (s, 1)));
+  sqlite3_finalize (s);
+  if ((s = weft_store_prepare (store, "SELECT reason, category FROM wait_reason", error)) == NULL)
+    return FALSE;
+  while (sqlite3_step (s) == SQLITE_ROW)
+    g_hash_table_insert (category, GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (s, 0)),
+                         g_strdup ((const char *) sqlite3_column_text (s, 1)));
+  sqlite3_finalize (s);
+
+  s = weft_store_prepare (store, "SELECT goid, start_ns, end_ns, state, wait_reason, p FROM gstate ORDER BY rowid", error);
+  if (s == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW && !b->failed)
+    {
+      gint64 goid = sqlite3_column_int64 (s, 0);
+      gint64 start = sqlite3_column_int64 (s, 1), end = sqlite3_column_int64 (s, 2);
+      int    state = sqlite3_column_int (s, 3);
+      gint64 pc = (gint64) GPOINTER_TO_SIZE (g_hash_table_lookup (start_pc, GSIZE_TO_POINTER ((gsize) goid)));
+      Lane  *lane;
+
+      if ((lane = lane_lookup (b, WEFT_LOD_GOROUTINE, goid)) != NULL)
+        lane_add (b, lane, start, end,
+                  weft_lod_goroutine_key (state, pc,
+                                          g_hash_table_lookup (category,
+                                                               GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (s, 4)))));
+      if (state == 0 && sqlite3_column_type (s, 5) != SQLITE_NULL
+          && (lane = lane_lookup (b, WEFT_LOD_P, sqlite3_column_int64 (s, 5))) != NULL)
+        lane_add (b, lane, start, end, pc);
+    }
+  sqlite3_finalize (s);
+  return rc == SQLITE_DONE || rc == SQLITE_ROW
+         || weft_store_set_sqlite_error (error, weft_store_get_db (store), "reading gstate");
+}
+
+static gboolean
+scan_mstate (Builder *b, WeftStore *store, GError **error)
+{
+  sqlite3_stmt *s = weft_store_prepare (store, "SELECT m, start_ns, end_ns, state FROM mstate ORDER BY rowid", error);
+  int           rc;
+
+  if (s == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW && !b->failed)
+    {
+      Lane *lane = lane_lookup (b, WEFT_LOD_M, sqlite3_column_int64 (s, 0));
+
+      /* A parked thread shows nothing (queries/window-mstate.sql). */
+      if (lane != NULL && sqlite3_column_int (s, 3) != 5)
+        lane_add (b, lane, sqlite3_column_int64 (s, 1), sqlite3_column_int64 (s, 2), sqlite3_column_int64 (s, 3));
+    }
+  sqlite3_finalize (s);
+  return rc == SQLITE_DONE || rc == SQLITE_ROW
+         || weft_store_set_sqlite_error (error, weft_store_get_db (store), "reading mstate");
+}
+
+/* A counter's value holds from its sample to the next (the last one to
+ * the end of the trace). */
+static gboolean
+scan_counters (Builder *b, WeftStore *store, gint64 trace_end, GError **error)
+{
+  sqlite3_stmt *s = weft_store_prepare (store, "SELECT counter, ts, value FROM counter_sample ORDER BY counter, ts", error);
+  Lane         *lane = NULL;
+  gint64        ts = 0, value = 0;
+  int           rc;
+
+  if (s == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW && !b->failed)
+    {
+      Lane  *next = lane_lookup (b, WEFT_LOD_COUNTER, sqlite3_column_int64 (s, 0));
+      gint64 next_ts = sqlite3_column_int64 (s, 1);
+
+      if (lane != NULL)
+        lane_add (b, lane, ts, next == lane ? next_ts : MAX (trace_end, ts + 1), value);
+      lane = next;
+      ts = next_ts;
+      value = sqlite3_column_int64 (s, 2);
+    }
+  if (lane != NULL)
+    lane_add (b, lane, ts, MAX (trace_end, ts + 1), value);
+  sqlite3_finalize (s);
+  return rc == SQLITE_DONE || rc == SQLITE_ROW
+         || weft_store_set_sqlite_error (error, weft_store_get_db (store), "reading counter_sample");
+}
+
+static gint64
+pragma_int (WeftStore *store, const char *name)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA %s", name);
+  sqlite3_stmt    *s = weft_store_prepare (store, sql, NULL);
+  gint64           v = 0;
+
+  if (s != NULL && sqlite3_step (s) == SQLITE_ROW)
+    v = sqlite3_column_int64 (s, 0);
+  sqlite3_finalize (s);
+  return v;
+}
+
+gboolean
+weft_lod_build (WeftStore *store, GError **error)
+{
+  g_autofree char *restore = NULL;
+  gint64           cache_size, mmap_size;
+  gint64           t0 = g_get_monotonic_time ();
+  gint64           start = weft_store_get_meta_int (store, "start_ns", 0);
+  gint64           end = weft_store_get_meta_int (store, "end_ns", 0);
+  Builder          b = { 0 };
+  gboolean         ok;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  /* Buckets are aligned on 0, so the levels must reach a bucket holding
+   * [min (start, 0), end). */
+  b.trace_ns = MAX (end - MIN (start, 0), 1);
+  b.trace_bits = ceil_log2 (b.trace_ns) + 1;
+  for (int kind = 0; kind <= WEFT_LOD_COUNTER; kind++)
+    b.lanes[kind] = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) lane_free);
+  /* The state tables are read through a memory map rather than copied page
+   * by page, and the buckets' pages, written in as many places as there
+   * are lanes and levels, stay in the cache until the commit instead of
+   * being spilled and written again (on a 10M-event trace, read() and
+   * write() took about 40% of the build before). */
+  cache_size = pragma_int (store, "cache_size");
+  mmap_size = pragma_int (store, "mmap_size");
+  restore = g_strdup_printf ("PRAGMA cache_size = %" G_GINT64_FORMAT "; PRAGMA mmap_size = %" G_GINT64_FORMAT,
+                             cache_size, mmap_size);
+  ok = weft_store_exec (store, "PRAGMA mmap_size = 4294967296", error)
+       /* At least 256 MiB (negative: KiB), as a bulk store has already. */
+       && (cache_size <= -262144 || weft_store_exec (store, "PRAGMA cache_size = -262144", error))
+       && weft_store_exec (store, "BEGIN; DROP TABLE IF EXISTS lod_bucket; DROP TABLE IF EXISTS lod_lane;", error)
+       && weft_store_exec_resource (store, "weft-lod.sql", error)
+       && add_lanes (&b, store, WEFT_LOD_P,
+                     "SELECT p, COUNT(*) FROM gstate WHERE state = 0 AND p IS NOT NULL GROUP BY p", error)
+       && add_lanes (&b, store, WEFT_LOD_M, "SELECT m, COUNT(*) FROM mstate GROUP BY m", error)
+       && add_lanes (&b, store, WEFT_LOD_GOROUTINE, "SELECT goid, COUNT(*) FROM gstate GROUP BY goid", error)
+       && add_lanes (&b, store, WEFT_LOD_COUNTER, "SELECT counter, COUNT(*) FROM counter_sample GROUP BY counter",
+                     error)
+       && (b.insert = weft_store_prepare (store,
+                                          "INSERT INTO lod_bucket (lane, level, bucket, key, cover) VALUES (?, ?, ?, ?, ?)",
+                                          error))
+              != NULL
+       && scan_gstate (&b, store, error) && scan_mstate (&b, store, error) && scan_counters (&b, store, end, error);
+  if (ok)
+    {
+      flush_all (&b);
+      ok = !b.failed || weft_store_set_sqlite_error (error, weft_store_get_db (store), "writing lod_bucket");
+    }
+  sqlite3_finalize (b.insert);
+  for (int kind = 0; kind <= WEFT_LOD_COUNTER; kind++)
+    g_hash_table_unref (b.lanes[kind]);
+  if (ok)
+    ok = weft_store_set_meta_int (store, "lod_build_ms", (g_get_monotonic_time () - t0) / 1000, error)
+         && weft_store_set_meta_int (store, "lod_clipped", b.clipped, error)
+         && weft_store_exec (store, "COMMIT", error);
+  if (!ok)
+    weft_store_exec (store, "ROLLBACK", NULL);
+  weft_store_exec (store, restore, NULL);
+  return ok;
+}

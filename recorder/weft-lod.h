@@ -1,0 +1,41 @@
+/* weft-lod.h — the timeline's level-of-detail tables (schema/weft-lod.sql):
+ * for every busy lane and power-of-two bucket size, the key that covers
+ * most of each bucket.
+ */
+#pragma once
+
+#include "weft-store.h"
+
+G_BEGIN_DECLS
+
+/* lod_lane.kind */
+typedef enum
+{
+  WEFT_LOD_P = 0,
+  WEFT_LOD_M = 1,
+  WEFT_LOD_GOROUTINE = 2,
+  WEFT_LOD_COUNTER = 3,
+} WeftLodKind;
+
+/* Lanes with fewer intervals have no buckets: reading them whole is cheap. */
+#define WEFT_LOD_MIN_INTERVALS 256
+/* Intervals per bucket, on average over the lane, at its base level: the
+ * most a frame reads per pixel column below it. 8 halves the tables but
+ * made the frames just below the base level of a 10M-event trace take
+ * twice as long (17 against 9 ms at p99, tests/timeline/bench-timeline). */
+#define WEFT_LOD_PER_BUCKET 4
+
+/* A goroutine lane's key for a state interval, as queries/window-glane.sql
+ * computes it: the start function while running, else the state in the
+ * top byte, plus for blocked states the wait reason's category (1 chan,
+ * 2 sync, 3 net, 4 sleep, 5 gc, 6 other). */
+gint64 weft_lod_goroutine_key (int state, gint64 start_pc, const char *category);
+
+/* Builds the tables of schema/weft-lod.sql in @store (a finished, writable
+ * store), in one transaction, replacing any there were. Records the time
+ * it took in meta 'lod_build_ms', and in 'lod_clipped' how many intervals
+ * started before the previous one of their lane ended (0 in a consistent
+ * trace). */
+gboolean weft_lod_build (WeftStore *store, GError **error);
+
+G_END_DECLS

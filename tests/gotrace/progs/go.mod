@@ -1,0 +1,3 @@
+module weft.invalid/gotrace-progs
+
+go 1.22
