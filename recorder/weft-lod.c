@@ -9,8 +9,9 @@
  * per interval independent of the number of levels. The levels
  * run from the lane's base level (WEFT_LOD_PER_BUCKET intervals per bucket
  * on average over the trace) to the first that holds the whole trace in a
- * bucket, so each level has at most intervals / WEFT_LOD_PER_BUCKET rows
- * and a lane about twice that.
+ * bucket, so each level has at most intervals / WEFT_LOD_PER_BUCKET rows;
+ * every WEFT_LOD_STRIDE-th is written, a lane about 4/3 of its base
+ * level.
  *
  * Invariant: the intervals of one lane never overlap and are written in
  * time order (a state table's rows are written as their intervals end).
@@ -54,6 +55,14 @@ typedef struct
   gint64        clipped; /* intervals that started before the one before ended */
   gboolean      failed;
 } Builder;
+
+int
+weft_lod_stored_level (int level, int base, int top)
+{
+  if (level >= top)
+    return top;
+  return base + (level - base) / WEFT_LOD_STRIDE * WEFT_LOD_STRIDE;
+}
 
 gint64
 weft_lod_goroutine_key (int state, gint64 start_pc, const char *category)
@@ -135,7 +144,8 @@ level_move (Builder *b, Lane *lane, int level, gint64 bucket)
       for (guint i = 1; i < lv->shares->len; i++)
         if (g_array_index (lv->shares, Share, i).cover > best->cover)
           best = &g_array_index (lv->shares, Share, i);
-      write_bucket (b, lane, level, lv->bucket, best->key, best->cover);
+      if (weft_lod_stored_level (level, lane->base, lane->top) == level)
+        write_bucket (b, lane, level, lv->bucket, best->key, best->cover);
       if (level < lane->top)
         {
           Level *up = &lane->levels[level + 1 - lane->base];

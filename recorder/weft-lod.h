@@ -25,6 +25,16 @@ typedef enum
  * twice as long (17 against 9 ms at p99, tests/timeline/bench-timeline). */
 #define WEFT_LOD_PER_BUCKET 4
 
+/* Levels stored: every WEFT_LOD_STRIDE-th from a lane's base level, and
+ * its top one. A frame then reads buckets between a quarter of a pixel
+ * column and a column wide (at most 4 per column), and the tables are a
+ * third smaller than with every level. */
+#define WEFT_LOD_STRIDE 2
+
+/* The coarsest level stored for a lane of levels [@base, @top] whose
+ * buckets are no wider than 2^@level ns (@level >= @base). */
+int weft_lod_stored_level (int level, int base, int top);
+
 /* A goroutine lane's key for a state interval, as queries/window-glane.sql
  * computes it: the start function while running, else the state in the
  * top byte, plus for blocked states the wait reason's category (1 chan,

@@ -4,27 +4,30 @@
 -- then reads the intervals themselves, which costs more when zoomed out.
 --
 -- A lane is a sequence of non-overlapping intervals, each with a key: a P
--- (gstate rows running on it, keyed by the goroutine's start function), an
--- M (mstate, keyed by state; parked stretches left out, as the viewer
--- draws nothing for them), a busy goroutine (its gstate rows, keyed as
--- in queries/window-glane.sql) or a counter (counter_sample, a value
--- holding until the next sample, "keyed" by the value). For every
--- power-of-two bucket size 2^level ns from the lane's base level up to
--- the trace's length, lod_bucket holds, for each bucket the lane touches,
--- the key covering most of the bucket and how much of it that key covers
--- (counters: the largest value in force). A bucket touched by anything
--- has a row, so that nothing that happened leaves a gap when zoomed out;
--- no two keys are mixed, so nothing is blurred.
+-- (gstate rows running on it, keyed by the goroutine's start function),
+-- an M (mstate, keyed by state; parked stretches left out, as the viewer
+-- draws nothing for them), a busy goroutine (its gstate rows, keyed by
+-- weft_lod_goroutine_key ()) or a counter (counter_sample, a value holding
+-- until the next sample, "keyed" by the value). For every second power-
+-- of-two bucket size 2^level ns (WEFT_LOD_STRIDE), from the lane's base
+-- level up to the trace's length, lod_bucket holds for each bucket the
+-- lane touches the key covering most of it and how much of it that key
+-- covers (counters: the largest value in force). A bucket touched by
+-- anything has a row, so that nothing that happened leaves a gap when
+-- zoomed out; no two keys are mixed, so nothing is blurred.
 --
--- A view of S ns over W pixels reads the largest level whose buckets are
--- no wider than a pixel: at most 2W rows per lane, whatever the zoom. The
--- base level is the smallest with at most WEFT_LOD_PER_BUCKET (4) intervals of the
--- lane per bucket on average, so that below it (views where a pixel is
--- narrower than a base bucket) the intervals themselves are few: about
--- 4 × W per lane. Lanes with few intervals get no buckets at
--- all (lod_lane only lists lanes that have them). Below the base level the
--- timeline reads the intervals through the (lane, start) indexes of
--- weft-indexes.sql.
+-- A view of S ns over W pixels reads the coarsest level stored whose
+-- buckets are no wider than a pixel: at most 4W rows per lane, whatever
+-- the zoom. The base level is the smallest with at most
+-- WEFT_LOD_PER_BUCKET (4) intervals of the lane per bucket on average, so
+-- that below it (a pixel narrower than a base bucket) the intervals
+-- themselves are few, about 4W per lane, read through the (lane, start)
+-- indexes of weft-indexes.sql. Lanes with few intervals get no buckets at
+-- all (lod_lane lists those that have them).
+--
+-- The build records in meta 'lod_build_ms' how long it took and in
+-- 'lod_clipped' how many intervals started before the previous one of
+-- their lane ended (0 in a consistent trace).
 
 -- The lanes that have buckets.
 CREATE TABLE IF NOT EXISTS lod_lane (

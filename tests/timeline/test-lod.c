@@ -107,9 +107,14 @@ test_p_lane (void)
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM lod_bucket WHERE level = 13 AND lane = "
                                        "(SELECT id FROM lod_lane WHERE kind = 0 AND lane = 0)"),
                    ==, 65);
-  /* Level 14, built from level 13's halves: 8 periods. */
-  g_assert_cmpint (bucket_key (store, p0, 14, 3, &cover), ==, 4096);
-  g_assert_cmpint (cover, ==, 12000);
+  /* Level 15, built from level 13's quarters: 16 periods. Level 14 is
+   * not stored (WEFT_LOD_STRIDE). */
+  g_assert_cmpint (bucket_key (store, p0, 15, 3, &cover), ==, 4096);
+  g_assert_cmpint (cover, ==, 24000);
+  g_assert_cmpint (bucket_key (store, p0, 14, 3, NULL), ==, -1);
+  g_assert_cmpint (weft_lod_stored_level (14, 13, 21), ==, 13);
+  g_assert_cmpint (weft_lod_stored_level (16, 13, 21), ==, 15);
+  g_assert_cmpint (weft_lod_stored_level (25, 13, 21), ==, 21);
   /* Level 19: the busy half, then the lone slice; level 21: one bucket. */
   g_assert_cmpint (bucket_key (store, p0, 19, 0, &cover), ==, 4096);
   g_assert_cmpint (cover, ==, 256 * 1500);
@@ -138,7 +143,7 @@ test_overlap (void)
   g_assert_true (weft_lod_build (store, &error));
   g_assert_no_error (error);
   g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'lod_clipped'"), >, 0);
-  g_assert_cmpint (bucket_key (store, lane_id (store, WEFT_LOD_P, 0), 14, 0, &cover), ==, 4096);
+  g_assert_cmpint (bucket_key (store, lane_id (store, WEFT_LOD_P, 0), 13, 0, &cover), ==, 4096);
 }
 
 /* A goroutine lane keyed as window-glane.sql keys it: blocked on a channel
@@ -166,9 +171,10 @@ test_goroutine_lane (void)
   g_assert_cmpint (test_scalar (store, "SELECT base_level FROM lod_lane WHERE kind = 2 AND lane = 5"), ==, 13);
   g_assert_cmpint (bucket_key (store, g5, 13, 0, &cover), ==, blocked);
   g_assert_cmpint (cover, ==, 5192);
-  /* Level 14 [0, 16384): 5 periods and 1384 ns of the sixth: blocked 10384. */
-  g_assert_cmpint (bucket_key (store, g5, 14, 0, &cover), ==, blocked);
-  g_assert_cmpint (cover, ==, 10384);
+  /* Level 15 [0, 32768): 10 periods and 2768 ns of the eleventh: blocked
+   * 21768. */
+  g_assert_cmpint (bucket_key (store, g5, 15, 0, &cover), ==, blocked);
+  g_assert_cmpint (cover, ==, 21768);
   /* After 900,000 ns nothing: bucket 899999 >> 13 = 109 is the last. */
   g_assert_cmpint (bucket_key (store, g5, 13, 109, NULL), ==, blocked);
   g_assert_cmpint (bucket_key (store, g5, 13, 110, NULL), ==, -1);
@@ -192,7 +198,7 @@ test_counter (void)
   g_assert_cmpint (bucket_key (store, c3, 14, 0, NULL), ==, 16);
   g_assert_cmpint (bucket_key (store, c3, 14, 1, NULL), ==, 32);
   g_assert_cmpint (bucket_key (store, c3, 14, 63, NULL), ==, 299);
-  g_assert_cmpint (bucket_key (store, c3, 15, 1, NULL), ==, 65);
+  g_assert_cmpint (bucket_key (store, c3, 16, 1, NULL), ==, 131);
   g_assert_cmpint (bucket_key (store, c3, 21, 0, NULL), ==, 299);
 }
 

@@ -202,9 +202,10 @@ test_recorded_stw (void)
   g_object_unref (timeline);
 }
 
-/* The scripted scenario's longest slice on P0, zoomed so that it spans
- * plot columns [250, 750): those columns show one colour, and columns
- * where the database has nothing running on P0 do not. */
+/* The scripted scenario's longest slice on P0, zoomed to twice its length
+ * with a quarter before it (less if the trace ends too soon after): the
+ * 500 columns it covers show one colour, and columns where the database
+ * has nothing running on P0 do not. */
 static void
 test_recorded_zoomed_slice (void)
 {
@@ -213,7 +214,7 @@ test_recorded_zoomed_slice (void)
   g_autoptr (GError) error = NULL;
   GtkWidget    *timeline;
   sqlite3_stmt *s, *busy;
-  gint64        goid, start, end, span;
+  gint64        goid, start, end, span, v0, v1;
   guint32       color;
   int           y, h, n = 0;
   Picture       p;
@@ -236,6 +237,9 @@ test_recorded_zoomed_slice (void)
 
   timeline = open_timeline (db);
   weft_timeline_zoom_to (WEFT_TIMELINE (timeline), start - span / 4, start - span / 4 + span);
+  /* The view stays inside the trace: a slice near its end is not centred. */
+  weft_timeline_get_range (WEFT_TIMELINE (timeline), &v0, &v1);
+  g_assert_cmpint (v1 - v0, ==, span);
   g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "P0", &y, &h));
   p = render (WEFT_TIMELINE (timeline), 300, "timeline-recorded-slice");
   color = pixel (&p, 500, y + h / 2);
@@ -243,8 +247,8 @@ test_recorded_zoomed_slice (void)
                              NULL);
   for (int x = 0; x < PLOT; x++)
     {
-      gint64 cs = weft_x_to_time (x, start - span / 4, start - span / 4 + span, PLOT);
-      gint64 ce = weft_x_to_time (x + 1, start - span / 4, start - span / 4 + span, PLOT);
+      gint64 cs = weft_x_to_time (x, v0, v1, PLOT);
+      gint64 ce = weft_x_to_time (x + 1, v0, v1, PLOT);
       gint64 running;
 
       sqlite3_reset (busy);
@@ -262,6 +266,7 @@ test_recorded_zoomed_slice (void)
   /* Its own 500 columns, give or take an edge (others of its function may
    * follow it after a gap). */
   g_assert_cmpint (n, >=, 499);
+  g_assert_cmpint (weft_time_to_x (start, v0, v1, PLOT), <=, 500);
   picture_clear (&p);
   g_object_unref (timeline);
 }
@@ -412,6 +417,113 @@ test_lod_lane (void)
   check_busy (without, "timeline-busy-detail", 0);
 }
 
+/* 10 s; the goroutine count is 100 until 5 s, then 50, but 500 for the
+ * 1 ms from 7.5 s: at 10 ms per column (level of detail, or the samples)
+ * the chart's bars are a fifth of its height, then a tenth, and the spike
+ * keeps its column at full height. */
+static char *
+make_counter (const char *name, gboolean lod)
+{
+  g_autoptr (GError) error = NULL;
+  char      *path = g_build_filename (tmpdir, name, NULL);
+  WeftStore *store = weft_store_create (path, WEFT_STORE_CREATE_DEFAULT, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (weft_store_exec (store,
+                                  "INSERT OR REPLACE INTO meta VALUES ('start_ns', 0), ('end_ns', 10000000000);"
+                                  "WITH RECURSIVE i (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 9999)"
+                                  " INSERT INTO counter_sample (counter, ts, value)"
+                                  " SELECT 3, n * 1000000, CASE WHEN n < 5000 THEN 100 WHEN n = 7500 THEN 500 ELSE 50 END FROM i;",
+                                  &error));
+  g_assert_no_error (error);
+  if (lod)
+    {
+      g_assert_true (weft_lod_build (store, &error));
+      g_assert_no_error (error);
+      /* 10,000 samples over 10 s: 4 ms buckets and up, read at 10 ms per
+       * column. */
+      g_assert_cmpint (test_scalar (store, "SELECT base_level FROM lod_lane WHERE kind = 3"), ==, 22);
+    }
+  weft_store_free (store);
+  return path;
+}
+
+static void
+check_counter (const char *path, const char *png)
+{
+  GtkWidget *timeline = open_timeline (path);
+  int        y, h, full = 0;
+  guint32    bar, empty;
+  Picture    p;
+
+  g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "Goroutines", &y, &h));
+  p = render (WEFT_TIMELINE (timeline), 200, png);
+  /* Bars stand on the chart's bottom, 36 px for the largest value. */
+  bar = pixel (&p, 200, y + h - 4);
+  empty = pixel (&p, 200, y + 5);
+  g_assert_false (near (bar, empty));
+  for (int x = 40; x < PLOT; x++)
+    {
+      /* A bucket, narrower than a column, may put the spike in the column
+       * before its own. */
+      gboolean spike = x >= 749 && x <= 750;
+
+      g_assert_true (near (pixel (&p, x, y + h - 4), bar));
+      /* 7 px high before 5 s, 3.6 px after. */
+      if (!spike)
+        g_assert_cmpint (near (pixel (&p, x, y + h - 8), bar), ==, x < 500);
+      if (!spike)
+        g_assert_false (near (pixel (&p, x, y + 5), bar));
+      else
+        full += near (pixel (&p, x, y + 5), bar);
+    }
+  g_assert_cmpint (full, >=, 1);
+  picture_clear (&p);
+  g_object_unref (timeline);
+}
+
+static void
+test_counter_chart (void)
+{
+  g_autofree char *with = make_counter ("counter-lod.weft", TRUE);
+  g_autofree char *without = make_counter ("counter.weft", FALSE);
+
+  check_counter (with, "timeline-counter-lod");
+  check_counter (without, "timeline-counter-detail");
+}
+
+/* A trace with nothing in it (an empty recording): level of detail with
+ * no lanes, a frame with the axis and empty lanes, navigation clamped. */
+static void
+test_empty (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (tmpdir, "empty.weft", NULL);
+  WeftStore       *store = weft_store_create (path, WEFT_STORE_CREATE_DEFAULT, &error);
+  GtkWidget       *timeline;
+  gint64           start, end;
+  Picture          p;
+
+  g_assert_no_error (error);
+  g_assert_true (weft_lod_build (store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM lod_lane"), ==, 0);
+  weft_store_free (store);
+
+  timeline = open_timeline (path);
+  weft_timeline_zoom (WEFT_TIMELINE (timeline), 10);
+  weft_timeline_pan (WEFT_TIMELINE (timeline), 3);
+  weft_timeline_get_range (WEFT_TIMELINE (timeline), &start, &end);
+  g_assert_cmpint (start, >=, 0);
+  g_assert_cmpint (end, >, start);
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 0);
+  weft_timeline_reveal_goroutine (WEFT_TIMELINE (timeline), 42, 0);
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 0);
+  p = render (WEFT_TIMELINE (timeline), 100, "timeline-empty");
+  picture_clear (&p);
+  g_object_unref (timeline);
+}
+
 /* ------------------------------------------------------------------ mapping, properties */
 
 static void
@@ -546,6 +658,8 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Timeline/mapping", test_mapping);
   g_test_add_func ("/Weft/Timeline/properties", test_properties);
   g_test_add_func ("/Weft/Timeline/lod-lane", test_lod_lane);
+  g_test_add_func ("/Weft/Timeline/counter-chart", test_counter_chart);
+  g_test_add_func ("/Weft/Timeline/empty", test_empty);
   g_test_add_func ("/Weft/Timeline/recorded-stw", test_recorded_stw);
   g_test_add_func ("/Weft/Timeline/recorded-zoomed-slice", test_recorded_zoomed_slice);
   g_test_add_func ("/Weft/Timeline/recorded-threads", test_recorded_threads);

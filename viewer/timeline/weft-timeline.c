@@ -565,16 +565,20 @@ fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs, gi
           continue;
         c0 = (int) ((double) (s - r->start) * r->width / span);
         c1 = (int) ((double) (e - 1 - r->start) * r->width / span);
-        c0 = CLAMP (c0, 0, r->width - 1);
-        c1 = CLAMP (c1, 0, r->width - 1);
+        /* Columns are [weft_x_to_time (c), weft_x_to_time (c + 1)); the
+         * estimate above may be one off at their edges. */
+        c0 = CLAMP (c0 - 1, 0, r->width - 1);
+        c1 = CLAMP (c1 + 1, 0, r->width - 1);
         for (int c = c0; c <= c1; c++)
           {
-            gint64 cs = r->start + (gint64) (c * span / r->width);
-            gint64 ce = r->start + (gint64) ((c + 1) * span / r->width);
-            gint64 cover = (gint64) ((double) (MIN (e, ce) - MAX (s, cs)) * weight);
+            gint64 cs = weft_x_to_time (c, r->start, r->end, r->width);
+            gint64 ce = weft_x_to_time (c + 1, r->start, r->end, r->width);
+            gint64 overlap = MIN (e, ce) - MAX (s, cs), cover;
 
+            if (overlap <= 0)
+              continue;
             /* Anything at all beats nothing, so no slice disappears. */
-            cover = MAX (cover, 1);
+            cover = MAX ((gint64) ((double) overlap * weight), 1);
             if (cover > cols[c].cover)
               cols[c] = (Column){ key, cover };
           }
@@ -679,8 +683,8 @@ lod_key (WeftLodKind kind, gint64 lane)
 
 /* The lane's level-of-detail buckets to read for this view (bound into
  * @stmt, a window-lod query), or FALSE when the intervals themselves are
- * few enough: the coarsest level whose buckets are no wider than a pixel
- * column, so that a frame reads at most two buckets per column. */
+ * few enough: the coarsest level stored whose buckets are no wider than a
+ * pixel column, so that a frame reads at most four buckets per column. */
 static gboolean
 bind_lod (sqlite3_stmt *stmt, const Request *r, WeftLodKind kind, gint64 lane)
 {
@@ -690,9 +694,10 @@ bind_lod (sqlite3_stmt *stmt, const Request *r, WeftLodKind kind, gint64 lane)
 
   if (l == NULL || stmt == NULL || px < 2)
     return FALSE;
-  level = MIN ((int) floor (log2 (px)), l->top);
+  level = (int) floor (log2 (px));
   if (level < l->base)
     return FALSE;
+  level = weft_lod_stored_level (level, l->base, l->top);
   sqlite3_reset (stmt);
   sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":lane"), l->id);
   sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":level"), level);
@@ -948,7 +953,9 @@ request_frame (WeftTimeline *self)
   if (f->start == self->start && f->end == self->end && f->width == width && f->top <= MAX (top, 0)
       && f->bottom >= MIN (bottom, gtk_widget_get_height (GTK_WIDGET (self))))
     return;
-  *f = (Frame){ self->start, self->end, width, top, bottom, self->generation, NULL, NULL, NULL, NULL, NULL };
+  *f = (Frame){
+    .start = self->start, .end = self->end, .width = width, .top = top, .bottom = bottom, .generation = self->generation
+  };
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);

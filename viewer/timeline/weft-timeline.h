@@ -35,7 +35,10 @@ void     weft_timeline_zoom_fit (WeftTimeline *self);
  * slice at @ts_ns. */
 void weft_timeline_reveal_goroutine (WeftTimeline *self, gint64 goid, gint64 ts_ns);
 /* Shows only goroutine lanes matching @query (id, start function
- * substring, or state name); NULL: all. Lanes are named "G<goid>". */
+ * substring, or state name; the first WEFT_TIMELINE_MAX_GOROUTINE_LANES),
+ * their groups expanded; NULL or "": every group (one per start
+ * function), collapsed until its header is clicked. Lanes are named
+ * "G<goid>", group headers "group <start_pc>". */
 void weft_timeline_set_filter (WeftTimeline *self, const char *query);
 /* Renders the current view at @width x @height into a texture, its data
  * read synchronously (used by tests and "export PNG"). */
@@ -54,7 +57,8 @@ void     weft_timeline_set_selection (WeftTimeline *self, gint64 start_ns, gint6
  * "Goroutines", "P0", "M1", "G42"...) in a rendering; FALSE if there is no
  * such lane shown. */
 gboolean weft_timeline_lane_geometry (WeftTimeline *self, const char *lane, int *y, int *height);
-/* The goroutine lanes shown. */
+/* The goroutine lanes shown (group headers not counted); at most this
+ * many per search or expanded group. */
 #define WEFT_TIMELINE_MAX_GOROUTINE_LANES 200
 guint weft_timeline_get_n_goroutine_lanes (WeftTimeline *self);
 /* The width of the lane labels on the left. */
