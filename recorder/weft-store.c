@@ -4,6 +4,7 @@
 #include "weft-schema-resources.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 struct _WeftStore
 {
@@ -267,6 +268,33 @@ weft_store_open (const char *path, WeftStoreOpenFlags flags, GError **error)
   return g_steal_pointer (&self);
 }
 
+/* The indexes a bulk load keeps up to date as it inserts: those of
+ * weft-indexes.sql above its "AFTER BULK LOAD" line (the file says why).
+ * weft_store_finish() runs the whole file, whose IF NOT EXISTS skips
+ * them. */
+static gboolean
+create_load_indexes (WeftStore *self, GError **error)
+{
+  g_autofree char *sql = weft_schema_load ("weft-indexes.sql", error);
+  char            *after;
+
+  if (sql == NULL)
+    return FALSE;
+  if ((after = strstr (sql, "\n-- AFTER BULK LOAD\n")) == NULL)
+    {
+      g_set_error (error, WEFT_STORE_ERROR, WEFT_STORE_ERROR_SQLITE,
+                   "weft-indexes.sql: no \"-- AFTER BULK LOAD\" line");
+      return FALSE;
+    }
+  *after = '\0';
+  if (!weft_store_exec (self, sql, error))
+    {
+      g_prefix_error (error, "weft-indexes.sql: ");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 WeftStore *
 weft_store_create (const char *path, WeftStoreCreateFlags flags, GError **error)
 {
@@ -308,6 +336,8 @@ weft_store_create (const char *path, WeftStoreCreateFlags flags, GError **error)
     }
   if (!weft_store_exec (self, "BEGIN", error) || !weft_store_exec_resource (self, "weft-schema.sql", error))
     return NULL;
+  if (self->bulk && !create_load_indexes (self, error))
+    return NULL;
   if (!self->bulk
       && (!weft_store_exec_resource (self, "weft-indexes.sql", error)
           || !weft_store_exec_resource (self, "weft-views.sql", error) || !weft_store_exec (self, "COMMIT", error)))
@@ -315,7 +345,7 @@ weft_store_create (const char *path, WeftStoreCreateFlags flags, GError **error)
   return g_steal_pointer (&self);
 }
 
-/* Ends a bulk load: commits the rows, then builds the indexes and views. */
+/* Ends a bulk load: builds the other indexes and the views, commits. */
 gboolean
 weft_store_finish (WeftStore *self, GError **error)
 {

@@ -36,10 +36,10 @@ typedef enum
 typedef enum
 {
   WEFT_STORE_CREATE_DEFAULT = 0,
-  /* For a bulk load: no journal, no fsync, one transaction, indexes and
-   * views deferred until weft_store_finish(). The file is garbage if the
-   * process dies before then, so write it under a temporary name. The
-   * store must not be used by two threads at once. */
+  /* For a bulk load: no journal, no fsync, one transaction, views and
+   * most indexes deferred until weft_store_finish(). The file is garbage
+   * if the process dies before then, so write it under a temporary name.
+   * The store must not be used by two threads at once. */
   WEFT_STORE_CREATE_BULK = 1 << 0,
 } WeftStoreCreateFlags;
 

@@ -92,11 +92,11 @@ static const RowInfo row_info[WEFT_ROW_N_KINDS] = {
 
 struct _WeftWriter
 {
-  WeftStore    *store; /* not owned */
+  WeftStore *store; /* not owned */
+  /* Per kind: INSERT … SELECT FROM weft_batch, or for the meta kinds
+   * (row_by_row) INSERT … VALUES; then what weft_batch reads while one
+   * runs. */
   sqlite3_stmt *stmts[WEFT_ROW_N_KINDS];
-  /* INSERT … SELECT FROM weft_batch, per kind (NULL for the meta kinds),
-   * and what weft_batch reads while one runs. */
-  sqlite3_stmt *bulk_stmts[WEFT_ROW_N_KINDS];
   const Batch  *scan_batch;
   WeftRowKind   scan_kind;
   GThread      *thread;
@@ -297,6 +297,14 @@ bulk_sql (const RowInfo *info)
 
 /* ------------------------------------------------------------------ inserting */
 
+/* The two meta kinds share a table, where the last of two rows of a key
+ * wins: they are inserted row by row, in batch order. */
+static gboolean
+row_by_row (guint kind)
+{
+  return kind == WEFT_ROW_META_INT || kind == WEFT_ROW_META_TEXT;
+}
+
 static gboolean
 step_or_fail (WeftWriter *self, sqlite3_stmt *stmt)
 {
@@ -337,14 +345,13 @@ insert_batch (WeftWriter *self, Batch *b)
 {
   if (g_atomic_int_get (&self->failed))
     return;
-  /* The meta kinds share a table: row by row, in order. */
   for (guint i = 0; i < b->n_rows; i++)
     {
       const WeftRow *row = &b->rows[i];
       const RowInfo *info = &row_info[row->kind];
       sqlite3_stmt  *stmt = self->stmts[row->kind];
 
-      if (self->bulk_stmts[row->kind] != NULL)
+      if (!row_by_row (row->kind))
         continue;
       for (guint c = 0; c < info->n_cols; c++)
         {
@@ -361,10 +368,10 @@ insert_batch (WeftWriter *self, Batch *b)
   index_by_kind (b);
   self->scan_batch = b;
   for (guint k = 0; k < WEFT_ROW_N_KINDS; k++)
-    if (self->bulk_stmts[k] != NULL && b->kind_start[k + 1] > b->kind_start[k])
+    if (!row_by_row (k) && b->kind_start[k + 1] > b->kind_start[k])
       {
         self->scan_kind = (WeftRowKind) k;
-        if (!step_or_fail (self, self->bulk_stmts[k]))
+        if (!step_or_fail (self, self->stmts[k]))
           return;
       }
   self->scan_batch = NULL;
@@ -433,20 +440,14 @@ weft_writer_new (WeftStore *store, gboolean threaded, GError **error)
     }
   for (int k = 0; k < WEFT_ROW_N_KINDS; k++)
     {
-      gboolean         meta = k == WEFT_ROW_META_INT || k == WEFT_ROW_META_TEXT;
-      g_autofree char *bulk = meta ? NULL : bulk_sql (&row_info[k]);
+      g_autofree char *sql = row_by_row (k) ? g_strdup (row_info[k].sql) : bulk_sql (&row_info[k]);
 
-      self->stmts[k] = weft_store_prepare (store, row_info[k].sql, error);
-      if (self->stmts[k] != NULL && bulk != NULL)
-        self->bulk_stmts[k] = weft_store_prepare (store, bulk, error);
-      if (self->stmts[k] == NULL || (bulk != NULL && self->bulk_stmts[k] == NULL))
+      self->stmts[k] = weft_store_prepare (store, sql, error);
+      if (self->stmts[k] == NULL)
         {
-          g_prefix_error (error, "%s: ", bulk != NULL && self->stmts[k] != NULL ? bulk : row_info[k].sql);
-          for (int j = 0; j <= k; j++)
-            {
-              sqlite3_finalize (self->stmts[j]);
-              sqlite3_finalize (self->bulk_stmts[j]);
-            }
+          g_prefix_error (error, "%s: ", sql);
+          for (int j = 0; j < k; j++)
+            sqlite3_finalize (self->stmts[j]);
           g_mutex_clear (&self->lock);
           g_free (self);
           return NULL;
@@ -514,10 +515,7 @@ weft_writer_close (WeftWriter *self, guint64 *rows, GError **error)
   if (rows != NULL)
     *rows = self->rows;
   for (int k = 0; k < WEFT_ROW_N_KINDS; k++)
-    {
-      sqlite3_finalize (self->stmts[k]);
-      sqlite3_finalize (self->bulk_stmts[k]);
-    }
+    sqlite3_finalize (self->stmts[k]);
   sqlite3_create_module_v2 (weft_store_get_db (self->store), "weft_batch", NULL, NULL, NULL);
   for (int i = 0; i < N_BATCHES; i++)
     batch_free (self->pool[i]);

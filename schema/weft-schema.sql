@@ -17,9 +17,8 @@
 --    open_end = 1: the interval was still going on when the trace ended (its
 --    end is the trace's end).
 --
--- Indexes are in weft-indexes.sql and views in weft-views.sql: a converter
--- creates them after the bulk load, which is much faster than maintaining
--- them row by row.
+-- Indexes are in weft-indexes.sql (which says which ones a bulk load
+-- builds after its rows) and views in weft-views.sql (created after).
 
 PRAGMA application_id = 1466263156;
 PRAGMA user_version = 1;

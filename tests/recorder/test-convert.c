@@ -8,12 +8,14 @@
 #include "test-util.h"
 #include "weft-convert.h"
 #include "weft-store.h"
+#include "weft-symbolize.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 
 static char *tmpdir;
 static char *scenario_ctf; /* shared by several tests */
+static char *leaky_ctf;
 
 /* Runs CMD under weft-lttng; returns the CTF folder, NULL if LTTng cannot
  * be used (the test is then skipped). */
@@ -350,6 +352,7 @@ test_leaky_pipeline (void)
       g_test_skip ("LTTng cannot trace here");
       return;
     }
+  leaky_ctf = g_strdup (ctf);
   store = convert (ctf, "leaky.weft");
   /* 100 requests, every 10th leaks its producer; all from one site. */
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM goroutine WHERE name = 'row-producer'"), ==, 100);
@@ -370,6 +373,93 @@ test_leaky_pipeline (void)
   g_assert_cmpint (test_scalar (store, "SELECT (SELECT trend_per_s FROM site_growth WHERE create_site LIKE 'handle %') > 10 * "
                                        "(SELECT ABS(trend_per_s) FROM site_growth WHERE create_site LIKE 'real_main %')"),
                    ==, 1);
+}
+
+static void
+run_ok (const char *const *argv)
+{
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+/* Symbolises @store again; returns the leak candidates whose creation
+ * site is `handle` in leaky-pipeline.c with a line number. */
+static gint64
+handle_sites (WeftStore *store)
+{
+  g_autoptr (GError) error = NULL;
+  guint resolved, unresolved;
+
+  g_assert_true (weft_store_exec (store, "DELETE FROM symbol", &error));
+  g_assert_true (weft_symbolize (store, &resolved, &unresolved, &error));
+  g_assert_no_error (error);
+  return test_scalar (store, "SELECT COUNT(*) FROM leak_candidates WHERE create_site LIKE 'handle (leaky-pipeline.c:%'"
+                             " AND create_site NOT LIKE '%:?)'");
+}
+
+/* leaky-pipeline stripped of its debug info, which is installed apart:
+ * found by build id under the debug-file directory, or by debug link
+ * next to the object; without either, `handle` (inlined in release
+ * builds) and the lines are lost. */
+static void
+test_debug_files (void)
+{
+  const char      *exe = g_getenv ("WEFT_EXAMPLE_LEAKY_PIPELINE");
+  g_autofree char *db = g_build_filename (tmpdir, "debug.weft", NULL);
+  g_autofree char *bin = g_build_filename (tmpdir, "bin", NULL);
+  g_autofree char *stripped = g_build_filename (bin, "leaky-pipeline", NULL);
+  g_autofree char *root = g_build_filename (tmpdir, "debug-root", NULL);
+  g_autofree char *build_id = NULL, *by_id_dir = NULL, *by_id = NULL, *by_link_dir = NULL, *by_link = NULL;
+  char            *update;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = NULL;
+  WeftConvertOptions options = { .no_symbols = TRUE };
+  g_autofree char   *objcopy = g_find_program_in_path ("objcopy");
+
+  if (leaky_ctf == NULL || objcopy == NULL)
+    {
+      g_test_skip ("no leaky-pipeline trace (see /Weft/Convert/leaky-pipeline) or no objcopy");
+      return;
+    }
+  g_assert_true (weft_convert (leaky_ctf, db, &options, NULL, &error));
+  g_assert_no_error (error);
+  store = weft_store_open (db, WEFT_STORE_OPEN_READ_WRITE, &error);
+  g_assert_no_error (error);
+  build_id = text (store, "SELECT build_id FROM mapping WHERE path LIKE '%/leaky-pipeline'");
+  g_assert_nonnull (build_id);
+
+  /* The object without its debug info; the debug info in two places. */
+  g_mkdir_with_parents (bin, 0755);
+  run_ok ((const char *[]){ objcopy, "--strip-debug", exe, stripped, NULL });
+  by_id_dir = g_strdup_printf ("%s/.build-id/%.2s", root, build_id);
+  by_id = g_strdup_printf ("%s/%s.debug", by_id_dir, build_id + 2);
+  g_mkdir_with_parents (by_id_dir, 0755);
+  run_ok ((const char *[]){ objcopy, "--only-keep-debug", exe, by_id, NULL });
+  by_link_dir = g_build_filename (bin, ".debug", NULL);
+  by_link = g_build_filename (by_link_dir, "leaky-pipeline.debug", NULL);
+  g_mkdir_with_parents (by_link_dir, 0755);
+  run_ok ((const char *[]){ objcopy, "--only-keep-debug", exe, by_link, NULL });
+  update = sqlite3_mprintf ("UPDATE mapping SET path = %Q WHERE path LIKE '%%/leaky-pipeline'", stripped);
+  g_assert_true (weft_store_exec (store, update, &error));
+  g_assert_no_error (error);
+  sqlite3_free (update);
+
+  g_setenv ("WEFT_DEBUG_FILE_DIRECTORY", root, TRUE);
+  g_assert_cmpint (handle_sites (store), ==, 10);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM symbol WHERE object = '' OR object IS NULL"), ==, 0);
+  g_setenv ("WEFT_DEBUG_FILE_DIRECTORY", tmpdir, TRUE); /* no .build-id there */
+  g_assert_true (weft_store_exec (store,
+                                  "UPDATE mapping SET build_id = NULL, debug_link = 'leaky-pipeline.debug' "
+                                  "WHERE path LIKE '%/leaky-pipeline'",
+                                  &error));
+  g_assert_cmpint (handle_sites (store), ==, 10);
+  g_assert_true (weft_store_exec (store, "UPDATE mapping SET debug_link = NULL WHERE path LIKE '%/leaky-pipeline'", &error));
+  g_assert_cmpint (handle_sites (store), ==, 0);
+  g_unsetenv ("WEFT_DEBUG_FILE_DIRECTORY");
 }
 
 static void
@@ -409,11 +499,13 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Convert/gc", test_gc);
   g_test_add_func ("/Weft/Convert/corrupt-input", test_corrupt);
   g_test_add_func ("/Weft/Convert/leaky-pipeline", test_leaky_pipeline);
+  g_test_add_func ("/Weft/Convert/debug-files", test_debug_files);
   g_test_add_func ("/Weft/Convert/pingpong", test_pingpong);
   rc = g_test_run ();
   rm[2] = tmpdir;
   g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
   g_free (tmpdir);
   g_free (scenario_ctf);
+  g_free (leaky_ctf);
   return rc;
 }

@@ -99,6 +99,47 @@ test_create_reopen (void)
   g_remove (path);
 }
 
+/* How many steps of @sql's plan name @index. */
+static guint
+uses_index (WeftStore *store, const char *sql, const char *index)
+{
+  g_autofree char *explain = g_strconcat ("EXPLAIN QUERY PLAN ", sql, NULL);
+  sqlite3_stmt    *stmt = weft_store_prepare (store, explain, NULL);
+  guint            n = 0;
+
+  g_assert_nonnull (stmt);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    n += strstr ((const char *) sqlite3_column_text (stmt, 3), index) != NULL;
+  sqlite3_finalize (stmt);
+  return n;
+}
+
+/* The viewer's P lanes (queries/window-pstate.sql) read the goroutines'
+ * running intervals: both halves of the window query are searches of
+ * gstate_p_running, which a bulk load creates before its rows. */
+static void
+test_p_lane_index (void)
+{
+  g_autofree char *path = tmp_path ("plane.weft");
+  g_autofree char *sql = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = weft_store_create (path, WEFT_STORE_CREATE_BULK, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (uses_index (store, "SELECT 1 FROM gstate WHERE state = 0 AND p = 1 AND start_ns < 5",
+                               "gstate_p_running (p=? AND start_ns<?)"),
+                   ==, 1);
+  g_assert_true (weft_store_finish (store, &error));
+  g_clear_pointer (&store, weft_store_free);
+  store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  sql = weft_schema_load ("queries/window-pstate.sql", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (uses_index (store, sql, "gstate_p_running (p=? AND start_ns<?)"), ==, 1);
+  g_assert_cmpint (uses_index (store, sql, "gstate_p_running (p=? AND start_ns>? AND start_ns<?)"), ==, 1);
+  g_remove (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -108,5 +149,6 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Store/newer-version", test_newer_version);
   g_test_add_func ("/Weft/Store/missing-file", test_missing);
   g_test_add_func ("/Weft/Store/create-reopen", test_create_reopen);
+  g_test_add_func ("/Weft/Store/p-lane-index", test_p_lane_index);
   return g_test_run ();
 }
