@@ -186,6 +186,13 @@ static void note_chan (uintptr_t w);
  * global is scanned, and must not look like a reference to the channel. */
 static uintptr_t chan_lo_inv, chan_span;
 
+/* Leak candidates' stacks lie in [~cstack_lo_inv, ~cstack_lo_inv +
+ * cstack_span) (none: cstack_span = 0), inverted for the same reason. */
+static uintptr_t cstack_lo_inv, cstack_span;
+
+/* Notes a word that points into a leak candidate's stack. */
+static void note_cstack (uintptr_t w);
+
 static inline void
 mark_word (uintptr_t w)
 {
@@ -197,7 +204,11 @@ mark_word (uintptr_t w)
     note_chan (w);
   s = weft_spanof (w);
   if (s == NULL)
-    return;
+    {
+      if (unlikely (w - ~cstack_lo_inv < cstack_span))
+        note_cstack (w);
+      return;
+    }
   idx = s->large ? 0 : (w - s->base) / s->elemsize;
   if (idx >= s->nelems)
     return;
@@ -357,7 +368,11 @@ scan_g (G *gp, void *data)
  *
  * A wait object is reachable when it is a marked heap object (or inside
  * one), a global, or on the stack of a goroutine that is not (or no
- * longer) a candidate. Channels live outside the heap: one is reachable
+ * longer) a candidate. A candidate whose stack a scanned word points
+ * into can be woken, whatever it waits on: C code hands the address of a
+ * local (a WaitGroup, a struct holding the channel) to the goroutines
+ * that will wake it, where Go's escape analysis would have moved it to
+ * the heap. Channels live outside the heap: one is reachable
  * when a scanned word holds its address (users only ever hold the
  * WeftChan pointer; a timer's channel is a registered root while the
  * timer exists). A sync object anywhere else (malloc'd memory) cannot be
@@ -369,6 +384,13 @@ static size_t     ncands, cands_cap;
 static uintptr_t *chans; /* sorted; chan_found[i] for chans[i] */
 static bool      *chan_found;
 static size_t     nchans, chans_cap;
+typedef struct
+{
+  uintptr_t lo, hi;
+  bool      referenced;
+} CandStack;
+static CandStack *cstacks; /* the candidates', sorted by lo */
+static size_t     ncstacks, cstacks_cap;
 static G        **leaked;       /* this cycle's, for the events */
 static uint64_t  *leaked_goids; /* the last cycle's, for weft_leaked_goroutines */
 static size_t     nleaked, leaked_cap;
@@ -465,13 +487,58 @@ find_candidate (G *gp, void *data)
     cands = grow_array (cands, &cands_cap, sizeof *cands);
   cands[ncands++] = gp;
   gp->leak_candidate = true;
+  if (ncstacks == cstacks_cap)
+    cstacks = grow_array (cstacks, &cstacks_cap, sizeof *cstacks);
+  cstacks[ncstacks++] = (CandStack){ gp->stack_lo, gp->stack_hi, false };
+}
+
+static int
+cmp_cstack (const void *a, const void *b)
+{
+  uintptr_t x = ((const CandStack *) a)->lo, y = ((const CandStack *) b)->lo;
+  return x < y ? -1 : x > y;
+}
+
+/* The candidate stack holding @a, or NULL. */
+static CandStack *
+cstack_of (uintptr_t a)
+{
+  size_t lo = 0, hi = ncstacks;
+  while (lo < hi)
+    {
+      size_t mid = (lo + hi) / 2;
+      if (a < cstacks[mid].lo)
+        hi = mid;
+      else if (a >= cstacks[mid].hi)
+        lo = mid + 1;
+      else
+        return &cstacks[mid];
+    }
+  return NULL;
+}
+
+static void
+note_cstack (uintptr_t w)
+{
+  CandStack *cs = cstack_of (w);
+  if (cs != NULL)
+    cs->referenced = true;
 }
 
 static void
 collect_candidates (void)
 {
-  ncands = nchans = 0;
+  ncands = nchans = ncstacks = 0;
   weft_forall_g (find_candidate, NULL);
+  if (ncstacks != 0)
+    {
+      uintptr_t top = 0;
+      qsort (cstacks, ncstacks, sizeof *cstacks, cmp_cstack);
+      for (size_t i = 0; i < ncstacks; i++)
+        top = cstacks[i].hi > top ? cstacks[i].hi : top;
+      cstack_lo_inv = ~cstacks[0].lo;
+      cstack_span = top - cstacks[0].lo;
+    }
   if (nchans == 0)
     return;
   qsort (chans, nchans, sizeof *chans, cmp_uintptr);
@@ -512,8 +579,11 @@ sync_obj_live (uintptr_t a)
   if (in_segments (a))
     return true;
   owner = stack_owner (a);
-  if (owner != NULL)
-    return !owner->leak_candidate;
+  if (owner != NULL && owner->leak_candidate)
+    {
+      CandStack *cs = cstack_of (a);
+      return cs != NULL && cs->referenced;
+    }
   return true;
 }
 
@@ -527,6 +597,12 @@ chan_live (const void *c)
 static bool
 can_be_woken (G *gp)
 {
+  /* Something reachable points into its stack: what the stack holds is
+   * reachable, its wait object among it. */
+  CandStack *own = cstack_of (gp->stack_lo);
+
+  if (own != NULL && own->referenced)
+    return true;
   if (!is_chan_wait (gp->wait_reason))
     return sync_obj_live ((uintptr_t) gp->wait_obj);
   if (gp->waiting == NULL)
@@ -570,6 +646,7 @@ prove_leaks (void)
       }
   chan_lo_inv = 0;
   chan_span = 0;
+  cstack_span = 0;
 }
 
 /* Below the exit sp, where the goroutine's deeper calls were. */

@@ -736,6 +736,47 @@ recv_shared (void *arg)
   weft_chan_recv (global_shared->c, NULL);
 }
 
+/* A request handler's locals, which its workers get the address of. */
+typedef struct
+{
+  WeftWaitGroup wg;
+  WeftChan     *jobs; /* only in the handler's frame; NULL: no job */
+} Handler;
+
+/* Waits on a global channel holding the address of its parent's locals;
+ * woken, it takes a job from the parent's channel and calls Done. */
+static WeftChan        *release_workers;
+static _Atomic uint64_t worker_goids[2];
+static _Atomic int      nworkers;
+
+static void
+handler_worker (void *arg)
+{
+  Handler *h = arg;
+  weft_chan_recv (release_workers, NULL);
+  if (h->jobs != NULL)
+    weft_chan_recv (h->jobs, NULL);
+  weft_waitgroup_done (&h->wg);
+}
+
+/* Waits on a WaitGroup on its own stack (@arg = 0) or sends on a channel
+ * only its own stack holds (@arg = 1) while its worker, which can be
+ * woken, has the address of both. */
+static void
+handler (void *arg)
+{
+  Handler h = { .jobs = arg != NULL ? weft_chan_new (0, 0) : NULL };
+
+  weft_waitgroup_add (&h.wg, 1);
+  atomic_store (&worker_goids[arg != NULL], weft_go (handler_worker, &h));
+  atomic_fetch_add (&nworkers, 1);
+  if (h.jobs != NULL)
+    weft_chan_send (h.jobs, NULL);
+  weft_waitgroup_wait (&h.wg);
+  if (h.jobs != NULL)
+    weft_chan_free (h.jobs);
+}
+
 /* Kept as numbers: globals that held these channels would make the
  * goroutines' wait reachable for the wrong reason. */
 static uintptr_t held_id, syscall_held_id;
@@ -767,6 +808,9 @@ spawn_live (void *arg)
   syscall_held = weft_chan_new (0, 0);
   expect_live[nlive++] = weft_go (recv_forever, syscall_held);
   expect_live[nlive++] = weft_go (syscall_chan_holder, syscall_held);
+  release_workers = weft_chan_new (0, 0);
+  expect_live[nlive++] = weft_go (handler, NULL);
+  expect_live[nlive++] = weft_go (handler, (void *) 1);
   held_id = ~(uintptr_t) held;
   syscall_held_id = ~(uintptr_t) syscall_held;
 }
@@ -788,8 +832,11 @@ test_leaks (void)
   bool     all_expected = true, no_live = true;
 
   run_detached_leaving (spawn_leaks, NULL, 11);
-  run_detached_leaving (spawn_live, NULL, 8);
+  run_detached_leaving (spawn_live, NULL, 12);
   CHECK (wait_for (&holder_in_syscall, 1), "the syscall holder is in its syscall");
+  CHECK (wait_for (&nworkers, 2), "the handlers have started their workers");
+  expect_live[nlive++] = worker_goids[0];
+  expect_live[nlive++] = worker_goids[1];
   /* A goroutine is proven leaked once it has blocked: cycles run until
    * every expected one has (a bounded wait); more would be false reports. */
   for (int attempt = 0; attempt < 200; attempt++)
@@ -805,7 +852,8 @@ test_leaks (void)
   for (int i = 0; i < nlive; i++)
     no_live &= !contains (found, n, expect_live[i]);
   CHECK (all_expected, "goroutines blocked on unreachable channels, selects, mutexes, WaitGroups and Conds are leaked");
-  CHECK (no_live, "goroutines whose channel a global, a live goroutine, a timer or a syscall holds are not");
+  CHECK (no_live, "goroutines whose channel a global, a live goroutine, a timer or a syscall holds, or whose "
+                  "wait object on their own stack a live goroutine can reach, are not");
   CHECK_EQ (n, (size_t) nexpect, "exactly the leaked goroutines are reported");
   if (n != (size_t) nexpect || !all_expected || !no_live)
     {
@@ -824,6 +872,8 @@ test_leaks (void)
   weft_mutex_unlock (&global_mu);
   weft_chan_send (global_shared->c, NULL);
   weft_chan_send (release, NULL);
+  weft_chan_send (release_workers, NULL);
+  weft_chan_send (release_workers, NULL);
   weft_timer_reset (long_timer, 0);
   int64_t deadline = now_ns () + WAIT_NS;
   while (weft_num_goroutine () > before - nlive && now_ns () < deadline)
@@ -832,6 +882,7 @@ test_leaks (void)
   weft_chan_free (global_chan);
   weft_chan_free (global_shared->c);
   weft_chan_free (release);
+  weft_chan_free (release_workers);
   weft_chan_free ((WeftChan *) ~held_id);
   weft_chan_free ((WeftChan *) ~syscall_held_id);
   weft_timer_free (long_timer);
