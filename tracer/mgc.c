@@ -649,22 +649,52 @@ prove_leaks (void)
   cstack_span = 0;
 }
 
-/* Below the exit sp, where the goroutine's deeper calls were. */
+/* A dead goroutine's stack goes back to the pool all zero, so that the
+ * next goroutine's uninitialised slots hold no stale pointers for the
+ * conservative scan to keep objects (or a leaked goroutine's wait object)
+ * alive with. Its frames are zeroed down to the exit sp; below it, where
+ * its deeper calls were, 64-byte lines are zeroed while they hold
+ * anything, down to a run of DEAD_STACK_ZERO_RUN zero bytes: further
+ * down, the stack is still zero from the previous clear (or the mmap),
+ * unless a call skipped that many bytes without writing them, up to
+ * DEAD_STACK_CLEAR below the exit sp at most. Zeroing a fixed 8 KiB
+ * instead made goroutine create+exit 2x slower (530 ns against 270 ns):
+ * the cache lines touched, not the stores. */
 #define DEAD_STACK_CLEAR 8192
+#define DEAD_STACK_ZERO_RUN 512
+#define LINE_WORDS (64 / sizeof (uintptr_t))
+
+/* Zeroes the line at @p; false if it was zero already. */
+static inline WEFT_NO_SANITIZE bool
+clear_line (volatile uintptr_t *p)
+{
+  uintptr_t any = 0;
+
+  for (size_t i = 0; i < LINE_WORDS; i++)
+    any |= p[i];
+  if (any == 0)
+    return false;
+  /* Word stores the compiler cannot turn into an (intercepted) memset:
+   * ASan may still have the old frames' redzones poisoned. */
+  for (size_t i = 0; i < LINE_WORDS; i++)
+    p[i] = 0;
+  return true;
+}
 
 WEFT_NO_SANITIZE void
 weft_gc_clear_dead_stack (G *gp)
 {
-  uintptr_t lo = (uintptr_t) gp->ctx.sp - DEAD_STACK_CLEAR;
+  uintptr_t sp = (uintptr_t) gp->ctx.sp & ~(uintptr_t) 63, lo = sp - DEAD_STACK_CLEAR, zero_run = 0;
 
   if (gp->stack == NULL)
     return;
-  /* Word stores the compiler cannot turn into an (intercepted) memset:
-   * sanitizers may still have the old frames' redzones poisoned. */
-  if (lo < gp->stack_lo + sizeof (uintptr_t))
-    lo = gp->stack_lo + sizeof (uintptr_t);
-  for (volatile uintptr_t *p = (volatile uintptr_t *) lo; (uintptr_t) p < gp->stack_hi; p++)
-    *p = 0;
+  /* The lowest line holds the stack's canary (weft_stack_check). */
+  if (lo < gp->stack_lo + 64)
+    lo = gp->stack_lo + 64;
+  for (uintptr_t p = sp; p < gp->stack_hi; p += 64)
+    clear_line ((volatile uintptr_t *) p);
+  for (uintptr_t p = sp - 64; p >= lo && zero_run < DEAD_STACK_ZERO_RUN; p -= 64)
+    zero_run = clear_line ((volatile uintptr_t *) p) ? 0 : zero_run + 64;
 }
 
 /* Runs in weft_spill_call: @sp is where the collecting goroutine's live
