@@ -14,6 +14,7 @@
 #include "weft-event.h"
 #include "weft-gotrace.h"
 #include "weft-ingest.h"
+#include "weft-lod.h"
 #include "weft-store.h"
 #include "weft-writer.h"
 
@@ -765,7 +766,9 @@ weft_import (const char *trace_path, const char *out_path, const WeftImportOptio
       goto fail;
     }
   stats->read_seconds = (g_get_monotonic_time () - t0) / 1e6;
-  if (!weft_store_finish (store, error))
+  /* The timeline's level of detail, as weft convert builds it: without
+   * it a big Go trace opens slowly in the viewer. */
+  if (!weft_store_finish (store, error) || !weft_lod_build (store, error))
     goto fail;
   g_clear_pointer (&store, weft_store_free);
   if (g_rename (tmp, out_path) != 0)

@@ -300,6 +300,9 @@ test_gc (void)
   g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM counter_sample"), >, 0);
   /* Stacks are symbolised from the trace itself. */
   g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM symbol WHERE function = 'main.churn' AND file LIKE '%gcheavy/main.go' AND line > 0"), >, 0);
+  /* The timeline's level of detail is built, as weft convert builds it. */
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM meta WHERE key = 'lod_build_ms'"), ==, 1);
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM lod_lane WHERE kind = 3"), >, 0);
 }
 
 static void
