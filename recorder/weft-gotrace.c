@@ -152,6 +152,7 @@ struct _WeftGoTrace
   GHashTable   *stacks; /* id -> Stack* */
   GArray       *stack_pcs;
   GHashTable   *frames;    /* pc -> Frame* */
+  GArray       *samples;   /* WeftGoCpuSample, ts in ticks until the generation is read */
   double        freq;      /* ns per tick */
   GPtrArray    *cursors;   /* Cursor*, a min-heap on (ts, order) */
   GHashTable   *cursor_of; /* m -> Cursor*, while reading the generation */
@@ -337,21 +338,33 @@ add_stacks (WeftGoTrace *self, Buf *b, GError **error)
 }
 
 static gboolean
-count_cpu_samples (WeftGoTrace *self, Buf *b, GError **error)
+add_cpu_samples (WeftGoTrace *self, Buf *b, GError **error)
 {
   b->pos = 1;
   while (b->pos < b->len)
     {
-      guint64 v;
+      WeftGoCpuSample s = { .offset = b->base + b->pos };
+      guint64         ticks, p;
 
-      if (!buf_type (b, WEFT_GO_EV_CPU_SAMPLE, "a CPUSample", error))
+      if (!buf_type (b, WEFT_GO_EV_CPU_SAMPLE, "a CPUSample", error) || !buf_uvarint (b, &ticks, "CPU sample time", error)
+          || !buf_uvarint (b, &s.m, "CPU sample thread", error) || !buf_uvarint (b, &p, "CPU sample P", error)
+          || !buf_uvarint (b, &s.g, "CPU sample goroutine", error)
+          || !buf_uvarint (b, &s.stack, "CPU sample stack", error))
         return FALSE;
-      for (guint i = 0; i < 5; i++)
-        if (!buf_uvarint (b, &v, "CPU sample field", error))
-          return FALSE;
+      /* The runtime writes "no P" as -1 in two's complement. */
+      s.p = p < MAX_P ? (gint64) p : WEFT_GO_NO_P;
+      s.ts = (gint64) MIN (ticks, (guint64) G_MAXINT64);
+      g_array_append_val (self->samples, s);
       self->stats.cpu_samples++;
     }
   return TRUE;
+}
+
+static int
+cmp_sample_ts (gconstpointer a, gconstpointer b)
+{
+  gint64 x = ((const WeftGoCpuSample *) a)->ts, y = ((const WeftGoCpuSample *) b)->ts;
+  return x < y ? -1 : x > y;
 }
 
 static gboolean
@@ -404,6 +417,7 @@ generation_reset (WeftGoTrace *self)
   g_hash_table_remove_all (self->stacks);
   g_array_set_size (self->stack_pcs, 0);
   g_hash_table_remove_all (self->frames);
+  g_array_set_size (self->samples, 0);
   g_ptr_array_set_size (self->cursors, 0);
   g_hash_table_remove_all (self->cursor_of);
   self->freq = 0;
@@ -456,7 +470,7 @@ read_payload (WeftGoTrace *self, guint8 type, guint64 m, guint64 time, guint64 s
     case WEFT_GO_EV_STACKS:
       return add_stacks (self, &b, error);
     case WEFT_GO_EV_CPU_SAMPLES:
-      return count_cpu_samples (self, &b, error);
+      return add_cpu_samples (self, &b, error);
     case WEFT_GO_EV_FREQUENCY:
     case WEFT_GO_EV_SYNC:
       if ((b.p[0] == WEFT_GO_EV_SYNC) == (self->version >= 25))
@@ -556,6 +570,13 @@ read_generation (WeftGoTrace *self, GError **error)
     return FALSE;
   if (self->freq == 0)
     return fail (error, WEFT_GO_TRACE_ERROR_CORRUPT, self->offset, "generation %" G_GUINT64_FORMAT " has no frequency", self->gen);
+  /* As Go's reader: sample times in ns once the frequency is known. */
+  for (guint i = 0; i < self->samples->len; i++)
+    {
+      WeftGoCpuSample *smp = &g_array_index (self->samples, WeftGoCpuSample, i);
+      smp->ts = (gint64) ((double) smp->ts * self->freq);
+    }
+  g_array_sort (self->samples, cmp_sample_ts);
   self->stats.generations++;
   return TRUE;
 }
@@ -1079,6 +1100,7 @@ trace_open (FILE *f, const char *path, GError **error)
   self->stacks = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->stack_pcs = g_array_new (FALSE, FALSE, sizeof (guint64));
   self->frames = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->samples = g_array_new (FALSE, FALSE, sizeof (WeftGoCpuSample));
   self->cursors = g_ptr_array_new ();
   self->cursor_of = g_hash_table_new (NULL, NULL);
   self->gs = g_hash_table_new_full (NULL, NULL, NULL, g_free);
@@ -1139,6 +1161,7 @@ weft_go_trace_free (WeftGoTrace *self)
   g_clear_pointer (&self->stacks, g_hash_table_unref);
   g_clear_pointer (&self->stack_pcs, g_array_unref);
   g_clear_pointer (&self->frames, g_hash_table_unref);
+  g_clear_pointer (&self->samples, g_array_unref);
   g_clear_pointer (&self->cursor_of, g_hash_table_unref);
   g_clear_pointer (&self->gs, g_hash_table_unref);
   g_clear_pointer (&self->ps, g_array_unref);
@@ -1182,6 +1205,13 @@ const char *
 weft_go_trace_string (WeftGoTrace *self, guint64 id)
 {
   return g_hash_table_lookup (self->strings, GSIZE_TO_POINTER (id));
+}
+
+const WeftGoCpuSample *
+weft_go_trace_cpu_samples (WeftGoTrace *self, guint *n)
+{
+  *n = self->samples->len;
+  return (const WeftGoCpuSample *) (gpointer) self->samples->data;
 }
 
 gboolean

@@ -139,12 +139,27 @@ const char *weft_go_trace_string (WeftGoTrace *self, guint64 id);
 gboolean    weft_go_trace_stack (WeftGoTrace *self, guint64 id, const guint64 **pcs, guint *n_pcs);
 gboolean    weft_go_trace_frame (WeftGoTrace *self, guint64 pc, const char **function, const char **file, guint64 *line);
 
+/* A CPU profile sample (Go writes them when CPU profiling runs during
+ * the trace). */
+typedef struct
+{
+  gint64  ts;     /* ns, the events' clock */
+  guint64 m;      /* the thread */
+  gint64  p;      /* WEFT_GO_NO_P if none */
+  guint64 g;      /* 0 if none */
+  guint64 stack;  /* the generation's stack id */
+  guint64 offset; /* of the sample in the file */
+} WeftGoCpuSample;
+
+/* The current generation's CPU samples, by time (valid as the tables). */
+const WeftGoCpuSample *weft_go_trace_cpu_samples (WeftGoTrace *self, guint *n);
+
 typedef struct
 {
   guint64 bytes;        /* read so far */
   guint64 events;       /* timed events handed out */
   guint64 generations;  /* generations read */
-  guint64 cpu_samples;  /* CPU profile samples seen (not handed out) */
+  guint64 cpu_samples;  /* CPU profile samples read */
   guint64 forced_order; /* events taken although their sequence number did not fit */
   gint64  wall_sec;     /* the first clock snapshot (Go 1.25+), 0 if none */
   gint64  wall_nsec;

@@ -55,6 +55,8 @@ typedef struct
   guint32     gc_cycles;
   guint64     heap_alloc, heap_goal;
   guint64     events;
+  guint64     samples_generation; /* whose CPU samples are written */
+  guint64     cpu_samples;        /* written */
 } Import;
 
 /* ------------------------------------------------------------------ helpers */
@@ -128,7 +130,7 @@ write_symbol (Import *imp, guint64 pc)
  * announcing the stack to the state machine and its symbols the first
  * time its frames are seen. */
 static gboolean
-translate_stack (Import *imp, const WeftGoEvent *gev, guint64 id, guint32 *out, GError **error)
+translate_stack (Import *imp, gint64 ts, guint64 offset, guint64 id, guint32 *out, GError **error)
 {
   const guint64 *pcs;
   guint          n;
@@ -152,14 +154,14 @@ translate_stack (Import *imp, const WeftGoEvent *gev, guint64 id, guint32 *out, 
   if (!weft_go_trace_stack (imp->t, id, &pcs, &n))
     {
       g_set_error (error, WEFT_GO_TRACE_ERROR, WEFT_GO_TRACE_ERROR_CORRUPT,
-                   "offset %" G_GUINT64_FORMAT ": stack id %" G_GUINT64_FORMAT " is not in its generation's table", gev->offset, id);
+                   "offset %" G_GUINT64_FORMAT ": stack id %" G_GUINT64_FORMAT " is not in its generation's table", offset, id);
       return FALSE;
     }
   key = g_bytes_new (pcs, n * sizeof *pcs);
   global = GPOINTER_TO_UINT (g_hash_table_lookup (imp->stacks, key));
   if (global == 0)
     {
-      WeftEvent *ev = ev_new (imp, WEFT_EV_STACK, gev->ts);
+      WeftEvent *ev = ev_new (imp, WEFT_EV_STACK, ts);
 
       global = ++imp->next_stack;
       g_hash_table_insert (imp->stacks, g_steal_pointer (&key), GUINT_TO_POINTER (global));
@@ -401,7 +403,7 @@ translate (Import *imp, const WeftGoEvent *gev, GError **error)
         if (g_hash_table_contains (imp->goroutines, GSIZE_TO_POINTER (goid)))
           break;
         stack = 0;
-        if (gev->type == WEFT_GO_EV_GO_STATUS_STACK && !translate_stack (imp, gev, gev->args[3], &stack, error))
+        if (gev->type == WEFT_GO_EV_GO_STATUS_STACK && !translate_stack (imp, gev->ts, gev->offset, gev->args[3], &stack, error))
           return FALSE;
         /* Alive before the trace: its outermost frame is the best name. */
         if (stack_pc (imp, gev->args[3], -1) == 0 || gev->type != WEFT_GO_EV_GO_STATUS_STACK)
@@ -427,7 +429,7 @@ translate (Import *imp, const WeftGoEvent *gev, GError **error)
       break;
     case WEFT_GO_EV_GO_CREATE:
     case WEFT_GO_EV_GO_CREATE_BLOCKED:
-      if (!translate_stack (imp, gev, gev->args[1], &stack2, error) || !translate_stack (imp, gev, gev->args[2], &stack, error))
+      if (!translate_stack (imp, gev->ts, gev->offset, gev->args[1], &stack2, error) || !translate_stack (imp, gev->ts, gev->offset, gev->args[2], &stack, error))
         return FALSE;
       ev = ev_new (imp, WEFT_EV_GO_CREATE, ts);
       ev->f[GO_CREATE_GOID] = gev->args[0];
@@ -459,7 +461,7 @@ translate (Import *imp, const WeftGoEvent *gev, GError **error)
       name_from_stack (imp, ts, g, gev->args[1]);
       break;
     case WEFT_GO_EV_GO_BLOCK:
-      if ((s = go_string (imp, gev, gev->args[0], error)) == NULL || !translate_stack (imp, gev, gev->args[1], &stack, error))
+      if ((s = go_string (imp, gev, gev->args[0], error)) == NULL || !translate_stack (imp, gev->ts, gev->offset, gev->args[1], &stack, error))
         return FALSE;
       go_switch (imp, ts, p, m, g, WEFT_STOP_BLOCKED_, reason_code (imp, s), stack, 0);
       name_from_stack (imp, ts, g, gev->args[1]);
@@ -651,6 +653,40 @@ import_clear (Import *imp)
   g_clear_pointer (&imp->assisting, g_hash_table_unref);
 }
 
+/* The current generation's CPU samples, once an event of it (at @now)
+ * has gone to the state machine, which fixes the time origin. Their
+ * stacks go the way of the events' (translate_stack), announced at @now:
+ * the state machine's clock only moves forward. */
+static gboolean
+import_cpu_samples (Import *imp, gint64 now, GError **error)
+{
+  guint                  n;
+  const WeftGoCpuSample *s = weft_go_trace_cpu_samples (imp->t, &n);
+  gint64                 origin;
+
+  if (!weft_ingest_get_origin (imp->ingest, &origin))
+    return TRUE; /* at the next event */
+  imp->samples_generation = weft_go_trace_get_stats (imp->t)->generations;
+  for (guint i = 0; i < n; i++)
+    {
+      guint32  stack;
+      WeftRow *r;
+
+      if (!translate_stack (imp, now, s[i].offset, s[i].stack, &stack, error))
+        return FALSE;
+      r = weft_writer_row (imp->w, WEFT_ROW_CPU_SAMPLE);
+      r->v[0] = s[i].ts - origin;
+      r->v[1] = (gint64) s[i].g;
+      r->v[2] = s[i].p;
+      r->v[3] = our_m (imp, s[i].m);
+      r->v[4] = stack;
+      if (stack == 0)
+        weft_row_set_null (r, 4);
+    }
+  imp->cpu_samples += n;
+  return TRUE;
+}
+
 static gboolean
 import_events (Import *imp, GError **error)
 {
@@ -659,6 +695,8 @@ import_events (Import *imp, GError **error)
   while (weft_go_trace_next (imp->t, &gev, error))
     {
       if (!translate (imp, gev, error))
+        return FALSE;
+      if (imp->samples_generation != weft_go_trace_get_stats (imp->t)->generations && !import_cpu_samples (imp, gev->ts, error))
         return FALSE;
       if (G_UNLIKELY ((imp->events & 0xffff) == 0) && weft_writer_failed (imp->w))
         return TRUE; /* the writer's error is reported when it closes */
@@ -734,10 +772,14 @@ weft_import (const char *trace_path, const char *out_path, const WeftImportOptio
   ts = weft_go_trace_get_stats (t);
   if (ok)
     {
-      g_autofree char *cpu = g_strdup_printf ("%" G_GUINT64_FORMAT, ts->cpu_samples);
+      g_autofree char *cpu = g_strdup_printf ("%" G_GUINT64_FORMAT, imp.cpu_samples);
+      g_autofree char *lost = g_strdup_printf ("%" G_GUINT64_FORMAT, ts->cpu_samples - imp.cpu_samples);
       g_autofree char *forced = g_strdup_printf ("%" G_GUINT64_FORMAT, ts->forced_order);
 
-      weft_ingest_set_meta (imp.ingest, "go_cpu_samples_not_imported", cpu);
+      weft_ingest_set_meta (imp.ingest, "go_cpu_samples", cpu);
+      /* Samples of a generation without a single event: nothing to place
+       * them against. Said, not hidden. */
+      weft_ingest_set_meta (imp.ingest, "go_cpu_samples_not_imported", lost);
       weft_ingest_set_meta (imp.ingest, "go_events_forced_order", forced);
       if (ts->wall_sec != 0)
         {

@@ -25,7 +25,7 @@ typedef struct
   guint64 generations;     /* Go trace generations */
   guint64 inconsistencies; /* repaired by the state machine */
   guint64 forced_order;    /* Go events whose sequence numbers did not fit */
-  guint64 cpu_samples;     /* CPU profile samples in the trace (not imported) */
+  guint64 cpu_samples;     /* CPU profile samples in the trace */
   gdouble read_seconds;    /* parsing, translating and inserting */
   gdouble total_seconds;   /* including indexes and views */
   guint64 db_bytes;

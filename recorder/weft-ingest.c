@@ -1793,6 +1793,13 @@ weft_ingest_finish (WeftIngest *self)
   emit_meta_int (self, "inconsistencies", (gint64) total);
 }
 
+gboolean
+weft_ingest_get_origin (WeftIngest *self, gint64 *origin)
+{
+  *origin = self->origin;
+  return self->have_origin;
+}
+
 guint64
 weft_ingest_get_events (WeftIngest *self)
 {

@@ -24,9 +24,12 @@ void        weft_ingest_lost (WeftIngest *self, gboolean packets, gint64 stream,
 void        weft_ingest_set_meta (WeftIngest *self, const char *key, const char *value);
 void        weft_ingest_finish (WeftIngest *self);
 guint64     weft_ingest_get_events (WeftIngest *self);
-guint64     weft_ingest_get_inconsistencies (WeftIngest *self);
-guint64     weft_ingest_get_lost_events (WeftIngest *self);
-void        weft_ingest_free (WeftIngest *self);
+/* The absolute time of relative time 0 (the first event's); FALSE before
+ * any event. */
+gboolean weft_ingest_get_origin (WeftIngest *self, gint64 *origin);
+guint64  weft_ingest_get_inconsistencies (WeftIngest *self);
+guint64  weft_ingest_get_lost_events (WeftIngest *self);
+void     weft_ingest_free (WeftIngest *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftIngest, weft_ingest_free)
 

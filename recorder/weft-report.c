@@ -24,6 +24,7 @@ static const Report reports[] = {
   { "gc", { "gc" }, { NULL } },
   { "blocking", { "blocking" }, { NULL } },
   { "latency", { "latency" }, { NULL } },
+  { "cpu", { "cpu" }, { NULL } },
 };
 
 static const Report *

@@ -188,6 +188,37 @@ migrate (WeftStore *self, gint64 from, GError **error)
   return weft_store_exec (self, "COMMIT", error);
 }
 
+/* A read-only open of a file of an older version: the tables the
+ * migrations after @from add, as empty TEMP tables (migrations only add
+ * tables, migrations/README.md), so that this Weft's queries read it. */
+static gboolean
+shadow_tables (WeftStore *self, gint64 from, GError **error)
+{
+  for (gint64 v = from + 1; v <= WEFT_SCHEMA_VERSION; v++)
+    {
+      g_autofree char *name = g_strdup_printf ("migrations/%03" G_GINT64_FORMAT ".sql", v);
+      g_autofree char *sql = weft_schema_load (name, error);
+      g_auto (GStrv) lines = NULL;
+      g_autoptr (GString) temp = g_string_new (NULL);
+
+      if (sql == NULL)
+        return FALSE;
+      lines = g_strsplit (sql, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          if (g_str_has_prefix (lines[i], "PRAGMA "))
+            continue;
+          if (g_str_has_prefix (lines[i], "CREATE TABLE "))
+            g_string_append_printf (temp, "CREATE TEMP TABLE %s\n", lines[i] + strlen ("CREATE TABLE "));
+          else
+            g_string_append_printf (temp, "%s\n", lines[i]);
+        }
+      if (!weft_store_exec (self, temp->str, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* A file keeps the views of the Weft that wrote it (for other SQLite
  * tools). This Weft's views are created again as TEMP views, which name
  * lookups find first, so that its queries read any file of this schema
@@ -251,18 +282,9 @@ weft_store_open (const char *path, WeftStoreOpenFlags flags, GError **error)
                    path, version, WEFT_SCHEMA_VERSION);
       return NULL;
     }
-  if (version < WEFT_SCHEMA_VERSION)
-    {
-      if (!(flags & WEFT_STORE_OPEN_READ_WRITE))
-        {
-          g_set_error (error, WEFT_STORE_ERROR, WEFT_STORE_ERROR_MIGRATION,
-                       "%s has the older schema version %" G_GINT64_FORMAT " (current: %d): open it writable to upgrade it",
-                       path, version, WEFT_SCHEMA_VERSION);
-          return NULL;
-        }
-      if (!migrate (self, version, error))
-        return NULL;
-    }
+  if (version < WEFT_SCHEMA_VERSION
+      && !((flags & WEFT_STORE_OPEN_READ_WRITE) ? migrate (self, version, error) : shadow_tables (self, version, error)))
+    return NULL;
   if (!shadow_views (self, error))
     return NULL;
   return g_steal_pointer (&self);

@@ -88,6 +88,7 @@ static const RowInfo row_info[WEFT_ROW_N_KINDS] = {
   [WEFT_ROW_LEAKED] = { "INSERT OR IGNORE INTO leaked (goid, ts, gc_cycle, stack, wait_reason, wait_obj) "
                         "VALUES (?, ?, ?, ?, ?, ?)",
                         6, 0 },
+  [WEFT_ROW_CPU_SAMPLE] = { "INSERT INTO cpu_sample (ts, goid, p, m, stack) VALUES (?, ?, ?, ?, ?)", 5, 0 },
 };
 
 struct _WeftWriter

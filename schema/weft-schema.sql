@@ -1,8 +1,8 @@
--- weft-schema.sql — the tables of a Weft trace database (schema version 1).
+-- weft-schema.sql — the tables of a Weft trace database (schema version 2).
 --
 -- A .weft file is an SQLite database. user_version is the schema version:
 -- a reader refuses a file with a newer one, and migrations/NNN.sql upgrades
--- version NNN-1 to NNN (none yet). application_id marks the file as Weft's
+-- version NNN-1 to NNN. application_id marks the file as Weft's
 -- ("Weft" in ASCII) so that other SQLite databases are told apart.
 --
 -- Conventions:
@@ -21,7 +21,7 @@
 -- builds after its rows) and views in weft-views.sql (created after).
 
 PRAGMA application_id = 1466263156;
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 -- Trace-wide facts, one per key. Keys written by the recorder:
 --  source (the CTF folder), clock (clock class name), clock_origin_ns,
@@ -438,4 +438,20 @@ CREATE TABLE leaked (
   wait_reason INTEGER,
   -- The object it waits on (identity only).
   wait_obj INTEGER
+);
+
+-- CPU profile samples (Go traces written while CPU profiling ran: Go's
+-- EvCPUSample; schema version 2). One row per sample, about one per
+-- 10 ms of CPU time at Go's default rate.
+CREATE TABLE cpu_sample (
+  -- When, ns.
+  ts INTEGER NOT NULL,
+  -- The goroutine on the CPU, 0 for none (the runtime, or C code).
+  goid INTEGER NOT NULL,
+  -- The P, -1 for none.
+  p INTEGER NOT NULL,
+  -- The thread (M).
+  m INTEGER NOT NULL,
+  -- What it was running (stack.id), NULL if unknown.
+  stack INTEGER
 );

@@ -407,3 +407,23 @@ LEFT JOIN work AS w ON w.gc_cycle = c.id;
 CREATE VIEW IF NOT EXISTS stack_frame AS
 SELECT f.stack, f.depth, f.pc, s.function, s.file, s.line, s.object, s.runtime
 FROM frame AS f LEFT JOIN symbol AS s ON s.pc = f.pc;
+
+-- The CPU profile of a Go trace written while CPU profiling ran (Go's
+-- pprof.StartCPUProfile; about one sample per 10 ms of CPU): per
+-- function, the samples in which it was running (self: the innermost
+-- frame) and those in which it was on the stack (total, counted once per
+-- sample however often it recurs), as pprof's top does.
+CREATE VIEW IF NOT EXISTS cpu_profile AS
+WITH n AS (SELECT COUNT(*) AS samples FROM cpu_sample),
+sample_frames AS (
+  SELECT c.rowid AS sample, f.depth,
+         COALESCE(sy.function, CASE WHEN f.pc IS NULL THEN '(no stack)' ELSE printf('0x%x', f.pc) END) AS function
+  FROM cpu_sample AS c
+  LEFT JOIN frame AS f ON f.stack = c.stack
+  LEFT JOIN symbol AS sy ON sy.pc = f.pc),
+per_function AS (
+  SELECT function, SUM(depth IS NULL OR depth = 0) AS self_samples, COUNT(DISTINCT sample) AS total_samples
+  FROM sample_frames GROUP BY function)
+SELECT function, self_samples, ROUND(100.0 * self_samples / n.samples, 2) AS self_pct,
+       total_samples, ROUND(100.0 * total_samples / n.samples, 2) AS total_pct
+FROM per_function, n;

@@ -140,8 +140,9 @@ compare_with_oracle (const char *dir, const char *name)
   const char      *argv[] = { oracle, trace, NULL };
   g_autoptr (WeftStore) store = NULL;
   g_autoptr (GHashTable) want = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_autoptr (GHashTable) sample_funcs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_auto (GStrv) lines = NULL;
-  gint64        gc_n = -1, gc_ns = -1, stw_n = -1, stw_ns = -1;
+  gint64        gc_n = -1, gc_ns = -1, stw_n = -1, stw_ns = -1, samples = -1;
   sqlite3_stmt *s;
   guint         seen = 0;
 
@@ -161,10 +162,19 @@ compare_with_oracle (const char *dir, const char *name)
         gc_n = a, gc_ns = b;
       else if (sscanf (lines[i], "stw %lld %lld", &a, &b) == 2)
         stw_n = a, stw_ns = b;
+      else if (sscanf (lines[i], "samples %lld", &a) == 1)
+        samples = a;
+      else if (g_str_has_prefix (lines[i], "sample ") && strrchr (lines[i], ' ') > lines[i] + 7)
+        {
+          char *space = strrchr (lines[i], ' ');
+          g_hash_table_insert (sample_funcs, g_strndup (lines[i] + 7, space - lines[i] - 7),
+                               GSIZE_TO_POINTER ((gsize) g_ascii_strtoll (space + 1, NULL, 10)));
+        }
     }
   g_assert_cmpint (g_hash_table_size (want), >, 0);
   g_assert_cmpint (gc_n, >=, 0);
   g_assert_cmpint (stw_n, >=, 0);
+  g_assert_cmpint (samples, >=, 0);
 
   store = import (trace);
   g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM goroutine"), ==, g_hash_table_size (want));
@@ -195,6 +205,26 @@ compare_with_oracle (const char *dir, const char *name)
   g_assert_cmpint (ABS (scalar (store, "SELECT COALESCE(SUM(end_ns - start_ns), 0) FROM gc_cycle WHERE end_ns IS NOT NULL") - gc_ns), <=, 1000 * (gc_n + 1));
   g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM stw"), ==, stw_n);
   g_assert_cmpint (ABS (scalar (store, "SELECT COALESCE(SUM(end_ns - start_ns), 0) FROM stw") - stw_ns), <=, 1000 * (stw_n + 1));
+  /* Every CPU sample, attributed to the same innermost function. */
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM cpu_sample"), ==, samples);
+  g_assert_cmpint (scalar (store, "SELECT value FROM meta WHERE key = 'go_cpu_samples_not_imported'"), ==, 0);
+  {
+    GHashTableIter iter;
+    gpointer       fn, n;
+
+    g_hash_table_iter_init (&iter, sample_funcs);
+    while (g_hash_table_iter_next (&iter, &fn, &n))
+      {
+        char  *sql = sqlite3_mprintf ("SELECT COALESCE(SUM(self_samples), 0) FROM cpu_profile WHERE function = %Q",
+                                      (const char *) fn);
+        gint64 have = scalar (store, sql);
+
+        sqlite3_free (sql);
+        if (have != (gint64) GPOINTER_TO_SIZE (n))
+          g_error ("%s: %" G_GINT64_FORMAT " samples in the database, %" G_GSIZE_FORMAT " by Go's reader", (const char *) fn,
+                   have, GPOINTER_TO_SIZE (n));
+      }
+  }
   /* Go's transitions needed no repair, and came in an order its
    * sequence numbers accept. */
   g_assert_cmpint (scalar (store, "SELECT value FROM meta WHERE key = 'inconsistencies'"), ==, 0);
@@ -318,6 +348,29 @@ test_annotations (void)
   g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM region WHERE name = 'fetch' AND depth = 0"), ==, 3);
   g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM region WHERE name = 'decode' AND depth = 1 AND end_ns - start_ns >= 2000000"), ==, 3);
   g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM log WHERE category = 'item' AND message IN ('0', '1', '2')"), ==, 3);
+}
+
+/* Where the CPU went: spinHot does three times spinCold's work. */
+static void
+test_cpu (void)
+{
+  g_autofree char *trace = trace_program ("cpuheavy");
+  g_autoptr (WeftStore) store = import (trace);
+  g_autofree char *db = g_strconcat (trace, ".weft", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  gint64           hot = scalar (store, "SELECT self_samples FROM cpu_profile WHERE function = 'main.spinHot'");
+  gint64           cold = scalar (store, "SELECT self_samples FROM cpu_profile WHERE function = 'main.spinCold'");
+
+  /* Go samples at 100 Hz: about 0.8 s of CPU. */
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM cpu_sample"), >=, 20);
+  g_assert_cmpint (hot, >, cold);
+  g_assert_cmpint (cold, >, 0);
+  /* The goroutines running them are known. */
+  g_assert_cmpint (scalar (store, "SELECT COUNT(*) FROM cpu_sample AS c JOIN goroutine AS g ON g.goid = c.goid"), >, hot / 2);
+  g_assert_cmpint (weft (&out, &err, "report", "cpu", db, NULL), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "main.spinHot"));
+  g_assert_true (strstr (out, "main.spinHot") < strstr (out, "main.spinCold"));
 }
 
 /* weft record --go: a service serving net/http/pprof. */
@@ -657,8 +710,10 @@ main (int argc, char **argv)
       g_test_add_data_func ("/gotrace/oracle/annotate", "annotate", test_oracle);
       g_test_add_data_func ("/gotrace/oracle/httpload", "httpload", test_oracle);
       g_test_add_data_func ("/gotrace/oracle/coro", "coro", test_oracle);
+      g_test_add_data_func ("/gotrace/oracle/cpuheavy", "cpuheavy", test_oracle);
       g_test_add_func ("/gotrace/leaks", test_leaks);
       g_test_add_func ("/gotrace/gc", test_gc);
+      g_test_add_func ("/gotrace/cpu", test_cpu);
       g_test_add_func ("/gotrace/annotations", test_annotations);
       g_test_add_func ("/gotrace/record-go", test_record_go);
 
@@ -670,7 +725,7 @@ main (int argc, char **argv)
                                " ", -1);
       for (guint i = 0; toolchains[i] != NULL; i++)
         {
-          static const char *const progs[] = { "leaky", "gcheavy", "annotate", "httpload", "coro" };
+          static const char *const progs[] = { "leaky", "gcheavy", "annotate", "httpload", "coro", "cpuheavy" };
 
           if (toolchains[i][0] == '\0')
             continue;

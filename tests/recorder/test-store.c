@@ -1,4 +1,5 @@
 /* test-store.c — opening and creating .weft files. */
+#include "test-util.h"
 #include "weft-store.h"
 
 #include <glib/gstdio.h>
@@ -99,6 +100,32 @@ test_create_reopen (void)
   g_remove (path);
 }
 
+/* A file of schema version 1 (before cpu_sample): read-only, it reads
+ * with the new table empty; writable, it is upgraded. */
+static void
+test_older_version (void)
+{
+  g_autofree char *path = tmp_path ("v1.weft");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = weft_store_create (path, WEFT_STORE_CREATE_DEFAULT, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (weft_store_exec (store, "DROP TABLE cpu_sample; PRAGMA user_version = 1", &error));
+  g_clear_pointer (&store, weft_store_free);
+
+  store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (test_scalar (store, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM cpu_profile"), ==, 0);
+  g_clear_pointer (&store, weft_store_free);
+
+  store = weft_store_open (path, WEFT_STORE_OPEN_READ_WRITE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (test_scalar (store, "PRAGMA user_version"), ==, WEFT_SCHEMA_VERSION);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM main.sqlite_master WHERE name = 'cpu_sample'"), ==, 1);
+  g_remove (path);
+}
+
 /* How many steps of @sql's plan name @index. */
 static guint
 uses_index (WeftStore *store, const char *sql, const char *index)
@@ -147,6 +174,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Store/not-a-database", test_not_a_database);
   g_test_add_func ("/Weft/Store/other-sqlite-database", test_other_sqlite);
   g_test_add_func ("/Weft/Store/newer-version", test_newer_version);
+  g_test_add_func ("/Weft/Store/older-version", test_older_version);
   g_test_add_func ("/Weft/Store/missing-file", test_missing);
   g_test_add_func ("/Weft/Store/create-reopen", test_create_reopen);
   g_test_add_func ("/Weft/Store/p-lane-index", test_p_lane_index);

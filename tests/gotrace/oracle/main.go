@@ -3,8 +3,10 @@
 // internal/trace) and prints the figures Weft's import must agree with:
 //
 //	goroutine GOID exec=NS sched=NS blocked=NS syscall=NS
-//	gc COUNT TOTAL_NS      (GC concurrent mark phases that began in the trace)
-//	stw COUNT TOTAL_NS     (stop-the-world ranges that began in the trace)
+//	gc COUNT TOTAL_NS      (GC concurrent mark phases that ended in the trace)
+//	stw COUNT TOTAL_NS     (stop-the-world ranges that ended in the trace)
+//	samples N              (CPU profile samples)
+//	sample FUNCTION N      (samples whose innermost frame is in FUNCTION)
 //	events N
 //
 // A goroutine's time in each state runs from its first transition in the
@@ -47,7 +49,8 @@ func main() {
 
 	gs := map[trace.GoID]*gstate{}
 	open := map[string]trace.Time{} // range name + resource -> begin
-	var gcN, stwN, gcNs, stwNs, events int64
+	var gcN, stwN, gcNs, stwNs, events, samples int64
+	sampleFuncs := map[string]int64{}
 	var last trace.Time
 	for {
 		ev, err := r.ReadEvent()
@@ -61,6 +64,14 @@ func main() {
 		events++
 		last = ev.Time()
 		switch ev.Kind() {
+		case trace.EventStackSample:
+			samples++
+			fn := "(no stack)"
+			for f := range ev.Stack().Frames() {
+				fn = f.Func
+				break
+			}
+			sampleFuncs[fn]++
 		case trace.EventStateTransition:
 			st := ev.StateTransition()
 			if st.Resource.Kind != trace.ResourceGoroutine {
@@ -76,7 +87,7 @@ func main() {
 				g.total[from] += int64(ev.Time() - g.since)
 			}
 			g.state, g.since = to, ev.Time()
-		case trace.EventRangeBegin, trace.EventRangeEnd:
+		case trace.EventRangeBegin, trace.EventRangeActive, trace.EventRangeEnd:
 			rg := ev.Range()
 			key := rg.Name + "/" + rg.Scope.String()
 			isGC := rg.Name == "GC concurrent mark phase"
@@ -84,7 +95,9 @@ func main() {
 			if !isGC && !isSTW {
 				break
 			}
-			if ev.Kind() == trace.EventRangeBegin {
+			// Active: in progress when the trace began; it runs from here,
+			// as Weft's import starts it.
+			if ev.Kind() != trace.EventRangeEnd {
 				open[key] = ev.Time()
 				break
 			}
@@ -118,5 +131,14 @@ func main() {
 		fmt.Fprintf(w, "goroutine %d exec=%d sched=%d blocked=%d syscall=%d\n", id,
 			t[trace.GoRunning], t[trace.GoRunnable], t[trace.GoWaiting], t[trace.GoSyscall])
 	}
-	fmt.Fprintf(w, "gc %d %d\nstw %d %d\nevents %d\n", gcN, gcNs, stwN, stwNs, events)
+	fmt.Fprintf(w, "gc %d %d\nstw %d %d\nsamples %d\n", gcN, gcNs, stwN, stwNs, samples)
+	funcs := make([]string, 0, len(sampleFuncs))
+	for fn := range sampleFuncs {
+		funcs = append(funcs, fn)
+	}
+	sort.Strings(funcs)
+	for _, fn := range funcs {
+		fmt.Fprintf(w, "sample %s %d\n", fn, sampleFuncs[fn])
+	}
+	fmt.Fprintf(w, "events %d\n", events)
 }
