@@ -49,8 +49,8 @@ typedef struct
 typedef struct
 {
   sqlite3_stmt *insert;
-  GHashTable   *lanes[WEFT_LOD_COUNTER + 1]; /* lane id -> Lane */
-  int           trace_bits;                  /* 2^trace_bits ns >= the trace */
+  GHashTable   *lanes[WEFT_LOD_N_KINDS]; /* lane id -> Lane */
+  int           trace_bits;              /* 2^trace_bits ns >= the trace */
   gint64        trace_ns;
   gint64        clipped; /* intervals that started before the one before ended */
   gboolean      failed;
@@ -261,7 +261,7 @@ add_lanes (Builder *b, WeftStore *store, WeftLodKind kind, const char *sql, GErr
 static void
 flush_all (Builder *b)
 {
-  for (int kind = 0; kind <= WEFT_LOD_COUNTER; kind++)
+  for (int kind = 0; kind < WEFT_LOD_N_KINDS; kind++)
     {
       GHashTableIter iter;
       Lane          *lane;
@@ -348,6 +348,55 @@ scan_mstate (Builder *b, WeftStore *store, GError **error)
          || weft_store_set_sqlite_error (error, weft_store_get_db (store), "reading mstate");
 }
 
+/* The GC work lanes: mark workers keyed by mode as
+ * queries/window-gc-span.sql keys them, assists and sweeps 1. Spans of
+ * several Ps overlap; a lane gets their union, each run of overlapping
+ * spans keyed by its first, in start order (index gc_span_start). */
+static gboolean
+scan_gc_spans (Builder *b, WeftStore *store, GError **error)
+{
+  sqlite3_stmt *s = weft_store_prepare (store,
+                                        "SELECT CASE kind WHEN 'worker' THEN 0 WHEN 'assist' THEN 1 ELSE 2 END, "
+                                        "start_ns, end_ns, CASE mode WHEN 'fractional' THEN 2 WHEN 'idle' THEN 3 ELSE 1 END "
+                                        "FROM gc_span WHERE kind IN ('worker', 'assist', 'sweep') ORDER BY start_ns",
+                                        error);
+  struct
+  {
+    Lane  *lane;
+    gint64 start, end, key;
+  } run[3] = { { 0 } };
+  int rc;
+
+  if (s == NULL)
+    return FALSE;
+  for (int l = 0; l < 3; l++)
+    run[l].lane = lane_lookup (b, WEFT_LOD_GC, l);
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW && !b->failed)
+    {
+      int    l = sqlite3_column_int (s, 0);
+      gint64 start = sqlite3_column_int64 (s, 1), end = sqlite3_column_int64 (s, 2);
+
+      if (run[l].lane == NULL)
+        continue;
+      if (run[l].end > run[l].start && start < run[l].end)
+        {
+          run[l].end = MAX (run[l].end, end);
+          continue;
+        }
+      if (run[l].end > run[l].start)
+        lane_add (b, run[l].lane, run[l].start, run[l].end, run[l].key);
+      run[l].start = start;
+      run[l].end = end;
+      run[l].key = sqlite3_column_int64 (s, 3);
+    }
+  for (int l = 0; l < 3; l++)
+    if (run[l].lane != NULL && run[l].end > run[l].start)
+      lane_add (b, run[l].lane, run[l].start, run[l].end, run[l].key);
+  sqlite3_finalize (s);
+  return rc == SQLITE_DONE || rc == SQLITE_ROW
+         || weft_store_set_sqlite_error (error, weft_store_get_db (store), "reading gc_span");
+}
+
 /* A counter's value holds from its sample to the next (the last one to
  * the end of the trace). */
 static gboolean
@@ -408,7 +457,7 @@ weft_lod_build (WeftStore *store, GError **error)
    * [min (start, 0), end). */
   b.trace_ns = MAX (end - MIN (start, 0), 1);
   b.trace_bits = ceil_log2 (b.trace_ns) + 1;
-  for (int kind = 0; kind <= WEFT_LOD_COUNTER; kind++)
+  for (int kind = 0; kind < WEFT_LOD_N_KINDS; kind++)
     b.lanes[kind] = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) lane_free);
   /* The state tables are read through a memory map rather than copied page
    * by page, and the buckets' pages, written in as many places as there
@@ -433,18 +482,23 @@ weft_lod_build (WeftStore *store, GError **error)
        && add_lanes (&b, store, WEFT_LOD_GOROUTINE, "SELECT goid, COUNT(*) FROM gstate GROUP BY goid", error)
        && add_lanes (&b, store, WEFT_LOD_COUNTER, "SELECT counter, COUNT(*) FROM counter_sample GROUP BY counter",
                      error)
+       && add_lanes (&b, store, WEFT_LOD_GC,
+                     "SELECT CASE kind WHEN 'worker' THEN 0 WHEN 'assist' THEN 1 ELSE 2 END, COUNT(*) FROM gc_span "
+                     "WHERE kind IN ('worker', 'assist', 'sweep') GROUP BY 1",
+                     error)
        && (b.insert = weft_store_prepare (store,
                                           "INSERT INTO lod_bucket (lane, level, bucket, key, cover) VALUES (?, ?, ?, ?, ?)",
                                           error))
               != NULL
-       && scan_gstate (&b, store, error) && scan_mstate (&b, store, error) && scan_counters (&b, store, end, error);
+       && scan_gstate (&b, store, error) && scan_mstate (&b, store, error) && scan_counters (&b, store, end, error)
+       && scan_gc_spans (&b, store, error);
   if (ok)
     {
       flush_all (&b);
       ok = !b.failed || weft_store_set_sqlite_error (error, weft_store_get_db (store), "writing lod_bucket");
     }
   sqlite3_finalize (b.insert);
-  for (int kind = 0; kind <= WEFT_LOD_COUNTER; kind++)
+  for (int kind = 0; kind < WEFT_LOD_N_KINDS; kind++)
     g_hash_table_unref (b.lanes[kind]);
   if (ok)
     ok = weft_store_set_meta_int (store, "lod_build_ms", (g_get_monotonic_time () - t0) / 1000, error)

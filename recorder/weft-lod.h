@@ -15,7 +15,19 @@ typedef enum
   WEFT_LOD_M = 1,
   WEFT_LOD_GOROUTINE = 2,
   WEFT_LOD_COUNTER = 3,
+  /* GC work, one lane per gc_span kind (WeftLodGcLane), the spans of all
+   * Ps merged where they overlap. */
+  WEFT_LOD_GC = 4,
+  WEFT_LOD_N_KINDS
 } WeftLodKind;
+
+/* lod_lane.lane of the WEFT_LOD_GC lanes. */
+typedef enum
+{
+  WEFT_LOD_GC_WORKERS = 0,
+  WEFT_LOD_GC_ASSISTS = 1,
+  WEFT_LOD_GC_SWEEPS = 2,
+} WeftLodGcLane;
 
 /* Lanes with fewer intervals have no buckets: reading them whole is cheap. */
 #define WEFT_LOD_MIN_INTERVALS 256

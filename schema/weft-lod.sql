@@ -7,8 +7,10 @@
 -- (gstate rows running on it, keyed by the goroutine's start function),
 -- an M (mstate, keyed by state; parked stretches left out, as the viewer
 -- draws nothing for them), a busy goroutine (its gstate rows, keyed by
--- weft_lod_goroutine_key ()) or a counter (counter_sample, a value holding
--- until the next sample, "keyed" by the value). For every second power-
+-- weft_lod_goroutine_key ()), a counter (counter_sample, a value holding
+-- until the next sample, "keyed" by the value) or a kind of GC work
+-- (gc_span mark workers keyed by mode, assists, sweeps, the spans of all
+-- Ps merged where they overlap). For every second power-
 -- of-two bucket size 2^level ns (WEFT_LOD_STRIDE), from the lane's base
 -- level up to the trace's length, lod_bucket holds for each bucket the
 -- lane touches the key covering most of it and how much of it that key
@@ -33,7 +35,8 @@
 CREATE TABLE IF NOT EXISTS lod_lane (
   -- Row id, lod_bucket.lane.
   id INTEGER PRIMARY KEY,
-  -- 0 P, 1 M, 2 goroutine, 3 counter.
+  -- 0 P, 1 M, 2 goroutine, 3 counter, 4 GC work (lane 0 mark workers,
+  -- 1 assists, 2 sweeps: the union of all Ps' spans).
   kind INTEGER NOT NULL,
   -- The P, M, goroutine id or counter id.
   lane INTEGER NOT NULL,

@@ -3,7 +3,7 @@
 -- end, key): mark workers keyed by mode (1 dedicated, 2 fractional,
 -- 3 idle), the others 1. Spans of several Ps overlap: the viewer shows
 -- what covers most of each pixel column. :from = :t0 minus the longest
--- span bounds the index scan (gc_span_start).
+-- span bounds the index scan (gc_span_kind_start).
 SELECT start_ns, end_ns,
        CASE mode WHEN 'dedicated' THEN 1 WHEN 'fractional' THEN 2 WHEN 'idle' THEN 3 ELSE 1 END
 FROM gc_span

@@ -202,6 +202,40 @@ test_counter (void)
   g_assert_cmpint (bucket_key (store, c3, 21, 0, NULL), ==, 299);
 }
 
+/* The GC sweep lane: the sweeps of two Ps overlap, and the lane gets
+ * their union, [n × 3000, n × 3000 + 1500) for n < 300, unclipped. A kind
+ * with few spans (10 assists) has no lane. */
+static void
+test_gc_lanes (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = make_store ("gc.weft");
+  gint64 sweeps, cover = 0;
+
+  g_assert_true (weft_store_exec (store,
+                                  "WITH RECURSIVE i (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 299)"
+                                  " INSERT INTO gc_span (kind, goid, p, start_ns, end_ns)"
+                                  " SELECT 'sweep', 0, p, n * 3000 + p * 500, n * 3000 + p * 500 + 1000 FROM i,"
+                                  " (SELECT 0 AS p UNION ALL SELECT 1) ORDER BY n, p;"
+                                  "WITH RECURSIVE i (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 9)"
+                                  " INSERT INTO gc_span (kind, goid, p, start_ns, end_ns)"
+                                  " SELECT 'assist', 5, 0, n * 10000, n * 10000 + 100 FROM i;",
+                                  &error));
+  g_assert_true (weft_lod_build (store, &error));
+  g_assert_no_error (error);
+  sweeps = lane_id (store, WEFT_LOD_GC, WEFT_LOD_GC_SWEEPS);
+  g_assert_cmpint (sweeps, >, 0);
+  g_assert_cmpint (lane_id (store, WEFT_LOD_GC, WEFT_LOD_GC_ASSISTS), ==, -1);
+  g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'lod_clipped'"), ==, 0);
+  /* 600 spans over 2^20 ns at 4 per bucket: base level 13 (8192 ns). */
+  g_assert_cmpint (test_scalar (store, "SELECT base_level FROM lod_lane WHERE kind = 4"), ==, 13);
+  g_assert_cmpint (bucket_key (store, sweeps, 13, 0, &cover), ==, 1);
+  g_assert_cmpint (cover, ==, 3 * 1500);
+  /* The last run, [897000, 898500), is in bucket 109; nothing after. */
+  g_assert_cmpint (bucket_key (store, sweeps, 13, 109, NULL), ==, 1);
+  g_assert_cmpint (bucket_key (store, sweeps, 13, 110, NULL), ==, -1);
+}
+
 /* Building twice replaces the tables; a read-only store is refused with a
  * message, not a crash. */
 static void
@@ -235,6 +269,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Lod/p-lane", test_p_lane);
   g_test_add_func ("/Weft/Lod/goroutine-lane", test_goroutine_lane);
   g_test_add_func ("/Weft/Lod/counter", test_counter);
+  g_test_add_func ("/Weft/Lod/gc-lanes", test_gc_lanes);
   g_test_add_func ("/Weft/Lod/overlap", test_overlap);
   g_test_add_func ("/Weft/Lod/rebuild-and-read-only", test_rebuild_and_read_only);
   ret = g_test_run ();

@@ -788,6 +788,13 @@ frame_compute (const Request *r, GCancellable *cancellable, GError **error)
     {
       static const char *const kinds[] = { "worker", "assist", "sweep" };
 
+      /* Zoomed out, their union's buckets (weft-lod.c): a Go trace has
+       * hundreds of thousands of sweeps and assists. */
+      if (bind_lod (q[Q_LOD], r, WEFT_LOD_GC, l - LANE_GC_WORKERS))
+        {
+          fold_intervals (q[Q_LOD], r, l, f->runs, 0, KEY_WEIGHTED, 0);
+          continue;
+        }
       bind (q[Q_GC_SPAN], r, r->longest[l], 0, 0, 0, 0);
       sqlite3_bind_text (q[Q_GC_SPAN], sqlite3_bind_parameter_index (q[Q_GC_SPAN], ":kind"), kinds[l - LANE_GC_WORKERS], -1,
                          SQLITE_STATIC);
