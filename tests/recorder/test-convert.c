@@ -375,6 +375,51 @@ test_leaky_pipeline (void)
                    ==, 1);
 }
 
+/* data/examples/gc-leaks on the real collector: every 10th of 100
+ * requests leaves its producer blocked on a channel nothing else holds;
+ * the collector proves those 10 leaked, not the watchers blocked on a
+ * channel a global holds. */
+static void
+test_gc_leaks (void)
+{
+  const char      *exe = g_getenv ("WEFT_EXAMPLE_GC_LEAKS");
+  const char      *cmd[] = { exe, NULL };
+  g_autofree char *ctf = NULL, *db = NULL, *out = NULL;
+  g_autoptr (WeftStore) store = NULL;
+
+  if (exe == NULL || !g_file_test (exe, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("data/examples/gc-leaks is not built");
+      return;
+    }
+  ctf = record ("gc-leaks", cmd);
+  if (ctf == NULL)
+    {
+      g_test_skip ("LTTng cannot trace here");
+      return;
+    }
+  store = convert (ctf, "gc-leaks.weft");
+  g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'inconsistencies'"), ==, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM leaked_goroutines"), ==, 10);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM leaked_goroutines WHERE start_function = 'produce_rows' "
+                                       "AND create_site LIKE 'handle (gc-leaks.c:%' AND block_site LIKE 'produce_rows (gc-leaks.c:%' "
+                                       "AND wait_reason = 1"),
+                   ==, 10);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM leaked AS l JOIN goroutine AS g USING (goid) WHERE g.name = 'watcher'"),
+                   ==, 0);
+  /* Cycles with their heap figures, each with its two pauses. */
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gc_cycle WHERE end_ns > start_ns AND heap_after > 0"), >=, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gc_cycle AS c WHERE end_ns IS NOT NULL AND "
+                                       "(SELECT COUNT(*) FROM stw WHERE gc_cycle = c.id AND reason IN "
+                                       "('GC sweep termination', 'GC mark termination')) <> 2"),
+                   ==, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM counter_sample WHERE counter = 1"), >, 0);
+  /* A CI job gates on them. */
+  db = g_build_filename (tmpdir, "gc-leaks.weft", NULL);
+  g_assert_cmpint (run_cli ((const char *[]){ "report", "leaks", db, "--fail-on-leak", NULL }, &out), ==, 1);
+  g_assert_nonnull (strstr (out, "handle (gc-leaks.c:"));
+}
+
 static void
 run_ok (const char *const *argv)
 {
@@ -499,6 +544,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Convert/gc", test_gc);
   g_test_add_func ("/Weft/Convert/corrupt-input", test_corrupt);
   g_test_add_func ("/Weft/Convert/leaky-pipeline", test_leaky_pipeline);
+  g_test_add_func ("/Weft/Convert/gc-leaks", test_gc_leaks);
   g_test_add_func ("/Weft/Convert/debug-files", test_debug_files);
   g_test_add_func ("/Weft/Convert/pingpong", test_pingpong);
   rc = g_test_run ();
