@@ -532,55 +532,79 @@ test_preferences (void)
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
-/* A real recording: data/examples/leaky-pipeline leaks 10 row-producers,
- * all created in handle, all blocked sending in produce_rows. */
-static void
-test_recorded_leaks (void)
+/* Records @example (data/examples/NAME, its path in @env) with LTTng and
+ * converts it into tmpdir/NAME.weft; NULL (test skipped) if it cannot. */
+static char *
+record_example (const char *name, const char *env)
 {
-  const char      *lttng = g_getenv ("WEFT_LTTNG"), *exe = g_getenv ("WEFT_EXAMPLE_LEAKY_PIPELINE");
-  g_autofree char *outdir = g_build_filename (tmpdir, "ctf", NULL);
-  g_autofree char *db = g_build_filename (tmpdir, "leaky.weft", NULL);
+  const char      *lttng = g_getenv ("WEFT_LTTNG"), *exe = g_getenv (env);
+  g_autofree char *outdir = g_strdup_printf ("%s/ctf-%s", tmpdir, name);
+  g_autofree char *db = g_strdup_printf ("%s/%s.weft", tmpdir, name);
   g_autofree char *out = NULL, *err = NULL;
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) lines = NULL;
   const char      *argv[] = { lttng, "run", outdir, "--", exe, NULL };
-  GtkWidget       *window;
-  WeftQueryView   *leaks;
   WeftConvertStats stats;
-  int              status, row = -1;
+  int              status;
   guint            n;
 
   if (lttng == NULL || exe == NULL || !g_file_test (exe, G_FILE_TEST_IS_EXECUTABLE))
     {
-      g_test_skip ("no weft-lttng or data/examples/leaky-pipeline");
-      return;
+      g_test_skip ("no weft-lttng or the example");
+      return NULL;
     }
   g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, 0, NULL, NULL, &out, &err, &status, &error));
   g_assert_no_error (error);
   if (WIFEXITED (status) && WEXITSTATUS (status) == 125)
     {
       g_test_skip ("LTTng cannot trace here");
-      return;
+      return NULL;
     }
   lines = g_strsplit (g_strstrip (out), "\n", -1);
   n = g_strv_length (lines);
   g_assert_cmpuint (n, >, 0);
   g_assert_true (weft_convert (lines[n - 1], db, NULL, &stats, &error));
   g_assert_no_error (error);
+  return g_steal_pointer (&db);
+}
 
-  window = open_window (db);
-  leaks = WEFT_QUERY_VIEW (weft_window_get_part (WEFT_WINDOW (window), "leaks"));
+/* The leaks view's row of @kind created in handle in @file, which must be
+ * the only one; -1 if there is none. */
+static int
+handle_row (WeftQueryView *leaks, const char *kind, const char *file)
+{
+  int row = -1;
+
   for (guint i = 0; i < weft_query_view_get_n_rows (leaks); i++)
-    if (g_str_has_prefix (weft_query_view_get_value (leaks, i, "create_site"), "handle ("))
+    if (g_str_has_prefix (weft_query_view_get_value (leaks, i, "create_site"), "handle (")
+        && strcmp (weft_query_view_get_value (leaks, i, "kind"), kind) == 0)
       {
         g_assert_cmpint (row, ==, -1);
+        g_assert_nonnull (strstr (weft_query_view_get_value (leaks, i, "create_site"), file));
         row = (int) i;
       }
+  return row;
+}
+
+/* A real recording: data/examples/leaky-pipeline leaks 10 row-producers,
+ * all created in handle, all blocked sending in produce_rows. */
+static void
+test_recorded_leaks (void)
+{
+  g_autofree char *db = record_example ("leaky-pipeline", "WEFT_EXAMPLE_LEAKY_PIPELINE");
+  GtkWidget       *window;
+  WeftQueryView   *leaks;
+  int              row;
+
+  if (db == NULL)
+    return;
+  window = open_window (db);
+  leaks = WEFT_QUERY_VIEW (weft_window_get_part (WEFT_WINDOW (window), "leaks"));
+  row = handle_row (leaks, "suspect", "leaky-pipeline.c:");
   g_assert_cmpint (row, >=, 0);
   g_assert_cmpstr (weft_query_view_get_value (leaks, row, "goroutines"), ==, "10");
   g_assert_true (g_str_has_prefix (weft_query_view_get_value (leaks, row, "block_site"), "produce_rows ("));
   g_assert_true (g_str_has_suffix (weft_query_view_get_value (leaks, row, "create_site"), ")"));
-  g_assert_nonnull (strstr (weft_query_view_get_value (leaks, row, "create_site"), "leaky-pipeline.c:"));
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (weft_window_get_part (WEFT_WINDOW (window), "view_stack")),
                                          "leaks");
   screenshot (window, "recorded-leaks");
@@ -588,6 +612,31 @@ test_recorded_leaks (void)
   weft_query_view_activate_row (leaks, (guint) row);
   wait_for (weft_window_get_part (WEFT_WINDOW (window), "details"), "loaded");
   screenshot (window, "recorded-leak-details");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The real collector: data/examples/gc-leaks's 10 producers proven leaked
+ * (kind "leaked", first in the view), its cycles on the timeline. */
+static void
+test_recorded_gc (void)
+{
+  g_autofree char *db = record_example ("gc-leaks", "WEFT_EXAMPLE_GC_LEAKS");
+  GtkWidget       *window;
+  WeftQueryView   *leaks;
+  int              row;
+
+  if (db == NULL)
+    return;
+  window = open_window (db);
+  leaks = WEFT_QUERY_VIEW (weft_window_get_part (WEFT_WINDOW (window), "leaks"));
+  row = handle_row (leaks, "leaked", "gc-leaks.c:");
+  g_assert_cmpint (row, ==, 0);
+  g_assert_cmpstr (weft_query_view_get_value (leaks, row, "goroutines"), ==, "10");
+  g_assert_true (g_str_has_prefix (weft_query_view_get_value (leaks, row, "block_site"), "produce_rows ("));
+  screenshot (window, "recorded-gc-timeline");
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (weft_window_get_part (WEFT_WINDOW (window), "view_stack")),
+                                         "leaks");
+  screenshot (window, "recorded-gc-leaks");
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -671,6 +720,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/ViewerApp/threshold", test_threshold);
   g_test_add_func ("/Weft/ViewerApp/preferences", test_preferences);
   g_test_add_func ("/Weft/ViewerApp/recorded-leaks", test_recorded_leaks);
+  g_test_add_func ("/Weft/ViewerApp/recorded-gc", test_recorded_gc);
   g_test_add_func ("/Weft/ViewerApp/zh_CN", test_zh_cn);
   rc = g_test_run ();
   {
