@@ -41,6 +41,10 @@ CREATE INDEX IF NOT EXISTS region_goid_start ON region (goid, start_ns);
 CREATE INDEX IF NOT EXISTS log_ts ON log (ts);
 -- Children of a goroutine.
 CREATE INDEX IF NOT EXISTS goroutine_parent ON goroutine (parent);
+-- Goroutines by start function: the timeline's groups (9M goroutines of
+-- a 315 MB Go trace counted in 0.34 s instead of 2.4 s, the first frame
+-- waiting for them) and the members of an expanded group.
+CREATE INDEX IF NOT EXISTS goroutine_start_pc ON goroutine (start_pc);
 -- Symbols by function, for "where is this function" lookups.
 CREATE INDEX IF NOT EXISTS symbol_function ON symbol (function);
 -- STW pauses and GC spans by time.

@@ -3,8 +3,7 @@
 -- it started.
 SELECT g.start_pc,
        COALESCE(s.function, printf('0x%x', g.start_pc)) AS start_function,
-       COUNT(*) AS goroutines
-FROM goroutine AS g
+       g.goroutines
+FROM (SELECT start_pc, COUNT(*) AS goroutines FROM goroutine GROUP BY start_pc) AS g
 LEFT JOIN symbol AS s ON s.pc = g.start_pc
-GROUP BY g.start_pc
 ORDER BY start_function;
