@@ -2,7 +2,6 @@
  * regions and log messages. They cost an id and a flag test when no
  * session traces the program; trace.c writes the events. */
 #include "runtime.h"
-
 #include "trace.h"
 
 /* Task ids are handed out whether or not a session runs, so that ids stay

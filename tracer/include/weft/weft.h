@@ -35,15 +35,15 @@ extern "C"
   typedef int (*WeftMainFunc) (int argc, char **argv);
 
   /* Starts the runtime with WEFT_MAXPROCS Ps (default: the number of online
- * CPUs), runs @main as goroutine 1 and, when it returns, ends the process
- * with its status, as a Go program ends when main returns: other
- * goroutines are not waited for, stdio is flushed, atexit handlers and
- * library destructors do not run (they would race with goroutines still
- * running on other threads). Write `return weft_main (…);` in main().
- *
- * Environment: WEFT_MAXPROCS, WEFT_STACK_SIZE (bytes, default 256 KiB),
- * WEFT_TRACE=0 (do not load the LTTng provider at all). */
-int weft_main (WeftMainFunc main, int argc, char **argv);
+   * CPUs), runs @main as goroutine 1 and, when it returns, ends the process
+   * with its status, as a Go program ends when main returns: other
+   * goroutines are not waited for, stdio is flushed, atexit handlers and
+   * library destructors do not run (they would race with goroutines still
+   * running on other threads). Write `return weft_main (…);` in main().
+   *
+   * Environment: WEFT_MAXPROCS, WEFT_STACK_SIZE (bytes, default 256 KiB),
+   * WEFT_TRACE=0 (do not load the LTTng provider at all). */
+  int weft_main (WeftMainFunc main, int argc, char **argv);
 
   /* Starts a goroutine running fn(arg); returns its id. The new goroutine
    * inherits nothing from its creator but the current user task. */
