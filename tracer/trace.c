@@ -64,17 +64,45 @@ static void   *provider;  /* libweft-lttng.so; never closed */
 static int64_t rise_seen; /* sysmon: when events were first seen enabled, 0 if not pending */
 
 /* Every event of the provider: tracing is on while any of them is. */
-#define WEFT_EVENTS(X)                                                                                                \
-  X (runtime_info)                                                                                                    \
-  X (go_create)                                                                                                       \
-  X (go_switch)                                                                                                       \
-  X (go_unblock)                                                                                                      \
-  X (go_status) X (snapshot_begin) X (snapshot_end)                                                                   \
-      X (syscall_enter) X (syscall_exit) X (proc_start) X (proc_stop) X (proc_steal) X (thread_start) X (thread_park) \
-          X (thread_unpark) X (stack) X (task_begin) X (task_end) X (region_begin) X (region_end) X (log)             \
-              X (gc_begin) X (gc_end) X (stw_begin) X (stw_end) X (gc_mark_begin) X (gc_mark_end)                     \
-                  X (gc_worker_begin) X (gc_worker_end) X (gc_sweep_begin) X (gc_sweep_end) X (heap_alloc)            \
-                      X (heap_goal) X (go_leaked)
+/* One event a line: clang-format reflows this list differently on every
+ * pass. */
+/* clang-format off */
+#define WEFT_EVENTS(X) \
+  X (runtime_info) \
+  X (go_create) \
+  X (go_switch) \
+  X (go_unblock) \
+  X (go_status) \
+  X (snapshot_begin) \
+  X (snapshot_end) \
+  X (syscall_enter) \
+  X (syscall_exit) \
+  X (proc_start) \
+  X (proc_stop) \
+  X (proc_steal) \
+  X (thread_start) \
+  X (thread_park) \
+  X (thread_unpark) \
+  X (stack) \
+  X (task_begin) \
+  X (task_end) \
+  X (region_begin) \
+  X (region_end) \
+  X (log) \
+  X (gc_begin) \
+  X (gc_end) \
+  X (stw_begin) \
+  X (stw_end) \
+  X (gc_mark_begin) \
+  X (gc_mark_end) \
+  X (gc_worker_begin) \
+  X (gc_worker_end) \
+  X (gc_sweep_begin) \
+  X (gc_sweep_end) \
+  X (heap_alloc) \
+  X (heap_goal) \
+  X (go_leaked)
+/* clang-format on */
 
 static bool
 any_event_enabled (void)
