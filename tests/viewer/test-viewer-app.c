@@ -589,21 +589,35 @@ handle_row (WeftQueryView *leaks, const char *kind, const char *file)
   return row;
 }
 
+/* A window on a recording of data/examples/@name (see record_example),
+ * its leaks view in *@leaks and the row of its leak of @kind in *@row;
+ * NULL (test skipped) if it could not be recorded. */
+static GtkWidget *
+open_recorded (const char *name, const char *env, const char *kind, WeftQueryView **leaks, int *row)
+{
+  g_autofree char *db = record_example (name, env);
+  g_autofree char *file = g_strconcat (name, ".c:", NULL);
+  GtkWidget       *window;
+
+  if (db == NULL)
+    return NULL;
+  window = open_window (db);
+  *leaks = WEFT_QUERY_VIEW (weft_window_get_part (WEFT_WINDOW (window), "leaks"));
+  *row = handle_row (*leaks, kind, file);
+  return window;
+}
+
 /* A real recording: data/examples/leaky-pipeline leaks 10 row-producers,
  * all created in handle, all blocked sending in produce_rows. */
 static void
 test_recorded_leaks (void)
 {
-  g_autofree char *db = record_example ("leaky-pipeline", "WEFT_EXAMPLE_LEAKY_PIPELINE");
-  GtkWidget       *window;
-  WeftQueryView   *leaks;
-  int              row;
+  WeftQueryView *leaks;
+  int            row;
+  GtkWidget     *window = open_recorded ("leaky-pipeline", "WEFT_EXAMPLE_LEAKY_PIPELINE", "suspect", &leaks, &row);
 
-  if (db == NULL)
+  if (window == NULL)
     return;
-  window = open_window (db);
-  leaks = WEFT_QUERY_VIEW (weft_window_get_part (WEFT_WINDOW (window), "leaks"));
-  row = handle_row (leaks, "suspect", "leaky-pipeline.c:");
   g_assert_true (g_str_has_suffix (weft_query_view_get_value (leaks, row, "create_site"), ")"));
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (weft_window_get_part (WEFT_WINDOW (window), "view_stack")),
                                          "leaks");
@@ -620,16 +634,12 @@ test_recorded_leaks (void)
 static void
 test_recorded_gc (void)
 {
-  g_autofree char *db = record_example ("gc-leaks", "WEFT_EXAMPLE_GC_LEAKS");
-  GtkWidget       *window;
-  WeftQueryView   *leaks;
-  int              row;
+  WeftQueryView *leaks;
+  int            row;
+  GtkWidget     *window = open_recorded ("gc-leaks", "WEFT_EXAMPLE_GC_LEAKS", "leaked", &leaks, &row);
 
-  if (db == NULL)
+  if (window == NULL)
     return;
-  window = open_window (db);
-  leaks = WEFT_QUERY_VIEW (weft_window_get_part (WEFT_WINDOW (window), "leaks"));
-  row = handle_row (leaks, "leaked", "gc-leaks.c:");
   g_assert_cmpint (row, ==, 0);
   screenshot (window, "recorded-gc-timeline");
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (weft_window_get_part (WEFT_WINDOW (window), "view_stack")),
