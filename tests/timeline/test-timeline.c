@@ -628,9 +628,16 @@ test_properties (void)
   /* A search keeps only matching goroutines, their groups expanded; an
    * empty one brings every group back, collapsed. */
   weft_timeline_set_filter (WEFT_TIMELINE (timeline), "0x2000");
+  g_assert_true (weft_timeline_is_searching (WEFT_TIMELINE (timeline)));
+  weft_timeline_wait_search (WEFT_TIMELINE (timeline));
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 1);
   g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "G3", &y, &h));
   g_assert_false (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "group 4096", &y, &h));
+  /* A search replaced before it ends leaves nothing behind. */
+  weft_timeline_set_filter (WEFT_TIMELINE (timeline), "0x1000");
+  weft_timeline_set_filter (WEFT_TIMELINE (timeline), "no such goroutine");
+  weft_timeline_wait_search (WEFT_TIMELINE (timeline));
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 0);
   weft_timeline_set_filter (WEFT_TIMELINE (timeline), "");
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 0);
   g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "group 4096", &y, &h));

@@ -282,6 +282,7 @@ test_goroutine_lanes (void)
 
   g_assert_true (weft_timeline_load (timeline, db_path, &error));
   weft_timeline_set_filter (timeline, "leaker");
+  weft_timeline_wait_search (timeline);
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 2);
   g_assert_true (weft_timeline_lane_geometry (timeline, "G4", &y, &h));
   g_assert_true (weft_timeline_lane_geometry (timeline, "G5", &py, &ph));
@@ -297,6 +298,7 @@ test_goroutine_lanes (void)
 
   /* By id: goroutine 2's lane runs exactly when P0 shows it, in its colour. */
   weft_timeline_set_filter (timeline, "2");
+  weft_timeline_wait_search (timeline);
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 1);
   g_assert_true (weft_timeline_lane_geometry (timeline, "G2", &y, &h));
   g_assert_true (weft_timeline_lane_geometry (timeline, "P0", &py, &ph));
@@ -311,6 +313,7 @@ test_goroutine_lanes (void)
   picture_clear (&p);
 
   weft_timeline_set_filter (timeline, "blocked");
+  weft_timeline_wait_search (timeline);
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 2);
   weft_timeline_set_filter (timeline, NULL);
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 0);

@@ -36,10 +36,16 @@ void     weft_timeline_zoom_fit (WeftTimeline *self);
 void weft_timeline_reveal_goroutine (WeftTimeline *self, gint64 goid, gint64 ts_ns);
 /* Shows only goroutine lanes matching @query (id, start function
  * substring, or state name; the first WEFT_TIMELINE_MAX_GOROUTINE_LANES),
- * their groups expanded; NULL or "": every group (one per start
- * function), collapsed until its header is clicked. Lanes are named
- * "G<goid>", group headers "group <start_pc>". */
+ * their groups expanded, once the search (on a worker thread, cancelled
+ * by the next call) ends; NULL or "": every group (one per start
+ * function), collapsed until its header is clicked, at once. Lanes are
+ * named "G<goid>", group headers "group <start_pc>". */
 void weft_timeline_set_filter (WeftTimeline *self, const char *query);
+/* TRUE while a search of weft_timeline_set_filter () runs. */
+gboolean weft_timeline_is_searching (WeftTimeline *self);
+/* Runs the default main context until that search has ended (for tests
+ * and benchmarks that need its lanes at once). */
+void weft_timeline_wait_search (WeftTimeline *self);
 /* Renders the current view at @width x @height into a texture, its data
  * read synchronously (used by tests and "export PNG"). */
 GdkTexture *weft_timeline_render_texture (WeftTimeline *self, int width, int height);
