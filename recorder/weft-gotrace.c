@@ -162,7 +162,11 @@ struct _WeftGoTrace
   GArray     *ps; /* SeqState by P */
   GHashTable *ms; /* m -> MState* */
 
+  /* Go's reader's clock: every item it hands out (the events, the CPU
+   * samples, the Sync that closes the trace) comes strictly after the one
+   * before, moved to last_ts + 1 if its own time is not later. */
   gint64           last_ts;
+  guint            clocked_samples; /* of the generation's, counted in last_ts */
   WeftGoEvent      out;
   WeftGoTraceStats stats;
 };
@@ -418,6 +422,7 @@ generation_reset (WeftGoTrace *self)
   g_array_set_size (self->stack_pcs, 0);
   g_hash_table_remove_all (self->frames);
   g_array_set_size (self->samples, 0);
+  self->clocked_samples = 0;
   g_ptr_array_set_size (self->cursors, 0);
   g_hash_table_remove_all (self->cursor_of);
   self->freq = 0;
@@ -582,6 +587,31 @@ read_generation (WeftGoTrace *self, GError **error)
 }
 
 /* ------------------------------------------------------------------ cursors */
+
+static inline gint64
+clock_tick (WeftGoTrace *self, gint64 ts)
+{
+  if (ts <= self->last_ts)
+    ts = self->last_ts + 1;
+  self->last_ts = ts;
+  return ts;
+}
+
+/* The generation's CPU samples before @ts (all of them with G_MAXINT64)
+ * take their turn on the clock, as Go's reader hands them out between the
+ * events. Their own times are not changed: the importer has them already. */
+static void
+clock_samples (WeftGoTrace *self, gint64 ts)
+{
+  for (; self->clocked_samples < self->samples->len; self->clocked_samples++)
+    {
+      const WeftGoCpuSample *smp = &g_array_index (self->samples, WeftGoCpuSample, self->clocked_samples);
+
+      if (smp->ts >= ts)
+        break;
+      clock_tick (self, smp->ts);
+    }
+}
 
 static inline gint64
 ticks_to_ns (WeftGoTrace *self, guint64 ticks)
@@ -997,7 +1027,10 @@ next_in_generation (WeftGoTrace *self, gboolean *have, GError **error)
 
   *have = FALSE;
   if (h->len == 0)
-    return TRUE;
+    {
+      clock_samples (self, G_MAXINT64);
+      return TRUE;
+    }
   r = advance (self, h->pdata[0], FALSE, error);
   if (r == ADV_ERROR)
     return FALSE;
@@ -1031,9 +1064,8 @@ next_in_generation (WeftGoTrace *self, gboolean *have, GError **error)
     }
   c = h->pdata[i];
   self->out = c->ev;
-  if (self->out.ts <= self->last_ts)
-    self->out.ts = self->last_ts + 1;
-  self->last_ts = self->out.ts;
+  clock_samples (self, self->out.ts);
+  self->out.ts = clock_tick (self, self->out.ts);
   if (!cursor_next (self, c, &more, error))
     return FALSE;
   if (more)
@@ -1237,6 +1269,12 @@ weft_go_trace_frame (WeftGoTrace *self, guint64 pc, const char **function, const
   *file = weft_go_trace_string (self, fr->file);
   *line = fr->line;
   return TRUE;
+}
+
+gint64
+weft_go_trace_end (WeftGoTrace *self)
+{
+  return self->last_ts == G_MININT64 ? G_MININT64 : self->last_ts + 1;
 }
 
 const WeftGoTraceStats *

@@ -166,6 +166,12 @@ typedef struct
   gint64  wall_mono_ns;
 } WeftGoTraceStats;
 
+/* Once weft_go_trace_next() has returned FALSE without an error: the
+ * time of the Sync event Go's reader hands out last, 1 ns after every
+ * event and CPU sample, where `go tool trace` ends the goroutines' states
+ * still open. G_MININT64 for a trace without events. */
+gint64 weft_go_trace_end (WeftGoTrace *self);
+
 const WeftGoTraceStats *weft_go_trace_get_stats (WeftGoTrace *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftGoTrace, weft_go_trace_free)

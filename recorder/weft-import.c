@@ -789,6 +789,11 @@ weft_import (const char *trace_path, const char *out_path, const WeftImportOptio
           if (text != NULL)
             weft_ingest_set_meta (imp.ingest, "go_wall_clock_at_snapshot", text);
         }
+      /* Go ends the states still open at its closing Sync, after every
+       * event and sample: also after the statuses the last generation
+       * repeats, which the state machine does not need, and which a
+       * preempted runtime can write microseconds after the last event. */
+      weft_ingest_advance (imp.ingest, weft_go_trace_end (t));
       weft_ingest_finish (imp.ingest);
     }
   stats->bytes = ts->bytes;

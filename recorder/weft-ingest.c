@@ -1656,6 +1656,15 @@ weft_ingest_unknown_event (WeftIngest *self, gint64 ts)
   self->unknown_events++;
 }
 
+/* The trace's clock reached @ts without an event (a Go trace's closing
+ * Sync): what is still open at the end runs to it. */
+void
+weft_ingest_advance (WeftIngest *self, gint64 ts)
+{
+  if (self->have_origin)
+    rel_time (self, ts);
+}
+
 void
 weft_ingest_lost (WeftIngest *self, gboolean packets, gint64 stream, const char *stream_name, gboolean has_range, gint64 start, gint64 end, gboolean has_count, guint64 count)
 {

@@ -20,6 +20,7 @@ typedef struct _WeftIngest WeftIngest;
 WeftIngest *weft_ingest_new (WeftWriter *writer);
 void        weft_ingest_event (WeftIngest *self, const WeftEvent *ev);
 void        weft_ingest_unknown_event (WeftIngest *self, gint64 ts);
+void        weft_ingest_advance (WeftIngest *self, gint64 ts);
 void        weft_ingest_lost (WeftIngest *self, gboolean packets, gint64 stream, const char *stream_name, gboolean has_range, gint64 start, gint64 end, gboolean has_count, guint64 count);
 void        weft_ingest_set_meta (WeftIngest *self, const char *key, const char *value);
 void        weft_ingest_finish (WeftIngest *self);
