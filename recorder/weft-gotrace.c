@@ -167,6 +167,7 @@ struct _WeftGoTrace
    * before, moved to last_ts + 1 if its own time is not later. */
   gint64           last_ts;
   guint            clocked_samples; /* of the generation's, counted in last_ts */
+  guint64          min_time;        /* ticks, of the generation's earliest batch */
   WeftGoEvent      out;
   WeftGoTraceStats stats;
 };
@@ -427,6 +428,7 @@ generation_reset (WeftGoTrace *self)
   g_hash_table_remove_all (self->cursor_of);
   self->freq = 0;
   self->gen = 0;
+  self->min_time = 0;
 }
 
 static void
@@ -451,6 +453,10 @@ read_payload (WeftGoTrace *self, guint8 type, guint64 m, guint64 time, guint64 s
   guint64 at = self->offset;
   gsize   start = self->arena->len;
   Buf     b;
+
+  /* Go's test, 0 included: the generation's Sync comes at its earliest batch. */
+  if (self->min_time == 0 || time < self->min_time)
+    self->min_time = time;
 
   g_byte_array_set_size (self->arena, start + size);
   if (size > 0 && fread (self->arena->data + start, 1, size, self->f) != size)
@@ -1230,6 +1236,8 @@ weft_go_trace_next (WeftGoTrace *self, const WeftGoEvent **ev, GError **error)
         return FALSE;
       if (!cursors_start (self, error))
         return FALSE;
+      /* The Sync that opens the generation. */
+      clock_tick (self, ticks_to_ns (self, self->min_time));
     }
 }
 
