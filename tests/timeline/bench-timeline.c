@@ -123,10 +123,8 @@ main (int argc, char **argv)
       return 1;
     }
   if (filter != NULL)
-    {
-      weft_timeline_set_filter (timeline, filter);
-      weft_timeline_wait_search (timeline);
-    }
+    weft_timeline_set_filter (timeline, filter);
+  weft_timeline_wait (timeline);
   g_object_unref (weft_timeline_render_texture (timeline, width, 600));
   first = (double) (g_get_monotonic_time () - t0) / 1e3;
 

@@ -200,7 +200,7 @@ test_analyses (void)
   weft_query_view_activate_row (leaks, 0);
   g_assert_cmpstr (weft_window_get_page (w), ==, "timeline");
   g_assert_cmpstr (gtk_editable_get_text (search), ==, "4");
-  weft_timeline_wait_search (timeline);
+  weft_timeline_wait (timeline);
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 1);
   weft_timeline_get_range (timeline, &start, &end);
   g_assert_cmpint (start, <, 100 * MS - 1);
@@ -217,7 +217,7 @@ test_analyses (void)
   weft_query_view_activate_row (goroutines, row);
   g_assert_cmpstr (weft_window_get_page (w), ==, "timeline");
   g_assert_cmpstr (gtk_editable_get_text (search), ==, "leaker");
-  weft_timeline_wait_search (timeline);
+  weft_timeline_wait (timeline);
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 2);
   screenshot (window, "window-timeline-leakers");
 

@@ -176,16 +176,23 @@ struct _WeftTimeline
   int            n_procs, n_threads;
   gboolean       shown[LANE_P]; /* the fixed lanes that have data */
   gint64         longest[LANE_P];
-  GArray        *glanes;       /* of GLane: what the groups show, rebuilt when they change */
-  GPtrArray     *groups;       /* of Group */
-  GHashTable    *lod;          /* lod_key () -> LodLane; NULL if the file has none */
-  GArray        *blocked_keys; /* of gint64: per wait reason, a blocked goroutine's key */
+  GArray        *glanes;        /* of GLane: what the groups show, rebuilt when they change */
+  GPtrArray     *groups;        /* of Group */
+  GHashTable    *lod;           /* lod_key () -> LodLane; NULL if the file has none */
+  GArray        *blocked_keys;  /* of gint64: per wait reason, a blocked goroutine's key */
+  GPtrArray     *all_groups;    /* of Group: every start function, collapsed, as the file lists them */
+  guint          groups_serial; /* counts replacements of self->groups */
   Frame         *frame;
   GCancellable  *cancellable;
-  GCancellable  *search;      /* the search being run, NULL if none */
-  Frame          pending;     /* the view, width and rows asked for last (no data) */
-  guint          generation;  /* of the lanes: frames of older ones are dropped */
-  GtkAdjustment *vadjustment; /* of the scrolled window around, if any */
+  GCancellable  *loading;                  /* the file being read on a worker, NULL once its lanes are known */
+  GCancellable  *search;                   /* the search being run, NULL if none */
+  GCancellable  *reveal;                   /* the reveal being looked up, NULL if none */
+  guint          busy;                     /* tasks on workers whose result changes the lanes */
+  char          *pending_filter;           /* a search asked for while the file loads */
+  gint64         pending_goid, pending_ts; /* a reveal asked for then (goid -1: none) */
+  Frame          pending;                  /* the view, width and rows asked for last (no data) */
+  guint          generation;               /* of the lanes: frames of older ones are dropped */
+  GtkAdjustment *vadjustment;              /* of the scrolled window around, if any */
   double         drag_start_x;
   gint64         drag_view_start, drag_view_end;
   double         zoom_scale_start;
@@ -335,6 +342,27 @@ group_free (Group *g)
   g_free (g->function);
   g_clear_pointer (&g->members, g_array_unref);
   g_free (g);
+}
+
+static GLane
+member_new (gint64 goid, gint64 start_pc, const char *name, guint group)
+{
+  GLane g = { goid, start_pc, NULL, group };
+
+  g.label = name != NULL && *name != '\0' ? g_strdup_printf ("G%" G_GINT64_FORMAT " %s", goid, name)
+                                          : g_strdup_printf ("G%" G_GINT64_FORMAT, goid);
+  return g;
+}
+
+static Group *
+group_new (gint64 start_pc, const char *function, gint64 count)
+{
+  Group *g = g_new0 (Group, 1);
+
+  g->start_pc = start_pc;
+  g->function = g_strdup (function != NULL ? function : "?");
+  g->count = count;
+  return g;
 }
 
 /* ------------------------------------------------------------------ mapping */
@@ -951,7 +979,7 @@ request_frame (WeftTimeline *self)
   g_autoptr (GTask) task = NULL;
   Frame *f = self->frame;
 
-  if (self->path == NULL || width <= 0)
+  if (self->pool == NULL || width <= 0)
     return;
   rows_in_view (self, &top, &bottom);
   if (f != NULL && f->start == self->start && f->end == self->end && f->width == width && f->top <= MAX (top, 0)
@@ -1684,7 +1712,13 @@ on_key (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModif
     }
 }
 
-/* ------------------------------------------------------------------ loading */
+/* ------------------------------------------------------------------ loading
+ *
+ * What the lanes need to know of a file (its span, Ps and Ms, which fixed
+ * lanes have data, the longest intervals, the level-of-detail lanes, every
+ * goroutine group) is read on a worker when it opens: listing the groups
+ * of a 9M-goroutine trace alone takes 0.4–1 s. Until it arrives the
+ * timeline is empty. */
 
 static gint64
 scalar (WeftStore *store, const char *sql)
@@ -1699,94 +1733,229 @@ scalar (WeftStore *store, const char *sql)
   return v;
 }
 
-gboolean
-weft_timeline_load (WeftTimeline *self, const char *path, GError **error)
+typedef struct
 {
-  g_autoptr (WeftStore) store = NULL;
+  gint64      trace_start, trace_end;
+  int         n_procs, n_threads;
+  gboolean    shown[LANE_P];
+  gint64      longest[LANE_P];
+  GArray     *blocked_keys; /* of gint64 */
+  GHashTable *lod;          /* NULL: the file has no level of detail */
+  GPtrArray  *groups;       /* of Group, collapsed */
+} FileInfo;
 
-  g_return_val_if_fail (WEFT_IS_TIMELINE (self) && path != NULL, FALSE);
+static void
+file_info_free (FileInfo *info)
+{
+  g_clear_pointer (&info->blocked_keys, g_array_unref);
+  g_clear_pointer (&info->lod, g_hash_table_unref);
+  g_clear_pointer (&info->groups, g_ptr_array_unref);
+  g_free (info);
+}
 
-  store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, error);
-  if (store == NULL)
-    return FALSE;
-  g_clear_pointer (&self->store, weft_store_free);
-  self->store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, error);
-  if (self->store == NULL)
-    return FALSE;
-  g_free (self->path);
-  self->path = g_strdup (path);
-  self->trace_start = weft_store_get_meta_int (store, "start_ns", 0);
-  self->trace_end = MAX (weft_store_get_meta_int (store, "end_ns", 0), self->trace_start + 1);
-  self->n_procs = (int) MAX (scalar (store, "SELECT MAX(p) + 1 FROM gstate WHERE state = 0"),
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FileInfo, file_info_free)
+
+static void
+cancel_task (GCancellable **cancellable)
+{
+  if (*cancellable == NULL)
+    return;
+  g_cancellable_cancel (*cancellable);
+  g_clear_object (cancellable);
+}
+
+static int
+interrupted (void *cancellable)
+{
+  return g_cancellable_is_cancelled (cancellable);
+}
+
+static FileInfo *
+file_info_read (WeftStore *store, GCancellable *cancellable, GError **error)
+{
+  g_autoptr (FileInfo) info = g_new0 (FileInfo, 1);
+  sqlite3_stmt *stmt;
+
+  sqlite3_progress_handler (weft_store_get_db (store), 10000, interrupted, cancellable);
+  info->trace_start = weft_store_get_meta_int (store, "start_ns", 0);
+  info->trace_end = MAX (weft_store_get_meta_int (store, "end_ns", 0), info->trace_start + 1);
+  info->n_procs = (int) MAX (scalar (store, "SELECT MAX(p) + 1 FROM gstate WHERE state = 0"),
                              weft_store_get_meta_int (store, "nprocs", 0));
-  /* A new array: frames being computed keep the one they were asked for. */
-  g_array_unref (self->blocked_keys);
-  self->blocked_keys = g_array_new (FALSE, TRUE, sizeof (gint64));
-  {
-    sqlite3_stmt *stmt = weft_store_prepare (store, "SELECT reason, category FROM wait_reason WHERE reason BETWEEN 0 AND 4095",
-                                             error);
+  info->blocked_keys = g_array_new (FALSE, TRUE, sizeof (gint64));
+  if ((stmt = weft_store_prepare (store, "SELECT reason, category FROM wait_reason WHERE reason BETWEEN 0 AND 4095", error))
+      == NULL)
+    return NULL;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      guint reason = (guint) sqlite3_column_int (stmt, 0);
 
-    if (stmt == NULL)
-      return FALSE;
-    while (sqlite3_step (stmt) == SQLITE_ROW)
-      {
-        guint reason = (guint) sqlite3_column_int (stmt, 0);
+      if (reason >= info->blocked_keys->len)
+        {
+          guint from = info->blocked_keys->len;
 
-        if (reason >= self->blocked_keys->len)
-          {
-            guint from = self->blocked_keys->len;
-
-            g_array_set_size (self->blocked_keys, reason + 1);
-            for (guint i = from; i < reason; i++)
-              g_array_index (self->blocked_keys, gint64, i) = weft_lod_goroutine_key (2, 0, NULL);
-          }
-        g_array_index (self->blocked_keys, gint64, reason)
-            = weft_lod_goroutine_key (2, 0, (const char *) sqlite3_column_text (stmt, 1));
-      }
-    sqlite3_finalize (stmt);
-  }
-  g_clear_pointer (&self->lod, g_hash_table_unref);
+          g_array_set_size (info->blocked_keys, reason + 1);
+          for (guint i = from; i < reason; i++)
+            g_array_index (info->blocked_keys, gint64, i) = weft_lod_goroutine_key (2, 0, NULL);
+        }
+      g_array_index (info->blocked_keys, gint64, reason)
+          = weft_lod_goroutine_key (2, 0, (const char *) sqlite3_column_text (stmt, 1));
+    }
+  sqlite3_finalize (stmt);
   if (scalar (store, "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'lod_lane')"))
     {
-      sqlite3_stmt *stmt = weft_store_prepare (store, "SELECT kind, lane, id, base_level, top_level FROM lod_lane", error);
-
-      if (stmt == NULL)
-        return FALSE;
-      self->lod = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+      if ((stmt = weft_store_prepare (store, "SELECT kind, lane, id, base_level, top_level FROM lod_lane", error)) == NULL)
+        return NULL;
+      info->lod = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
       while (sqlite3_step (stmt) == SQLITE_ROW)
         {
           LodLane *l = g_new (LodLane, 1);
 
           *l = (LodLane){ sqlite3_column_int64 (stmt, 2), sqlite3_column_int (stmt, 3), sqlite3_column_int (stmt, 4) };
-          g_hash_table_insert (self->lod, lod_key (sqlite3_column_int (stmt, 0), sqlite3_column_int64 (stmt, 1)), l);
+          g_hash_table_insert (info->lod, lod_key (sqlite3_column_int (stmt, 0), sqlite3_column_int64 (stmt, 1)), l);
         }
       sqlite3_finalize (stmt);
     }
-  self->n_threads = (int) scalar (store, "SELECT MAX(m) + 1 FROM mstate");
+  info->n_threads = (int) scalar (store, "SELECT MAX(m) + 1 FROM mstate");
   /* STW and GC always show (an empty lane says there was none); the
    * others only when the trace has something for them. */
-  self->shown[LANE_STW] = self->shown[LANE_GC] = TRUE;
-  self->shown[LANE_GC_WORKERS] = scalar (store, "SELECT EXISTS (SELECT 1 FROM gc_span WHERE kind = 'worker')");
-  self->shown[LANE_GC_ASSISTS] = scalar (store, "SELECT EXISTS (SELECT 1 FROM gc_span WHERE kind = 'assist')");
-  self->shown[LANE_GC_SWEEP] = scalar (store, "SELECT EXISTS (SELECT 1 FROM gc_span WHERE kind = 'sweep')");
-  self->shown[LANE_HEAP] = scalar (store, "SELECT EXISTS (SELECT 1 FROM counter_sample WHERE counter IN (1, 2))");
-  self->shown[LANE_GOROUTINES] = scalar (store, "SELECT EXISTS (SELECT 1 FROM counter_sample WHERE counter = 3)");
-  self->shown[LANE_RUNNABLE] = scalar (store, "SELECT EXISTS (SELECT 1 FROM counter_sample WHERE counter = 4)");
-  self->shown[LANE_TASKS] = scalar (store, "SELECT EXISTS (SELECT 1 FROM task)");
-  self->shown[LANE_REGIONS] = scalar (store, "SELECT EXISTS (SELECT 1 FROM region)");
+  info->shown[LANE_STW] = info->shown[LANE_GC] = TRUE;
+  info->shown[LANE_GC_WORKERS] = scalar (store, "SELECT EXISTS (SELECT 1 FROM gc_span WHERE kind = 'worker')");
+  info->shown[LANE_GC_ASSISTS] = scalar (store, "SELECT EXISTS (SELECT 1 FROM gc_span WHERE kind = 'assist')");
+  info->shown[LANE_GC_SWEEP] = scalar (store, "SELECT EXISTS (SELECT 1 FROM gc_span WHERE kind = 'sweep')");
+  info->shown[LANE_HEAP] = scalar (store, "SELECT EXISTS (SELECT 1 FROM counter_sample WHERE counter IN (1, 2))");
+  info->shown[LANE_GOROUTINES] = scalar (store, "SELECT EXISTS (SELECT 1 FROM counter_sample WHERE counter = 3)");
+  info->shown[LANE_RUNNABLE] = scalar (store, "SELECT EXISTS (SELECT 1 FROM counter_sample WHERE counter = 4)");
+  info->shown[LANE_TASKS] = scalar (store, "SELECT EXISTS (SELECT 1 FROM task)");
+  info->shown[LANE_REGIONS] = scalar (store, "SELECT EXISTS (SELECT 1 FROM region)");
   /* Lanes whose intervals overlap are read from :t0 minus their longest. */
-  self->longest[LANE_STW] = scalar (store, "SELECT MAX(end_ns - start_ns) FROM stw");
-  self->longest[LANE_GC] = MAX (scalar (store, "SELECT MAX(COALESCE(end_ns, (SELECT value FROM meta WHERE key = 'end_ns')) "
+  info->longest[LANE_STW] = scalar (store, "SELECT MAX(end_ns - start_ns) FROM stw");
+  info->longest[LANE_GC] = MAX (scalar (store, "SELECT MAX(COALESCE(end_ns, (SELECT value FROM meta WHERE key = 'end_ns')) "
                                                "- start_ns) FROM gc_cycle"),
                                 scalar (store, "SELECT MAX(end_ns - start_ns) FROM gc_span"));
-  self->longest[LANE_GC_WORKERS] = self->longest[LANE_GC_ASSISTS] = self->longest[LANE_GC_SWEEP] = self->longest[LANE_GC];
-  self->longest[LANE_REGIONS] = scalar (store, "SELECT MAX(end_ns - start_ns) FROM region");
+  info->longest[LANE_GC_WORKERS] = info->longest[LANE_GC_ASSISTS] = info->longest[LANE_GC_SWEEP] = info->longest[LANE_GC];
+  info->longest[LANE_REGIONS] = scalar (store, "SELECT MAX(end_ns - start_ns) FROM region");
+  /* Every start function, collapsed: expanding one reads its goroutines
+   * (both through the index on start_pc). */
+  if ((stmt = weft_store_prepare_query (store, "goroutine-groups", error)) == NULL)
+    return NULL;
+  info->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) group_free);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (info->groups, group_new (sqlite3_column_int64 (stmt, 0), (const char *) sqlite3_column_text (stmt, 1),
+                                              sqlite3_column_int64 (stmt, 2)));
+  sqlite3_finalize (stmt);
+  sqlite3_progress_handler (weft_store_get_db (store), 0, NULL, NULL);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  return g_steal_pointer (&info);
+}
+
+static void
+load_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  g_autoptr (WeftStore) store = weft_store_open (data, WEFT_STORE_OPEN_READ_ONLY, &error);
+  FileInfo *info = store != NULL ? file_info_read (store, cancellable, &error) : NULL;
+
+  if (info == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, info, (GDestroyNotify) file_info_free);
+}
+
+/* A copy of every group, collapsed. */
+static GPtrArray *
+all_groups (WeftTimeline *self)
+{
+  GPtrArray *groups = g_ptr_array_new_with_free_func ((GDestroyNotify) group_free);
+
+  for (guint i = 0; self->all_groups != NULL && i < self->all_groups->len; i++)
+    {
+      const Group *g = g_ptr_array_index (self->all_groups, i);
+
+      g_ptr_array_add (groups, group_new (g->start_pc, g->function, g->count));
+    }
+  return groups;
+}
+
+static void set_groups (WeftTimeline *self, GPtrArray *groups);
+
+static void
+load_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  WeftTimeline *self = WEFT_TIMELINE (source);
+  g_autoptr (GError) error = NULL;
+  FileInfo *info = g_task_propagate_pointer (G_TASK (result), &error);
+
+  self->busy--;
+  /* Cancelled: a newer load owns self->loading. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->loading);
+  if (info == NULL)
+    {
+      g_warning ("timeline: %s", error->message);
+      return;
+    }
+  self->trace_start = info->trace_start;
+  self->trace_end = info->trace_end;
+  self->n_procs = info->n_procs;
+  self->n_threads = info->n_threads;
+  memcpy (self->shown, info->shown, sizeof self->shown);
+  memcpy (self->longest, info->longest, sizeof self->longest);
+  /* New arrays: frames being computed keep the ones they were asked for. */
+  g_array_unref (self->blocked_keys);
+  self->blocked_keys = g_steal_pointer (&info->blocked_keys);
+  g_clear_pointer (&self->lod, g_hash_table_unref);
+  self->lod = g_steal_pointer (&info->lod);
+  g_clear_pointer (&self->all_groups, g_ptr_array_unref);
+  self->all_groups = g_steal_pointer (&info->groups);
   g_clear_pointer (&self->pool, pool_unref);
-  self->pool = pool_new (path, self->lod != NULL);
-  /* Every goroutine group, collapsed. */
-  weft_timeline_set_filter (self, NULL);
+  self->pool = pool_new (self->path, self->lod != NULL);
+  file_info_free (info);
+  /* Every goroutine group, collapsed; then what was asked for while the
+   * file loaded. */
+  set_groups (self, all_groups (self));
   weft_timeline_zoom_fit (self);
+  if (self->pending_filter != NULL)
+    {
+      g_autofree char *query = g_steal_pointer (&self->pending_filter);
+
+      weft_timeline_set_filter (self, query);
+    }
+  else if (self->pending_goid >= 0)
+    weft_timeline_reveal_goroutine (self, self->pending_goid, self->pending_ts);
   gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+gboolean
+weft_timeline_load (WeftTimeline *self, const char *path, GError **error)
+{
+  WeftStore *store;
+  g_autoptr (GTask) task = NULL;
+
+  g_return_val_if_fail (WEFT_IS_TIMELINE (self) && path != NULL, FALSE);
+
+  /* The main thread's connection (a click, a tooltip); opening checks
+   * the file is a Weft database it can read. */
+  if ((store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, error)) == NULL)
+    return FALSE;
+  g_clear_pointer (&self->store, weft_store_free);
+  self->store = store;
+  cancel_task (&self->loading);
+  cancel_task (&self->search);
+  cancel_task (&self->reveal);
+  g_clear_pointer (&self->pending_filter, g_free);
+  self->pending_goid = -1;
+  g_clear_pointer (&self->pool, pool_unref);
+  g_clear_pointer (&self->all_groups, g_ptr_array_unref);
+  g_free (self->path);
+  self->path = g_strdup (path);
+  set_groups (self, g_ptr_array_new_with_free_func ((GDestroyNotify) group_free));
+  self->loading = g_cancellable_new ();
+  self->busy++;
+  task = g_task_new (self, self->loading, load_done, NULL);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, load_thread);
   return TRUE;
 }
 
@@ -1832,51 +2001,216 @@ rebuild_lanes (WeftTimeline *self)
   invalidate (self);
 }
 
-static GLane
-member_new (gint64 goid, gint64 start_pc, const char *name, guint group)
+/* Replaces the groups shown (taking @groups): lookups of the old ones
+ * that are still running are dropped when they end. */
+static void
+set_groups (WeftTimeline *self, GPtrArray *groups)
 {
-  GLane g = { goid, start_pc, NULL, group };
-
-  g.label = name != NULL && *name != '\0' ? g_strdup_printf ("G%" G_GINT64_FORMAT " %s", goid, name)
-                                          : g_strdup_printf ("G%" G_GINT64_FORMAT, goid);
-  return g;
+  g_ptr_array_unref (self->groups);
+  self->groups = groups;
+  self->groups_serial++;
+  rebuild_lanes (self);
 }
 
-static Group *
-group_new (gint64 start_pc, const char *function, gint64 count)
-{
-  Group *g = g_new0 (Group, 1);
+/* ------------------------------------------------------------------ lookups
+ *
+ * Expanding a group reads its first goroutines (up to 6 ms on a 9M-
+ * goroutine trace), and a reveal also looks its goroutine and slice up:
+ * both on a worker with a reader of the pool. Their result applies to the
+ * groups they were asked for (groups_serial); a reveal is cancelled by
+ * the next one, a search or a load. */
 
-  g->start_pc = start_pc;
-  g->function = g_strdup (function != NULL ? function : "?");
-  g->count = count;
-  return g;
+typedef struct
+{
+  Pool  *pool;
+  gint64 goid; /* a reveal's goroutine, -1 to expand the group of start_pc */
+  gint64 start_pc;
+  gint64 ts;
+  guint  serial;
+} LookupJob;
+
+typedef struct
+{
+  gint64   start_pc;
+  char    *function, *name; /* the revealed goroutine's */
+  gboolean found;           /* the goroutine exists */
+  GArray  *members;         /* of GLane, group index 0 */
+  gboolean has_slice;
+  gint64   slice_start, slice_end;
+} Lookup;
+
+static void
+lookup_job_free (LookupJob *job)
+{
+  pool_unref (job->pool);
+  g_free (job);
 }
 
-/* Expands or collapses a group, reading its goroutines the first time. */
+static void
+lookup_free (Lookup *l)
+{
+  g_free (l->function);
+  g_free (l->name);
+  g_clear_pointer (&l->members, g_array_unref);
+  g_free (l);
+}
+
+static GArray *
+read_members (sqlite3_stmt *stmt, gint64 start_pc)
+{
+  GArray *members = g_array_new (FALSE, FALSE, sizeof (GLane));
+
+  g_array_set_clear_func (members, glane_clear);
+  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":start_pc"), start_pc);
+  sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":limit"), WEFT_TIMELINE_MAX_GOROUTINE_LANES);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      GLane g = member_new (sqlite3_column_int64 (stmt, 0), start_pc, (const char *) sqlite3_column_text (stmt, 1), 0);
+
+      g_array_append_val (members, g);
+    }
+  return members;
+}
+
+static void
+lookup_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  LookupJob    *job = data;
+  GError       *error = NULL;
+  Reader       *reader = pool_take (job->pool, &error);
+  Lookup       *l;
+  sqlite3_stmt *stmt = NULL;
+
+  if (reader == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  l = g_new0 (Lookup, 1);
+  l->start_pc = job->start_pc;
+  l->found = job->goid < 0;
+  if (job->goid >= 0 && (stmt = weft_store_prepare_query (reader->store, "goroutine-lane", &error)) != NULL)
+    {
+      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":goid"), job->goid);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          l->found = TRUE;
+          l->function = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+          l->start_pc = sqlite3_column_int64 (stmt, 2);
+          l->name = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+        }
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
+  if (error == NULL && l->found && (stmt = weft_store_prepare_query (reader->store, "goroutine-group", &error)) != NULL)
+    {
+      l->members = read_members (stmt, l->start_pc);
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
+  if (error == NULL && job->goid >= 0
+      && (stmt = weft_store_prepare_query (reader->store, "slice-at-goroutine", &error)) != NULL)
+    {
+      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":goid"), job->goid);
+      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":t"), job->ts);
+      if ((l->has_slice = sqlite3_step (stmt) == SQLITE_ROW))
+        {
+          l->slice_start = sqlite3_column_int64 (stmt, 1);
+          l->slice_end = sqlite3_column_int64 (stmt, 2);
+        }
+      g_clear_pointer (&stmt, sqlite3_finalize);
+    }
+  pool_give (job->pool, reader);
+  if (error != NULL)
+    {
+      lookup_free (l);
+      g_task_return_error (task, error);
+    }
+  else
+    g_task_return_pointer (task, l, (GDestroyNotify) lookup_free);
+}
+
+static void
+lookup_start (WeftTimeline *self, gint64 goid, gint64 start_pc, gint64 ts, GCancellable *cancellable, GAsyncReadyCallback done)
+{
+  LookupJob *job = g_new0 (LookupJob, 1);
+  g_autoptr (GTask) task = NULL;
+
+  job->pool = pool_ref (self->pool);
+  job->goid = goid;
+  job->start_pc = start_pc;
+  job->ts = ts;
+  job->serial = self->groups_serial;
+  self->busy++;
+  task = g_task_new (self, cancellable, done, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) lookup_job_free);
+  g_task_run_in_thread (task, lookup_thread);
+}
+
+/* The group of @start_pc, or -1. */
+static int
+group_index (WeftTimeline *self, gint64 start_pc)
+{
+  for (guint i = 0; i < self->groups->len; i++)
+    if (((Group *) g_ptr_array_index (self->groups, i))->start_pc == start_pc)
+      return (int) i;
+  return -1;
+}
+
+/* Gives group @index the members @l read, unless it has some already. */
+static void
+group_set_members (WeftTimeline *self, guint index, Lookup *l)
+{
+  Group *group = g_ptr_array_index (self->groups, index);
+
+  if (group->members != NULL || l->members == NULL)
+    return;
+  group->members = g_steal_pointer (&l->members);
+  for (guint k = 0; k < group->members->len; k++)
+    g_array_index (group->members, GLane, k).group = index;
+}
+
+/* Propagates a lookup, or NULL when it is of no use any more. */
+static Lookup *
+lookup_finish (WeftTimeline *self, GAsyncResult *result)
+{
+  g_autoptr (GError) error = NULL;
+  Lookup          *l = g_task_propagate_pointer (G_TASK (result), &error);
+  const LookupJob *job = g_task_get_task_data (G_TASK (result));
+
+  self->busy--;
+  if (l == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("timeline: %s", error->message);
+  if (l != NULL && job->serial != self->groups_serial)
+    g_clear_pointer (&l, lookup_free);
+  return l;
+}
+
+static void
+expand_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  WeftTimeline *self = WEFT_TIMELINE (source);
+  Lookup       *l = lookup_finish (self, result);
+  int           index;
+
+  if (l == NULL)
+    return;
+  if ((index = group_index (self, l->start_pc)) >= 0)
+    {
+      group_set_members (self, (guint) index, l);
+      rebuild_lanes (self);
+    }
+  lookup_free (l);
+}
+
+/* Expands or collapses a group, reading its goroutines the first time
+ * (the header shows it expanded at once, its lanes come with them). */
 static void
 group_toggle (WeftTimeline *self, guint index)
 {
-  Group        *group = g_ptr_array_index (self->groups, index);
-  sqlite3_stmt *stmt;
+  Group *group = g_ptr_array_index (self->groups, index);
 
   group->expanded = !group->expanded;
-  if (group->expanded && group->members == NULL && self->store != NULL
-      && (stmt = weft_store_prepare_query (self->store, "goroutine-group", NULL)) != NULL)
-    {
-      group->members = g_array_new (FALSE, FALSE, sizeof (GLane));
-      g_array_set_clear_func (group->members, glane_clear);
-      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":start_pc"), group->start_pc);
-      sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":limit"), WEFT_TIMELINE_MAX_GOROUTINE_LANES);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          GLane g = member_new (sqlite3_column_int64 (stmt, 0), group->start_pc,
-                                (const char *) sqlite3_column_text (stmt, 1), index);
-
-          g_array_append_val (group->members, g);
-        }
-      sqlite3_finalize (stmt);
-    }
+  if (group->expanded && group->members == NULL && self->pool != NULL)
+    lookup_start (self, -1, group->start_pc, 0, NULL, expand_done);
   rebuild_lanes (self);
 }
 
@@ -1899,12 +2233,6 @@ search_job_free (SearchJob *job)
   pool_unref (job->pool);
   g_free (job->query);
   g_free (job);
-}
-
-static int
-search_interrupted (void *cancellable)
-{
-  return g_cancellable_is_cancelled (cancellable);
 }
 
 /* The matches, grouped (the query orders them by start function),
@@ -1932,7 +2260,7 @@ search_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
     }
   groups = g_ptr_array_new_with_free_func ((GDestroyNotify) group_free);
   db = weft_store_get_db (reader->store);
-  sqlite3_progress_handler (db, 10000, search_interrupted, cancellable);
+  sqlite3_progress_handler (db, 10000, interrupted, cancellable);
   sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":query"), job->query, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int (stmt, sqlite3_bind_parameter_index (stmt, ":limit"), WEFT_TIMELINE_MAX_GOROUTINE_LANES);
   while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -1969,6 +2297,7 @@ search_done (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GError) error = NULL;
   GPtrArray *groups = g_task_propagate_pointer (G_TASK (result), &error);
 
+  self->busy--;
   /* Cancelled: the search that replaced it owns self->search. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -1978,68 +2307,60 @@ search_done (GObject *source, GAsyncResult *result, gpointer data)
       g_warning ("search: %s", error->message);
       return;
     }
-  g_ptr_array_unref (self->groups);
-  self->groups = groups;
-  rebuild_lanes (self);
+  set_groups (self, groups);
 }
 
+/* A search (weft_timeline_set_filter) needs the pool, which the load
+ * makes: one asked for while the file loads starts when it is loaded. */
 static void
-search_cancel (WeftTimeline *self)
+search_start (WeftTimeline *self, const char *query)
 {
-  if (self->search == NULL)
-    return;
-  g_cancellable_cancel (self->search);
-  g_clear_object (&self->search);
+  SearchJob *job = g_new0 (SearchJob, 1);
+  g_autoptr (GTask) task = NULL;
+
+  job->pool = pool_ref (self->pool);
+  job->query = g_strdup (query);
+  self->search = g_cancellable_new ();
+  self->busy++;
+  task = g_task_new (self, self->search, search_done, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) search_job_free);
+  g_task_run_in_thread (task, search_thread);
 }
 
 void
 weft_timeline_set_filter (WeftTimeline *self, const char *query)
 {
-  sqlite3_stmt *stmt;
-
   g_return_if_fail (WEFT_IS_TIMELINE (self));
 
-  search_cancel (self);
-  if (query != NULL && *query != '\0' && self->pool != NULL)
+  cancel_task (&self->search);
+  cancel_task (&self->reveal);
+  g_clear_pointer (&self->pending_filter, g_free);
+  if (query != NULL && *query != '\0')
     {
-      SearchJob *job = g_new0 (SearchJob, 1);
-      g_autoptr (GTask) task = NULL;
-
-      job->pool = pool_ref (self->pool);
-      job->query = g_strdup (query);
-      self->search = g_cancellable_new ();
-      task = g_task_new (self, self->search, search_done, NULL);
-      g_task_set_task_data (task, job, (GDestroyNotify) search_job_free);
-      g_task_run_in_thread (task, search_thread);
+      /* While the file loads, it starts once the pool is there. */
+      if (self->pool != NULL)
+        search_start (self, query);
+      else
+        self->pending_filter = g_strdup (query);
       return;
     }
-  g_ptr_array_set_size (self->groups, 0);
-  if (self->store != NULL && (stmt = weft_store_prepare_query (self->store, "goroutine-groups", NULL)) != NULL)
-    {
-      /* Every start function, collapsed: expanding one reads its goroutines
-       * (both through the index on start_pc: 0.34 s for 9M goroutines). */
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        g_ptr_array_add (self->groups, group_new (sqlite3_column_int64 (stmt, 0), (const char *) sqlite3_column_text (stmt, 1),
-                                                  sqlite3_column_int64 (stmt, 2)));
-      sqlite3_finalize (stmt);
-    }
-  rebuild_lanes (self);
+  set_groups (self, all_groups (self));
 }
 
 gboolean
-weft_timeline_is_searching (WeftTimeline *self)
+weft_timeline_is_busy (WeftTimeline *self)
 {
   g_return_val_if_fail (WEFT_IS_TIMELINE (self), FALSE);
 
-  return self->search != NULL;
+  return self->busy > 0;
 }
 
 void
-weft_timeline_wait_search (WeftTimeline *self)
+weft_timeline_wait (WeftTimeline *self)
 {
   g_return_if_fail (WEFT_IS_TIMELINE (self));
 
-  while (self->search != NULL)
+  while (self->busy > 0)
     g_main_context_iteration (NULL, TRUE);
 }
 
@@ -2064,73 +2385,56 @@ goroutine_lane (WeftTimeline *self, gint64 goid)
   return -1;
 }
 
-void
-weft_timeline_reveal_goroutine (WeftTimeline *self, gint64 goid, gint64 ts_ns)
+static void
+reveal_done (GObject *source, GAsyncResult *result, gpointer data)
 {
-  GtkWidget    *scrolled;
-  sqlite3_stmt *stmt;
-  gint64        span;
-  int           lane = goroutine_lane (self, goid);
+  WeftTimeline    *self = WEFT_TIMELINE (source);
+  Lookup          *l = lookup_finish (self, result);
+  const LookupJob *job = g_task_get_task_data (G_TASK (result));
+  GtkWidget       *scrolled;
+  gint64           span;
+  int              lane;
 
-  g_return_if_fail (WEFT_IS_TIMELINE (self));
-
-  /* A search still running would replace the lanes this sets up. */
-  search_cancel (self);
+  if (l == NULL)
+    return;
+  g_clear_object (&self->reveal);
   /* Not shown: into its group (added if the search left it out),
    * expanded. */
-  if (lane < 0 && self->store != NULL
-      && (stmt = weft_store_prepare_query (self->store, "goroutine-lane", NULL)) != NULL)
+  if (l->found && goroutine_lane (self, job->goid) < 0)
     {
-      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":goid"), goid);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        if (sqlite3_column_int64 (stmt, 0) == goid)
-          {
-            gint64 pc = sqlite3_column_int64 (stmt, 2);
-            Group *group = NULL;
-            guint  index;
-            GLane  g;
+      int    index = group_index (self, l->start_pc);
+      Group *group;
 
-            for (index = 0; index < self->groups->len && group == NULL; index++)
-              if (((Group *) g_ptr_array_index (self->groups, index))->start_pc == pc)
-                group = g_ptr_array_index (self->groups, index);
-            if (group == NULL)
-              {
-                group = group_new (pc, (const char *) sqlite3_column_text (stmt, 1), 1);
-                g_ptr_array_add (self->groups, group);
-                index = self->groups->len;
-              }
-            index--;
-            if (!group->expanded)
-              group_toggle (self, index);
-            if (goroutine_lane (self, goid) < 0)
-              {
-                if (group->members == NULL)
-                  {
-                    group->members = g_array_new (FALSE, FALSE, sizeof (GLane));
-                    g_array_set_clear_func (group->members, glane_clear);
-                  }
-                g = member_new (goid, pc, (const char *) sqlite3_column_text (stmt, 3), index);
-                g_array_append_val (group->members, g);
-                group->expanded = TRUE;
-                rebuild_lanes (self);
-              }
-            lane = goroutine_lane (self, goid);
-          }
-      sqlite3_finalize (stmt);
-    }
+      if (index < 0)
+        {
+          g_ptr_array_add (self->groups, group_new (l->start_pc, l->function, 1));
+          index = (int) self->groups->len - 1;
+        }
+      group = g_ptr_array_index (self->groups, index);
+      group_set_members (self, (guint) index, l);
+      group->expanded = TRUE;
+      rebuild_lanes (self);
+      if (goroutine_lane (self, job->goid) < 0)
+        {
+          GLane g = member_new (job->goid, l->start_pc, l->name, (guint) index);
 
-  /* The slice at @ts_ns becomes the selection, in view. */
-  if (self->store != NULL && (stmt = weft_store_prepare_query (self->store, "slice-at-goroutine", NULL)) != NULL)
-    {
-      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":goid"), goid);
-      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":t"), ts_ns);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        set_selection (self, sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2));
-      sqlite3_finalize (stmt);
+          if (group->members == NULL)
+            {
+              group->members = g_array_new (FALSE, FALSE, sizeof (GLane));
+              g_array_set_clear_func (group->members, glane_clear);
+            }
+          g_array_append_val (group->members, g);
+          rebuild_lanes (self);
+        }
     }
+  lane = goroutine_lane (self, job->goid);
+
+  /* The slice at the time asked for becomes the selection, in view. */
+  if (l->has_slice)
+    set_selection (self, l->slice_start, l->slice_end);
   span = self->end - self->start;
-  if (ts_ns < self->start || ts_ns >= self->end)
-    set_view (self, ts_ns - span / 2, ts_ns + span / 2);
+  if (job->ts < self->start || job->ts >= self->end)
+    set_view (self, job->ts - span / 2, job->ts + span / 2);
 
   /* And the lane scrolled to, when a scrolled window holds the timeline. */
   scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
@@ -2140,6 +2444,28 @@ weft_timeline_reveal_goroutine (WeftTimeline *self, gint64 goid, gint64 ts_ns)
 
       gtk_adjustment_clamp_page (adj, lane_y (self, lane) - AXIS_HEIGHT, lane_y (self, lane) + LANE_HEIGHT);
     }
+  lookup_free (l);
+}
+
+void
+weft_timeline_reveal_goroutine (WeftTimeline *self, gint64 goid, gint64 ts_ns)
+{
+  g_return_if_fail (WEFT_IS_TIMELINE (self));
+
+  /* A search still running would replace the lanes this sets up. */
+  cancel_task (&self->search);
+  cancel_task (&self->reveal);
+  g_clear_pointer (&self->pending_filter, g_free);
+  self->pending_goid = -1;
+  /* While the file loads, it starts once the pool is there. */
+  if (self->pool == NULL)
+    {
+      self->pending_goid = goid;
+      self->pending_ts = ts_ns;
+      return;
+    }
+  self->reveal = g_cancellable_new ();
+  lookup_start (self, goid, -1, ts_ns, self->reveal, reveal_done);
 }
 
 /* ------------------------------------------------------------------ GObject */
@@ -2152,7 +2478,9 @@ weft_timeline_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  search_cancel (self);
+  cancel_task (&self->loading);
+  cancel_task (&self->search);
+  cancel_task (&self->reveal);
   G_OBJECT_CLASS (weft_timeline_parent_class)->dispose (object);
 }
 
@@ -2164,6 +2492,8 @@ weft_timeline_finalize (GObject *object)
   frame_free (self->frame);
   g_array_unref (self->glanes);
   g_ptr_array_unref (self->groups);
+  g_clear_pointer (&self->all_groups, g_ptr_array_unref);
+  g_free (self->pending_filter);
   g_clear_pointer (&self->lod, g_hash_table_unref);
   g_array_unref (self->blocked_keys);
   g_clear_pointer (&self->pool, pool_unref);
@@ -2270,6 +2600,7 @@ weft_timeline_init (WeftTimeline *self)
   GtkEventController *key = gtk_event_controller_key_new ();
 
   self->sel_start = self->sel_end = -1;
+  self->pending_goid = -1;
   self->blocked_keys = g_array_new (FALSE, TRUE, sizeof (gint64));
   self->glanes = g_array_new (FALSE, FALSE, sizeof (GLane));
   g_array_set_clear_func (self->glanes, glane_clear);
