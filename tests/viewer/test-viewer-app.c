@@ -30,6 +30,7 @@
 #include <glib/gstdio.h>
 #include <locale.h>
 #include <string.h>
+#include <time.h>
 
 #define MS G_GINT64_CONSTANT (1000000)
 
@@ -536,6 +537,177 @@ test_preferences (void)
 
 /* Records @example (data/examples/NAME, its path in @env) with LTTng and
  * converts it into tmpdir/NAME.weft; NULL (test skipped) if it cannot. */
+/* ------------------------------------------------------------------ the main thread never waits */
+
+/* The main thread's CPU time, ms. */
+static double
+main_cpu_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
+}
+
+/* A timeout source of the test's main context, ticking every
+ * millisecond: the longest gap between two ticks is the longest the main
+ * thread was kept from its loop, counted in its own CPU time (what it
+ * spent on the work, whatever else the machine runs) and in wall time. */
+typedef struct
+{
+  double last_cpu, max_cpu;
+  gint64 last_wall, max_wall;
+  guint  source;
+} Watchdog;
+
+static gboolean
+watchdog_tick (gpointer data)
+{
+  Watchdog *w = data;
+  double    cpu = main_cpu_ms ();
+  gint64    wall = g_get_monotonic_time ();
+
+  w->max_cpu = MAX (w->max_cpu, cpu - w->last_cpu);
+  w->max_wall = MAX (w->max_wall, wall - w->last_wall);
+  w->last_cpu = cpu;
+  w->last_wall = wall;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+watchdog_start (Watchdog *w)
+{
+  *w = (Watchdog){ main_cpu_ms (), 0, g_get_monotonic_time (), 0, 0 };
+  w->source = g_timeout_add_full (G_PRIORITY_HIGH, 1, watchdog_tick, w, NULL);
+}
+
+/* The longest CPU gap so far, ms, and starts over. */
+static double
+watchdog_take (Watchdog *w, const char *what)
+{
+  double max;
+
+  watchdog_tick (w);
+  max = w->max_cpu;
+  g_test_message ("%s: the main thread was away from its loop at most %.1f ms of CPU time (%.1f ms of wall time)", what,
+                  max, (double) w->max_wall / 1e3);
+  w->max_cpu = 0;
+  w->max_wall = 0;
+  return max;
+}
+
+/* A database big enough that anything reading many of its rows on the
+ * main thread misses frames: 600,000 goroutines of four start functions,
+ * each running then blocked, 1.2M intervals over 60 ms. */
+static char *
+make_big_database (void)
+{
+  g_autoptr (GError) error = NULL;
+  char      *path = g_build_filename (tmpdir, "big.weft", NULL);
+  WeftStore *store = weft_store_create (path, WEFT_STORE_CREATE_DEFAULT, &error);
+
+  g_assert_no_error (error);
+  weft_store_exec (store,
+                   "INSERT OR REPLACE INTO meta VALUES ('start_ns', 0), ('end_ns', 60100000), ('nprocs', 4);"
+                   "INSERT INTO symbol (pc, function, file, line, runtime) VALUES"
+                   " (4096, 'accept_loop', 's.c', 10, 0), (8192, 'serve', 's.c', 20, 0),"
+                   " (12288, 'flush', 's.c', 30, 0), (16384, 'tick', 's.c', 40, 0);"
+                   "WITH RECURSIVE i (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 599999)"
+                   " INSERT INTO goroutine (goid, parent, start_pc, created_ns, ended_ns)"
+                   " SELECT n + 2, 1, 4096 * (1 + n % 4), n * 100, n * 100 + 100000 FROM i;"
+                   "INSERT INTO gstate (goid, start_ns, end_ns, state, p, m, open_start, open_end)"
+                   " SELECT goid, created_ns, created_ns + 50000, 0, goid % 4, goid % 4, 0, 0 FROM goroutine;"
+                   "INSERT INTO gstate (goid, start_ns, end_ns, state, wait_reason, open_start, open_end)"
+                   " SELECT goid, created_ns + 50000, ended_ns, 2, 1, 0, 0 FROM goroutine;",
+                   &error);
+  g_assert_no_error (error);
+  g_assert_true (weft_store_finish (store, &error));
+  g_assert_no_error (error);
+  weft_store_free (store);
+  return path;
+}
+
+/* Opening a big trace, expanding a group, searching, revealing a
+ * goroutine, the totals of the whole range, a slice's details, zooming
+ * and panning: the main thread never spends more than a frame (16 ms)
+ * away from its loop. */
+static void
+test_never_blocks (void)
+{
+  g_autofree char *path = make_big_database ();
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFile) known = g_file_new_for_path (db_path);
+  g_autoptr (GHashTable) params = weft_query_params_new ();
+  g_autoptr (WeftQueryResult) groups = NULL;
+  g_autoptr (GError) error = NULL;
+  GtkWidget     *window = weft_window_new (NULL);
+  WeftWindow    *w = WEFT_WINDOW (window);
+  WeftTimeline  *timeline = WEFT_TIMELINE (weft_window_get_part (w, "timeline"));
+  WeftQueryView *range = WEFT_QUERY_VIEW (weft_window_get_part (w, "range_totals"));
+  Watchdog       dog;
+  double         before;
+
+  /* The database is big enough for this test to fail: listing its groups
+   * alone, as the timeline did on the main thread, takes more than a
+   * frame. */
+  before = main_cpu_ms ();
+  groups = weft_query_run (path, "goroutine-groups", params, NULL, &error);
+  g_assert_no_error (error);
+  before = main_cpu_ms () - before;
+  g_test_message ("listing the groups of 600,000 goroutines: %.1f ms", before);
+  g_assert_cmpuint (groups->rows->len, ==, 4);
+  g_assert_cmpfloat (before, >, 16);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  /* The first frame of a trace's pages lays out and renders every widget
+   * (25–45 ms of GTK's own work here, whatever the trace): done on the
+   * small trace first, so that the watchdog measures what the big one
+   * costs. */
+  g_assert_true (weft_window_open (w, known));
+  weft_timeline_wait (timeline);
+  pump (300);
+  watchdog_start (&dog);
+  g_assert_true (weft_window_open (w, file));
+  weft_timeline_wait (timeline);
+  pump (100);
+  g_assert_cmpfloat (watchdog_take (&dog, "open"), <, 16);
+  g_assert_true (weft_timeline_lane_geometry (timeline, "group 8192", &(int){ 0 }, &(int){ 0 }));
+
+  weft_timeline_reveal_goroutine (timeline, 300001, 30000000);
+  weft_timeline_wait (timeline);
+  pump (100);
+  g_assert_cmpfloat (watchdog_take (&dog, "reveal"), <, 16);
+  g_assert_true (weft_timeline_lane_geometry (timeline, "G300001", &(int){ 0 }, &(int){ 0 }));
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, WEFT_TIMELINE_MAX_GOROUTINE_LANES + 1);
+
+  weft_timeline_set_filter (timeline, "flush");
+  weft_timeline_wait (timeline);
+  pump (100);
+  g_assert_cmpfloat (watchdog_take (&dog, "search"), <, 16);
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, WEFT_TIMELINE_MAX_GOROUTINE_LANES);
+
+  weft_timeline_set_selection (timeline, 0, 60100000);
+  wait_for (range, "loaded");
+  pump (100);
+  g_assert_cmpfloat (watchdog_take (&dog, "range totals"), <, 16);
+  g_assert_cmpstr (totals (range, "state", "running", "intervals"), ==, "600000");
+
+  g_signal_emit_by_name (timeline, "slice-activated", (gint64) 300001, 29999900 * G_GINT64_CONSTANT (1),
+                         30049900 * G_GINT64_CONSTANT (1), 0);
+  wait_for (weft_window_get_part (w, "details"), "loaded");
+  for (int i = 0; i < 20; i++)
+    {
+      weft_timeline_zoom (timeline, i < 10 ? 2 : 0.5);
+      weft_timeline_pan (timeline, 0.3);
+      pump (20);
+    }
+  g_assert_cmpfloat (watchdog_take (&dog, "details, zoom and pan"), <, 16);
+  screenshot (window, "window-big");
+  g_source_remove (dog.source);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static char *
 record_example (const char *name, const char *env)
 {
@@ -729,6 +901,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/ViewerApp/bad-files", test_bad_files);
   g_test_add_func ("/Weft/ViewerApp/threshold", test_threshold);
   g_test_add_func ("/Weft/ViewerApp/preferences", test_preferences);
+  g_test_add_func ("/Weft/ViewerApp/never-blocks", test_never_blocks);
   g_test_add_func ("/Weft/ViewerApp/recorded-leaks", test_recorded_leaks);
   g_test_add_func ("/Weft/ViewerApp/recorded-gc", test_recorded_gc);
   g_test_add_func ("/Weft/ViewerApp/zh_CN", test_zh_cn);
