@@ -1735,7 +1735,6 @@ scalar (WeftStore *store, const char *sql)
 
 typedef struct
 {
-  gint64      trace_start, trace_end;
   int         n_procs, n_threads;
   gboolean    shown[LANE_P];
   gint64      longest[LANE_P];
@@ -1777,8 +1776,6 @@ file_info_read (WeftStore *store, GCancellable *cancellable, GError **error)
   sqlite3_stmt *stmt;
 
   sqlite3_progress_handler (weft_store_get_db (store), 10000, interrupted, cancellable);
-  info->trace_start = weft_store_get_meta_int (store, "start_ns", 0);
-  info->trace_end = MAX (weft_store_get_meta_int (store, "end_ns", 0), info->trace_start + 1);
   info->n_procs = (int) MAX (scalar (store, "SELECT MAX(p) + 1 FROM gstate WHERE state = 0"),
                              weft_store_get_meta_int (store, "nprocs", 0));
   info->blocked_keys = g_array_new (FALSE, TRUE, sizeof (gint64));
@@ -1901,8 +1898,6 @@ load_done (GObject *source, GAsyncResult *result, gpointer data)
       g_warning ("timeline: %s", error->message);
       return;
     }
-  self->trace_start = info->trace_start;
-  self->trace_end = info->trace_end;
   self->n_procs = info->n_procs;
   self->n_threads = info->n_threads;
   memcpy (self->shown, info->shown, sizeof self->shown);
@@ -1920,7 +1915,6 @@ load_done (GObject *source, GAsyncResult *result, gpointer data)
   /* Every goroutine group, collapsed; then what was asked for while the
    * file loaded. */
   set_groups (self, all_groups (self));
-  weft_timeline_zoom_fit (self);
   if (self->pending_filter != NULL)
     {
       g_autofree char *query = g_steal_pointer (&self->pending_filter);
@@ -1955,6 +1949,11 @@ weft_timeline_load (WeftTimeline *self, const char *path, GError **error)
   g_clear_pointer (&self->all_groups, g_ptr_array_unref);
   g_free (self->path);
   self->path = g_strdup (path);
+  /* The span at once (two point lookups): a view or a selection set
+   * while the rest loads is clamped to it. */
+  self->trace_start = weft_store_get_meta_int (store, "start_ns", 0);
+  self->trace_end = MAX (weft_store_get_meta_int (store, "end_ns", 0), self->trace_start + 1);
+  weft_timeline_zoom_fit (self);
   set_groups (self, g_ptr_array_new_with_free_func ((GDestroyNotify) group_free));
   self->loading = g_cancellable_new ();
   self->busy++;
