@@ -49,6 +49,9 @@ gboolean weft_timeline_is_busy (WeftTimeline *self);
 /* Runs the default main context until none of those is left (for tests
  * and benchmarks that need the lanes at once). */
 void weft_timeline_wait (WeftTimeline *self);
+/* The threads a frame's lanes are read on at once, each with its own
+ * connection (at most 4; 0: one per processor, the default). */
+void weft_timeline_set_frame_threads (WeftTimeline *self, int n);
 /* Renders the current view at @width x @height into a texture, its data
  * read synchronously (used by tests and "export PNG"). */
 GdkTexture *weft_timeline_render_texture (WeftTimeline *self, int width, int height);
