@@ -195,6 +195,7 @@ struct _WeftTimeline
   Frame          pending;                  /* the view, width and rows asked for last (no data) */
   guint          generation;               /* of the lanes: frames of older ones are dropped */
   GtkAdjustment *vadjustment;              /* of the scrolled window around, if any */
+  GHashTable    *layouts;                  /* text -> PangoLayout, see draw_text () */
   double         drag_start_x;
   gint64         drag_view_start, drag_view_end;
   double         zoom_scale_start;
@@ -1178,15 +1179,35 @@ run_color (WeftTimeline *self, const Run *run, gboolean dark)
     }
 }
 
-static void
-draw_text (GtkWidget *widget, GtkSnapshot *snapshot, const char *text, float x, float y, const GdkRGBA *color)
-{
-  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, text);
+/* Text is laid out once per string and kept (lane names, tick labels,
+ * chart legends recur frame after frame): shaping them anew took a few ms
+ * of every frame with a hundred lanes. The cache is emptied when the
+ * style changes, or when it grows past LAYOUT_CACHE_MAX. */
+#define LAYOUT_CACHE_MAX 2048
 
+static void
+draw_text (WeftTimeline *self, GtkSnapshot *snapshot, const char *text, float x, float y, const GdkRGBA *color)
+{
+  PangoLayout *layout = g_hash_table_lookup (self->layouts, text);
+
+  if (layout == NULL)
+    {
+      if (g_hash_table_size (self->layouts) >= LAYOUT_CACHE_MAX)
+        g_hash_table_remove_all (self->layouts);
+      layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+      g_hash_table_insert (self->layouts, g_strdup (text), layout);
+    }
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
   gtk_snapshot_append_layout (snapshot, layout, color);
   gtk_snapshot_restore (snapshot);
+}
+
+static void
+weft_timeline_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
+{
+  GTK_WIDGET_CLASS (weft_timeline_parent_class)->css_changed (widget, change);
+  g_hash_table_remove_all (WEFT_TIMELINE (widget)->layouts);
 }
 
 /* libadwaita's view colours: the widget's own CSS background is drawn by
@@ -1199,29 +1220,42 @@ theme_colors (GdkRGBA *fg, GdkRGBA *bg, gboolean *dark)
   *bg = *dark ? (GdkRGBA){ 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA){ 1, 1, 1, 1 };
 }
 
+/* Draws the rows [@top, @bottom) of the lanes (those in view: in a
+ * scrolled window the rest is never seen), the axis and the labels. */
 static void
-draw (WeftTimeline *self, GtkSnapshot *snapshot, int width, int height)
+draw (WeftTimeline *self, GtkSnapshot *snapshot, int width, int height, int top, int bottom)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
-  GdkRGBA    fg, bg, grid;
-  gboolean   dark;
-  int        plot = width - LABEL_WIDTH;
-  gint64     step, first_tick;
-  Frame     *f = self->frame;
+  GdkRGBA            fg, bg, grid;
+  gboolean           dark;
+  int                plot = width - LABEL_WIDTH, n = n_lanes (self), y = AXIS_HEIGHT;
+  gint64             step, first_tick;
+  Frame             *f = self->frame;
+  g_autofree int    *ys = g_new (int, n);
+  g_autofree guint8 *shown = g_new0 (guint8, n);
 
   theme_colors (&fg, &bg, &dark);
   grid = fg;
   grid.alpha = 0.08f;
   if (plot <= 0 || self->end <= self->start)
     return;
+  /* Every lane's top (lane_y () of all of them at once), and whether it
+   * is in view. */
+  for (int l = 0; l < n; l++)
+    {
+      ys[l] = lane_visible (self, l) ? y : -1;
+      if (ys[l] >= 0)
+        {
+          shown[l] = y < bottom && y + lane_height (l) > top;
+          y += lane_height (l) + LANE_GAP;
+        }
+    }
   step = weft_tick_step (self->end - self->start, plot, 90);
   first_tick = (self->start / step) * step;
 
   /* Lane backgrounds and the tick lines, under the data. */
-  for (int l = 0; l < n_lanes (self); l++)
-    if (lane_y (self, l) >= 0)
-      gtk_snapshot_append_color (snapshot, &grid,
-                                 &GRAPHENE_RECT_INIT (LABEL_WIDTH, lane_y (self, l), plot, lane_height (l)));
+  for (int l = 0; l < n; l++)
+    if (shown[l])
+      gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (LABEL_WIDTH, ys[l], plot, lane_height (l)));
   for (gint64 t = first_tick; t < self->end; t += step)
     {
       double x = LABEL_WIDTH + weft_time_to_x (t, self->start, self->end, plot);
@@ -1240,38 +1274,40 @@ draw (WeftTimeline *self, GtkSnapshot *snapshot, int width, int height)
       for (guint i = 0; i < f->runs->len; i++)
         {
           const Run *run = &g_array_index (f->runs, Run, i);
-          GdkRGBA    c = run_color (self, run, dark);
-          int        y = lane_y (self, run->lane);
           double     x0 = LABEL_WIDTH + shift + run->x0 * scale;
           double     w = MAX ((run->x1 - run->x0) * scale, 1.0);
+          GdkRGBA    c;
 
-          if (y >= 0)
-            gtk_snapshot_append_color (snapshot, &c, &GRAPHENE_RECT_INIT (x0, y + 1, w, LANE_HEIGHT - 2));
+          /* Out of view: nothing to draw. */
+          if (run->lane >= n || !shown[run->lane])
+            continue;
+          c = run_color (self, run, dark);
+          gtk_snapshot_append_color (snapshot, &c, &GRAPHENE_RECT_INIT (x0, ys[run->lane] + 1, w, LANE_HEIGHT - 2));
         }
       for (guint i = 0; i < f->bars->len; i++)
         {
           const Bar *bar = &g_array_index (f->bars, Bar, i);
-          int        y = lane_y (self, bar->lane);
+          int        by = bar->lane < n && shown[bar->lane] ? ys[bar->lane] : -1;
           double     x0 = LABEL_WIDTH + shift + bar->x * scale;
           double     h = bar->value * (CHART_HEIGHT - 4);
           GdkRGBA    c = bar->series == 0 ? (GdkRGBA){ 0.21f, 0.52f, 0.89f, 0.8f } : (GdkRGBA){ 0.18f, 0.76f, 0.49f, 1 };
 
-          if (y < 0)
+          if (by < 0)
             continue;
           if (bar->series == 0)
             gtk_snapshot_append_color (snapshot, &c,
-                                       &GRAPHENE_RECT_INIT (x0, y + CHART_HEIGHT - 2 - h, MAX (scale, 1.0), h));
+                                       &GRAPHENE_RECT_INIT (x0, by + CHART_HEIGHT - 2 - h, MAX (scale, 1.0), h));
           else /* the goal: a line */
             gtk_snapshot_append_color (snapshot, &c,
-                                       &GRAPHENE_RECT_INIT (x0, y + CHART_HEIGHT - 3 - h, MAX (scale, 1.0), 2));
+                                       &GRAPHENE_RECT_INIT (x0, by + CHART_HEIGHT - 3 - h, MAX (scale, 1.0), 2));
         }
       gtk_snapshot_pop (snapshot);
-      if (f->heap_label != NULL && lane_y (self, LANE_HEAP) >= 0)
-        draw_text (widget, snapshot, f->heap_label, LABEL_WIDTH + 4, lane_y (self, LANE_HEAP), &fg);
-      if (f->goroutines_label != NULL && lane_y (self, LANE_GOROUTINES) >= 0)
-        draw_text (widget, snapshot, f->goroutines_label, LABEL_WIDTH + 4, lane_y (self, LANE_GOROUTINES), &fg);
-      if (f->runnable_label != NULL && lane_y (self, LANE_RUNNABLE) >= 0)
-        draw_text (widget, snapshot, f->runnable_label, LABEL_WIDTH + 4, lane_y (self, LANE_RUNNABLE), &fg);
+      if (f->heap_label != NULL && shown[LANE_HEAP])
+        draw_text (self, snapshot, f->heap_label, LABEL_WIDTH + 4, ys[LANE_HEAP], &fg);
+      if (f->goroutines_label != NULL && shown[LANE_GOROUTINES])
+        draw_text (self, snapshot, f->goroutines_label, LABEL_WIDTH + 4, ys[LANE_GOROUTINES], &fg);
+      if (f->runnable_label != NULL && shown[LANE_RUNNABLE])
+        draw_text (self, snapshot, f->runnable_label, LABEL_WIDTH + 4, ys[LANE_RUNNABLE], &fg);
     }
 
   /* The selected range, over every lane. */
@@ -1293,13 +1329,13 @@ draw (WeftTimeline *self, GtkSnapshot *snapshot, int width, int height)
    * step, labelled in time since the trace start. */
   gtk_snapshot_append_color (snapshot, &bg, &GRAPHENE_RECT_INIT (0, 0, LABEL_WIDTH, height));
   gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, LABEL_WIDTH - 4, height));
-  for (int l = 0; l < n_lanes (self); l++)
-    {
-      g_autofree char *name = lane_name (self, l, FALSE);
+  for (int l = 0; l < n; l++)
+    if (shown[l])
+      {
+        g_autofree char *name = lane_name (self, l, FALSE);
 
-      if (lane_y (self, l) >= 0)
-        draw_text (widget, snapshot, name, 6, lane_y (self, l) + 2, &fg);
-    }
+        draw_text (self, snapshot, name, 6, ys[l] + 2, &fg);
+      }
   gtk_snapshot_pop (snapshot);
   for (gint64 t = first_tick; t < self->end; t += step)
     {
@@ -1309,7 +1345,7 @@ draw (WeftTimeline *self, GtkSnapshot *snapshot, int width, int height)
       if (x < LABEL_WIDTH)
         continue;
       gtk_snapshot_append_color (snapshot, &fg, &GRAPHENE_RECT_INIT (x, AXIS_HEIGHT - 6, 1, 6));
-      draw_text (widget, snapshot, label, (float) x + 3, 2, &fg);
+      draw_text (self, snapshot, label, (float) x + 3, 2, &fg);
     }
 }
 
@@ -1318,9 +1354,16 @@ weft_timeline_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   WeftTimeline *self = WEFT_TIMELINE (widget);
   int           width = gtk_widget_get_width (widget);
+  int           top = 0, bottom = gtk_widget_get_height (widget);
 
+  /* Only the rows in view: a scrolled window shows no more. */
+  if (self->vadjustment != NULL)
+    {
+      top = (int) gtk_adjustment_get_value (self->vadjustment);
+      bottom = top + (int) ceil (gtk_adjustment_get_page_size (self->vadjustment));
+    }
   request_frame (self);
-  draw (self, snapshot, width, gtk_widget_get_height (widget));
+  draw (self, snapshot, width, gtk_widget_get_height (widget), top, bottom);
 }
 
 static void
@@ -1407,7 +1450,7 @@ weft_timeline_render_texture (WeftTimeline *self, int width, int height)
     theme_colors (&fg, &bg, &dark);
     gtk_snapshot_append_color (snapshot, &bg, &GRAPHENE_RECT_INIT (0, 0, width, height));
   }
-  draw (self, snapshot, width, height);
+  draw (self, snapshot, width, height, 0, height);
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
   cr = cairo_create (surface);
@@ -2603,6 +2646,7 @@ weft_timeline_finalize (GObject *object)
   g_ptr_array_unref (self->groups);
   g_clear_pointer (&self->all_groups, g_ptr_array_unref);
   g_free (self->pending_filter);
+  g_hash_table_unref (self->layouts);
   g_clear_pointer (&self->lod, g_hash_table_unref);
   g_array_unref (self->blocked_keys);
   g_clear_pointer (&self->pool, pool_unref);
@@ -2668,6 +2712,7 @@ weft_timeline_class_init (WeftTimelineClass *klass)
   object_class->dispose = weft_timeline_dispose;
   object_class->finalize = weft_timeline_finalize;
   widget_class->snapshot = weft_timeline_snapshot;
+  widget_class->css_changed = weft_timeline_css_changed;
   widget_class->measure = weft_timeline_measure;
   widget_class->root = weft_timeline_root;
   widget_class->unroot = weft_timeline_unroot;
@@ -2715,6 +2760,7 @@ weft_timeline_init (WeftTimeline *self)
   self->glanes = g_array_new (FALSE, FALSE, sizeof (GLane));
   g_array_set_clear_func (self->glanes, glane_clear);
   self->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) group_free);
+  self->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   gtk_widget_set_focusable (widget, TRUE);
   gtk_widget_set_has_tooltip (widget, TRUE);
   g_signal_connect (widget, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
