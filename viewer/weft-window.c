@@ -151,6 +151,15 @@ weft_window_is_empty (WeftWindow *self)
   return self->path == NULL;
 }
 
+gboolean
+weft_window_shows (WeftWindow *self, GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+
+  g_return_val_if_fail (WEFT_IS_WINDOW (self) && G_IS_FILE (file), FALSE);
+  return self->path != NULL && path != NULL && strcmp (self->path, path) == 0;
+}
+
 const char *
 weft_window_get_page (WeftWindow *self)
 {
@@ -390,18 +399,20 @@ on_recent_activated (GtkListBox *box, GtkListBoxRow *row, WeftWindow *self)
 static gboolean
 on_drop (GtkDropTarget *target, const GValue *value, double x, double y, WeftWindow *self)
 {
-  GSList *files = gdk_file_list_get_files (g_value_get_boxed (value));
+  GSList         *files = gdk_file_list_get_files (g_value_get_boxed (value));
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
   for (GSList *l = files; l != NULL; l = l->next)
     {
       GFile *file = l->data;
 
-      /* The first file here if this window has none, the rest in windows
-       * of their own. */
-      if (weft_window_is_empty (self))
+      /* The first file here if this window has none (and no other window
+       * shows it), the rest through the application: a window of their
+       * own, or the one that shows them already. */
+      if (weft_window_is_empty (self) && (app == NULL || weft_application_find_window (WEFT_APPLICATION (app), file) == NULL))
         weft_window_open (self, file);
-      else
-        g_application_open (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))), &file, 1, "");
+      else if (app != NULL)
+        g_application_open (G_APPLICATION (app), &file, 1, "");
     }
   g_slist_free (files);
   return TRUE;

@@ -14,6 +14,7 @@
  * WEFT_TEST_PNG_DIR=DIR keeps screenshots of the window's pages.
  * Skipped (77) without a display.
  */
+#include "weft-application.h"
 #include "weft-chart.h"
 #include "weft-columns.h"
 #include "weft-convert.h"
@@ -708,6 +709,191 @@ test_never_blocks (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* ------------------------------------------------------------------ shortcuts, windows, drops */
+
+/* Adds the accelerator (normalised) of every key trigger of @widget's
+ * shortcut controllers (its class's bindings and actions) to @keys. */
+static void
+add_widget_shortcuts (GtkWidget *widget, GHashTable *keys)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint k = 0; k < g_list_model_get_n_items (G_LIST_MODEL (controller)); k++)
+        {
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), k);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger))
+            g_hash_table_add (keys,
+                              gtk_accelerator_name (gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)),
+                                                    gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger))));
+        }
+    }
+}
+
+/* Every accelerator the application, a window and its timeline answer
+ * to is in the keyboard shortcuts window. */
+static void
+test_shortcuts (void)
+{
+  g_autoptr (WeftApplication) app = weft_application_new ();
+  g_autoptr (GtkBuilder) builder = gtk_builder_new_from_resource ("/org/weft/Viewer/gtk/help-overlay.ui");
+  g_autoptr (GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) actions = NULL;
+  GSList        *objects = gtk_builder_get_objects (builder);
+  GtkWidget     *window;
+  GHashTableIter iter;
+  gpointer       key;
+  guint          missing = 0;
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  window = weft_window_new (GTK_APPLICATION (app));
+  add_widget_shortcuts (window, keys);
+  /* Not those every window has (GtkWindow's focus keys, the
+   * application's accelerators, counted below). */
+  {
+    g_autoptr (GHashTable) base = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    GtkWidget *plain = adw_application_window_new (GTK_APPLICATION (app));
+
+    add_widget_shortcuts (plain, base);
+    g_hash_table_iter_init (&iter, base);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      g_hash_table_remove (keys, key);
+    gtk_window_destroy (GTK_WINDOW (plain));
+  }
+  actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
+  for (guint i = 0; actions[i] != NULL; i++)
+    {
+      g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), actions[i]);
+
+      for (guint k = 0; accels[k] != NULL; k++)
+        {
+          guint           keyval;
+          GdkModifierType mods;
+
+          g_assert_true (gtk_accelerator_parse (accels[k], &keyval, &mods));
+          g_hash_table_add (keys, gtk_accelerator_name (keyval, mods));
+        }
+    }
+  add_widget_shortcuts (weft_window_get_part (WEFT_WINDOW (window), "timeline"), keys);
+  /* The collection sees all three: the application's, the window's and
+   * the timeline's. */
+  g_assert_true (g_hash_table_contains (keys, "<Control>o"));
+  g_assert_true (g_hash_table_contains (keys, "<Control>t"));
+  g_assert_true (g_hash_table_contains (keys, "w"));
+
+  for (GSList *l = objects; l != NULL; l = l->next)
+    if (GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+      {
+        g_autofree char *accelerator = NULL;
+        g_auto (GStrv) each = NULL;
+
+        g_object_get (l->data, "accelerator", &accelerator, NULL);
+        each = g_strsplit (accelerator != NULL ? accelerator : "", " ", -1);
+        for (guint k = 0; each[k] != NULL; k++)
+          {
+            guint           keyval;
+            GdkModifierType mods;
+
+            if (gtk_accelerator_parse (each[k], &keyval, &mods) && keyval != 0)
+              g_hash_table_add (listed, gtk_accelerator_name (keyval, mods));
+          }
+      }
+  g_slist_free (objects);
+  g_hash_table_iter_init (&iter, keys);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (listed, key))
+      {
+        g_test_message ("not in the shortcuts window: %s", (const char *) key);
+        missing++;
+      }
+  g_assert_cmpuint (missing, ==, 0);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Opening a trace shown already presents its window: one per trace. */
+static void
+test_one_window_per_trace (void)
+{
+  g_autoptr (WeftApplication) app = weft_application_new ();
+  g_autoptr (GFile) file = g_file_new_for_path (db_path);
+  g_autoptr (GFile) same = g_file_new_for_commandline_arg (db_path);
+  g_autofree char *other_path = g_build_filename (tmpdir, "other.weft", NULL);
+  g_autoptr (GFile) other = NULL;
+  g_autoptr (GError) error = NULL;
+  GtkWindow *window;
+
+  g_assert_true (g_file_copy (file, (other = g_file_new_for_path (other_path)), G_FILE_COPY_NONE, NULL, NULL, NULL, &error));
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  window = weft_application_find_window (app, file);
+  g_assert_nonnull (window);
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 1);
+  g_application_open (G_APPLICATION (app), &same, 1, "");
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 1);
+  g_assert_true (gtk_application_get_active_window (GTK_APPLICATION (app)) == window);
+  g_application_open (G_APPLICATION (app), &other, 1, "");
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 2);
+  g_assert_true (weft_application_find_window (app, other) != window);
+
+  /* Dropping a trace shown already on another window presents that one;
+   * a new one on an empty window opens there. */
+  {
+    GtkWidget *empty = weft_window_new (GTK_APPLICATION (app));
+    g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (empty);
+    g_autofree char *third_path = g_build_filename (tmpdir, "third.weft", NULL);
+    g_autoptr (GFile) third = g_file_new_for_path (third_path);
+    GtkDropTarget *target = NULL;
+    GValue         value = G_VALUE_INIT;
+    gboolean       dropped = FALSE;
+    GSList        *list;
+
+    g_assert_true (g_file_copy (file, third, G_FILE_COPY_NONE, NULL, NULL, NULL, &error));
+    for (guint i = 0; i < g_list_model_get_n_items (controllers) && target == NULL; i++)
+      {
+        g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_DROP_TARGET (controller))
+          target = GTK_DROP_TARGET (controller);
+      }
+    g_assert_nonnull (target);
+    g_value_init (&value, GDK_TYPE_FILE_LIST);
+    list = g_slist_prepend (NULL, file);
+    g_value_take_boxed (&value, gdk_file_list_new_from_list (list));
+    g_slist_free (list);
+    g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &dropped);
+    g_value_unset (&value);
+    g_assert_true (dropped);
+    g_assert_true (weft_window_is_empty (WEFT_WINDOW (empty)));
+    g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 3);
+
+    g_value_init (&value, GDK_TYPE_FILE_LIST);
+    list = g_slist_prepend (NULL, third);
+    g_value_take_boxed (&value, gdk_file_list_new_from_list (list));
+    g_slist_free (list);
+    g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &dropped);
+    g_value_unset (&value);
+    g_assert_true (weft_window_shows (WEFT_WINDOW (empty), third));
+    g_assert_cmpstr (weft_window_get_page (WEFT_WINDOW (empty)), ==, "timeline");
+    g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 3);
+    g_file_delete (third, NULL, NULL);
+  }
+  while (gtk_application_get_windows (GTK_APPLICATION (app)) != NULL)
+    gtk_window_destroy (gtk_application_get_windows (GTK_APPLICATION (app))->data);
+  g_file_delete (other, NULL, NULL);
+}
+
 static char *
 record_example (const char *name, const char *env)
 {
@@ -902,6 +1088,8 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/ViewerApp/threshold", test_threshold);
   g_test_add_func ("/Weft/ViewerApp/preferences", test_preferences);
   g_test_add_func ("/Weft/ViewerApp/never-blocks", test_never_blocks);
+  g_test_add_func ("/Weft/ViewerApp/shortcuts", test_shortcuts);
+  g_test_add_func ("/Weft/ViewerApp/one-window-per-trace", test_one_window_per_trace);
   g_test_add_func ("/Weft/ViewerApp/recorded-leaks", test_recorded_leaks);
   g_test_add_func ("/Weft/ViewerApp/recorded-gc", test_recorded_gc);
   g_test_add_func ("/Weft/ViewerApp/zh_CN", test_zh_cn);

@@ -1817,39 +1817,57 @@ on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip
   return TRUE;
 }
 
+/* The keys: widget class bindings, so that the shortcuts window's test
+ * finds them (@param: the zoom factor or the pan fraction). */
 static gboolean
-on_key (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state, WeftTimeline *self)
+key_zoom (GtkWidget *widget, GVariant *param, gpointer data)
 {
-  if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
-    return FALSE;
-  switch (gdk_keyval_to_lower (keyval))
-    {
-    case GDK_KEY_w:
-      weft_timeline_zoom (self, 1.5);
-      return TRUE;
-    case GDK_KEY_s:
-      weft_timeline_zoom (self, 1 / 1.5);
-      return TRUE;
-    case GDK_KEY_a:
-      weft_timeline_pan (self, -0.2);
-      return TRUE;
-    case GDK_KEY_d:
-      weft_timeline_pan (self, 0.2);
-      return TRUE;
-    case GDK_KEY_0:
-    case GDK_KEY_f:
-      weft_timeline_zoom_fit (self);
-      return TRUE;
-    case GDK_KEY_z:
-      if (self->sel_start >= 0 && self->sel_end > self->sel_start)
-        weft_timeline_zoom_to (self, self->sel_start, self->sel_end);
-      return TRUE;
-    case GDK_KEY_Escape:
-      set_selection (self, -1, -1);
-      return TRUE;
-    default:
-      return FALSE;
-    }
+  weft_timeline_zoom (WEFT_TIMELINE (widget), g_variant_get_double (param));
+  return TRUE;
+}
+
+static gboolean
+key_pan (GtkWidget *widget, GVariant *param, gpointer data)
+{
+  weft_timeline_pan (WEFT_TIMELINE (widget), g_variant_get_double (param));
+  return TRUE;
+}
+
+static gboolean
+key_fit (GtkWidget *widget, GVariant *param, gpointer data)
+{
+  weft_timeline_zoom_fit (WEFT_TIMELINE (widget));
+  return TRUE;
+}
+
+static gboolean
+key_zoom_selection (GtkWidget *widget, GVariant *param, gpointer data)
+{
+  WeftTimeline *self = WEFT_TIMELINE (widget);
+
+  if (self->sel_start >= 0 && self->sel_end > self->sel_start)
+    weft_timeline_zoom_to (self, self->sel_start, self->sel_end);
+  return TRUE;
+}
+
+static gboolean
+key_clear_selection (GtkWidget *widget, GVariant *param, gpointer data)
+{
+  set_selection (WEFT_TIMELINE (widget), -1, -1);
+  return TRUE;
+}
+
+static void
+add_keys (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_w, 0, key_zoom, "d", 1.5);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_s, 0, key_zoom, "d", 1 / 1.5);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_a, 0, key_pan, "d", -0.2);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_d, 0, key_pan, "d", 0.2);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_f, 0, key_fit, NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_0, 0, key_fit, NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_z, 0, key_zoom_selection, NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, key_clear_selection, NULL);
 }
 
 /* ------------------------------------------------------------------ loading
@@ -2713,6 +2731,7 @@ weft_timeline_class_init (WeftTimelineClass *klass)
   object_class->finalize = weft_timeline_finalize;
   widget_class->snapshot = weft_timeline_snapshot;
   widget_class->css_changed = weft_timeline_css_changed;
+  add_keys (widget_class);
   widget_class->measure = weft_timeline_measure;
   widget_class->root = weft_timeline_root;
   widget_class->unroot = weft_timeline_unroot;
@@ -2751,7 +2770,6 @@ weft_timeline_init (WeftTimeline *self)
   GtkGesture         *drag = gtk_gesture_drag_new ();
   GtkGesture         *zoom = gtk_gesture_zoom_new ();
   GtkGesture         *click = gtk_gesture_click_new ();
-  GtkEventController *key = gtk_event_controller_key_new ();
 
   self->sel_start = self->sel_end = -1;
   self->pending_goid = -1;
@@ -2775,8 +2793,6 @@ weft_timeline_init (WeftTimeline *self)
   gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (zoom));
   g_signal_connect (click, "released", G_CALLBACK (on_click), self);
   gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (click));
-  g_signal_connect (key, "key-pressed", G_CALLBACK (on_key), self);
-  gtk_widget_add_controller (widget, key);
 }
 
 GtkWidget *
