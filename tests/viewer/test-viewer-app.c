@@ -540,6 +540,15 @@ test_preferences (void)
  * converts it into tmpdir/NAME.weft; NULL (test skipped) if it cannot. */
 /* ------------------------------------------------------------------ the main thread never waits */
 
+/* A frame, the longest the main thread may be away from its loop; under
+ * AddressSanitizer, which makes the code it instruments 2-3 times slower,
+ * three. */
+#ifdef __SANITIZE_ADDRESS__
+#define FRAME_MS 48.0
+#else
+#define FRAME_MS 16.0
+#endif
+
 /* The main thread's CPU time, ms. */
 static double
 main_cpu_ms (void)
@@ -657,7 +666,7 @@ test_never_blocks (void)
   before = main_cpu_ms () - before;
   g_test_message ("listing the groups of 600,000 goroutines: %.1f ms", before);
   g_assert_cmpuint (groups->rows->len, ==, 4);
-  g_assert_cmpfloat (before, >, 16);
+  g_assert_cmpfloat (before, >, 16.0);
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
@@ -672,26 +681,26 @@ test_never_blocks (void)
   g_assert_true (weft_window_open (w, file));
   weft_timeline_wait (timeline);
   pump (100);
-  g_assert_cmpfloat (watchdog_take (&dog, "open"), <, 16);
+  g_assert_cmpfloat (watchdog_take (&dog, "open"), <, FRAME_MS);
   g_assert_true (weft_timeline_lane_geometry (timeline, "group 8192", &(int){ 0 }, &(int){ 0 }));
 
   weft_timeline_reveal_goroutine (timeline, 300001, 30000000);
   weft_timeline_wait (timeline);
   pump (100);
-  g_assert_cmpfloat (watchdog_take (&dog, "reveal"), <, 16);
+  g_assert_cmpfloat (watchdog_take (&dog, "reveal"), <, FRAME_MS);
   g_assert_true (weft_timeline_lane_geometry (timeline, "G300001", &(int){ 0 }, &(int){ 0 }));
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, WEFT_TIMELINE_MAX_GOROUTINE_LANES + 1);
 
   weft_timeline_set_filter (timeline, "flush");
   weft_timeline_wait (timeline);
   pump (100);
-  g_assert_cmpfloat (watchdog_take (&dog, "search"), <, 16);
+  g_assert_cmpfloat (watchdog_take (&dog, "search"), <, FRAME_MS);
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, WEFT_TIMELINE_MAX_GOROUTINE_LANES);
 
   weft_timeline_set_selection (timeline, 0, 60100000);
   wait_for (range, "loaded");
   pump (100);
-  g_assert_cmpfloat (watchdog_take (&dog, "range totals"), <, 16);
+  g_assert_cmpfloat (watchdog_take (&dog, "range totals"), <, FRAME_MS);
   g_assert_cmpstr (totals (range, "state", "running", "intervals"), ==, "600000");
 
   g_signal_emit_by_name (timeline, "slice-activated", (gint64) 300001, 29999900 * G_GINT64_CONSTANT (1),
@@ -703,7 +712,7 @@ test_never_blocks (void)
       weft_timeline_pan (timeline, 0.3);
       pump (20);
     }
-  g_assert_cmpfloat (watchdog_take (&dog, "details, zoom and pan"), <, 16);
+  g_assert_cmpfloat (watchdog_take (&dog, "details, zoom and pan"), <, FRAME_MS);
   screenshot (window, "window-big");
   g_source_remove (dog.source);
   gtk_window_destroy (GTK_WINDOW (window));

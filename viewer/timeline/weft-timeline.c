@@ -1542,6 +1542,16 @@ weft_timeline_pan (WeftTimeline *self, double fraction)
 }
 
 void
+weft_timeline_get_trace (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns)
+{
+  g_return_if_fail (WEFT_IS_TIMELINE (self));
+  if (start_ns != NULL)
+    *start_ns = self->trace_start;
+  if (end_ns != NULL)
+    *end_ns = self->trace_end;
+}
+
+void
 weft_timeline_get_range (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns)
 {
   g_return_if_fail (WEFT_IS_TIMELINE (self));

@@ -61,6 +61,9 @@ GdkTexture *weft_timeline_render_texture (WeftTimeline *self, int width, int hei
 void weft_timeline_zoom (WeftTimeline *self, double factor);
 void weft_timeline_pan (WeftTimeline *self, double fraction);
 void weft_timeline_get_range (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns);
+/* The trace's span (meta start_ns, end_ns), known as soon as
+ * weft_timeline_load () returns; either pointer may be NULL. */
+void weft_timeline_get_trace (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns);
 /* The selected range; FALSE if there is none. Setting one (clamped to the
  * trace; empty: none) shades it and emits "range-selected" (start, end). */
 gboolean weft_timeline_get_selection (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns);
