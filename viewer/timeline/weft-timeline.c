@@ -4,10 +4,14 @@
  * at most one rectangle per pixel column, each column showing the key that
  * covers most of it (never a blur of overlapping slices, never a gap where
  * something ran), and the counters as one bar per column. Frames are
- * computed on worker threads, each with a pooled connection of its own;
- * the newest request cancels the one before, and until it arrives the last
- * frame is drawn stretched into the new view, so panning and zooming never
- * wait for the database.
+ * computed on worker threads (a frame's lanes dealt round a thread per
+ * processor), each with a pooled connection of its own; the newest request
+ * cancels the one before, and until it arrives the last frame is drawn
+ * stretched into the new view, so panning and zooming never wait for the
+ * database. Nor does anything else: what a file's lanes need, searches,
+ * expanding a group and reveals are read on workers too (self->busy
+ * counts them); the main thread's own connection only checks the file and
+ * answers a click or a tooltip, one indexed lookup each.
  *
  * A busy lane zoomed out is read from its level-of-detail buckets
  * (schema/weft-lod.sql): at most two per pixel column at any zoom. Closer
@@ -17,7 +21,8 @@
  *
  * Invariants: the lanes (self->glanes) are replaced, never changed, so a
  * frame being computed keeps the array it was asked for; a frame of older
- * lanes (self->generation) is dropped when it arrives.
+ * lanes (self->generation) is dropped when it arrives, and so is a group
+ * lookup of groups since replaced (self->groups_serial).
  */
 #include "weft-timeline.h"
 
