@@ -201,6 +201,7 @@ struct _WeftTimeline
   guint          generation;               /* of the lanes: frames of older ones are dropped */
   GtkAdjustment *vadjustment;              /* of the scrolled window around, if any */
   GHashTable    *layouts;                  /* text -> PangoLayout, see draw_text () */
+  GHashTable    *functions;                /* start pc -> name, see function_name () */
   double         drag_start_x;
   gint64         drag_view_start, drag_view_end;
   double         zoom_scale_start;
@@ -1714,20 +1715,30 @@ on_click (GtkGestureClick *gesture, int n_press, double x, double y, WeftTimelin
   sqlite3_finalize (stmt);
 }
 
-/* A start function's name, or its address when the trace has no symbols. */
+/* A start function's name, or its address when the trace has no symbols:
+ * looked up once per function (a tooltip asks at every pointer motion),
+ * then kept until the next file. */
 static char *
 function_name (WeftTimeline *self, gint64 pc)
 {
-  sqlite3_stmt *stmt = weft_store_prepare (self->store, "SELECT function FROM symbol WHERE pc = ?", NULL);
+  const char   *known = g_hash_table_lookup (self->functions, &pc);
+  sqlite3_stmt *stmt;
   char         *name = NULL;
+  gint64       *key;
 
-  if (stmt == NULL)
+  if (known != NULL)
+    return g_strdup (known);
+  if ((stmt = weft_store_prepare (self->store, "SELECT function FROM symbol WHERE pc = ?", NULL)) == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, pc);
   if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
     name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_finalize (stmt);
-  return name != NULL ? name : g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", pc);
+  if (name == NULL)
+    name = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", pc);
+  key = g_memdup2 (&pc, sizeof pc);
+  g_hash_table_insert (self->functions, key, g_strdup (name));
+  return name;
 }
 
 /* What a run of @lane with @key shows, in words. */
@@ -2113,6 +2124,7 @@ weft_timeline_load (WeftTimeline *self, const char *path, GError **error)
     return FALSE;
   g_clear_pointer (&self->store, weft_store_free);
   self->store = store;
+  g_hash_table_remove_all (self->functions);
   cancel_task (&self->loading);
   cancel_task (&self->search);
   cancel_task (&self->reveal);
@@ -2680,6 +2692,7 @@ weft_timeline_finalize (GObject *object)
   g_clear_pointer (&self->all_groups, g_ptr_array_unref);
   g_free (self->pending_filter);
   g_hash_table_unref (self->layouts);
+  g_hash_table_unref (self->functions);
   g_clear_pointer (&self->lod, g_hash_table_unref);
   g_array_unref (self->blocked_keys);
   g_clear_pointer (&self->pool, pool_unref);
@@ -2794,6 +2807,7 @@ weft_timeline_init (WeftTimeline *self)
   g_array_set_clear_func (self->glanes, glane_clear);
   self->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) group_free);
   self->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->functions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   gtk_widget_set_focusable (widget, TRUE);
   gtk_widget_set_has_tooltip (widget, TRUE);
   g_signal_connect (widget, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
