@@ -435,22 +435,43 @@ find (GtkWidget *widget, const char *action, GVariant *param)
 }
 
 static void
+export_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autofree char *path = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkTexture) texture = weft_timeline_render_texture_finish (WEFT_TIMELINE (source), result, &error);
+  GtkRoot         *root = gtk_widget_get_root (GTK_WIDGET (source));
+  g_autofree char *message = NULL;
+
+  if (!WEFT_IS_WINDOW (root))
+    return;
+  if (texture != NULL && gdk_texture_save_to_png (texture, path))
+    message = g_strdup_printf (_ ("Saved %s"), path);
+  else
+    message = g_strdup_printf (_ ("Could not save %s"), path);
+  adw_toast_overlay_add_toast (WEFT_WINDOW (root)->toast_overlay, adw_toast_new (message));
+}
+
+/* The timeline's lanes are read on workers, then drawn and saved. */
+static void
 on_export_response (GtkNativeDialog *dialog, int response, WeftWindow *self)
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      int              width = MAX (gtk_widget_get_width (GTK_WIDGET (self->timeline)), 800);
-      int              height = MAX (gtk_widget_get_height (GTK_WIDGET (self->timeline)), 400);
-      g_autoptr (GdkTexture) texture = weft_timeline_render_texture (self->timeline, width, height);
-      g_autofree char *message = NULL;
+      char *path = g_file_get_path (file);
+      int   width = MAX (gtk_widget_get_width (GTK_WIDGET (self->timeline)), 800);
+      int   height = MAX (gtk_widget_get_height (GTK_WIDGET (self->timeline)), 400);
 
-      if (path != NULL && texture != NULL && gdk_texture_save_to_png (texture, path))
-        message = g_strdup_printf (_ ("Saved %s"), path);
+      if (path == NULL)
+        {
+          g_autofree char *uri = g_file_get_uri (file);
+          g_autofree char *message = g_strdup_printf (_ ("Could not save %s"), uri);
+
+          adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+        }
       else
-        message = g_strdup_printf (_ ("Could not save %s"), path != NULL ? path : g_file_peek_path (file));
-      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+        weft_timeline_render_texture_async (self->timeline, width, height, NULL, export_done, path);
     }
   g_object_unref (dialog);
 }

@@ -157,6 +157,12 @@ test_mapping (void)
 }
 
 static void
+on_result (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static void
 test_stw_lane (void)
 {
   GtkWidget *timeline = g_object_ref_sink (weft_timeline_new ());
@@ -165,8 +171,8 @@ test_stw_lane (void)
   Picture p;
 
   g_assert_true (weft_timeline_load (WEFT_TIMELINE (timeline), db_path, &error));
-
   weft_timeline_wait (WEFT_TIMELINE (timeline));
+
   g_assert_no_error (error);
   g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "STW", &y, &h));
   p = render (WEFT_TIMELINE (timeline), x0 + plot, 300, "timeline-all");
@@ -190,6 +196,24 @@ test_stw_lane (void)
   /* No other lane shows the pause colour. */
   for (int x = 0; x < plot; x++)
     g_assert_false (is_color (&p, x0 + x, y + h + 10, STW_RGB));
+
+  /* Rendered with its data read on workers ("export PNG"): the same
+   * pixels. */
+  {
+    g_autoptr (GAsyncResult) result = NULL;
+    g_autoptr (GdkTexture) texture = NULL;
+    g_autofree guchar *a = g_malloc ((gsize) (x0 + plot) * 4 * 300);
+    g_autofree guchar *b = g_malloc ((gsize) (x0 + plot) * 4 * 300);
+
+    weft_timeline_render_texture_async (WEFT_TIMELINE (timeline), x0 + plot, 300, NULL, on_result, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    texture = weft_timeline_render_texture_finish (WEFT_TIMELINE (timeline), result, &error);
+    g_assert_no_error (error);
+    gdk_texture_download (texture, a, (gsize) (x0 + plot) * 4);
+    gdk_texture_download (p.texture, b, (gsize) (x0 + plot) * 4);
+    g_assert_cmpmem (a, (gsize) (x0 + plot) * 4 * 300, b, (gsize) (x0 + plot) * 4 * 300);
+  }
   picture_clear (&p);
   g_object_unref (timeline);
 }
@@ -205,8 +229,8 @@ test_zoomed_slice (void)
   guchar  slice[3];
 
   g_assert_true (weft_timeline_load (WEFT_TIMELINE (timeline), db_path, &error));
-
   weft_timeline_wait (WEFT_TIMELINE (timeline));
+
   /* [35, 45) ms: goroutine 3 starts on P1 at 40 ms, the middle. */
   weft_timeline_zoom_to (WEFT_TIMELINE (timeline), 35 * MS, 45 * MS);
   weft_timeline_get_range (WEFT_TIMELINE (timeline), &start, &end);
@@ -252,8 +276,8 @@ test_busy_lane (void)
   guchar  busy[3], lone[3];
 
   g_assert_true (weft_timeline_load (WEFT_TIMELINE (timeline), busy_path, &error));
-
   weft_timeline_wait (WEFT_TIMELINE (timeline));
+
   g_assert_no_error (error);
   g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "P0", &y, &h));
   p = render (WEFT_TIMELINE (timeline), x0 + plot, 200, "timeline-busy");
@@ -287,8 +311,8 @@ test_goroutine_lanes (void)
   Picture p;
 
   g_assert_true (weft_timeline_load (timeline, db_path, &error));
-
   weft_timeline_wait (timeline);
+
   weft_timeline_set_filter (timeline, "leaker");
   weft_timeline_wait (timeline);
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 2);

@@ -1424,38 +1424,20 @@ weft_timeline_measure (GtkWidget *widget, GtkOrientation orientation, int for_si
     }
 }
 
-GdkTexture *
-weft_timeline_render_texture (WeftTimeline *self, int width, int height)
+/* The current frame, drawn over the view's background into a texture. */
+static GdkTexture *
+paint_texture (WeftTimeline *self, int width, int height)
 {
-  g_autoptr (GtkSnapshot) snapshot = NULL;
+  g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
   g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) bytes = NULL;
   cairo_surface_t *surface;
   cairo_t         *cr;
-  Request         *r;
+  GdkRGBA          fg, bg;
+  gboolean         dark;
 
-  g_return_val_if_fail (WEFT_IS_TIMELINE (self), NULL);
-
-  frame_free (self->frame);
-  self->frame = NULL;
-  if (self->pool != NULL)
-    {
-      r = request_new (self, width - LABEL_WIDTH, 0, height);
-      self->frame = frame_compute (r, NULL, &error);
-      request_free (r);
-      if (self->frame == NULL)
-        g_warning ("timeline: %s", error->message);
-    }
-
-  snapshot = gtk_snapshot_new ();
-  {
-    GdkRGBA  fg, bg;
-    gboolean dark;
-
-    theme_colors (&fg, &bg, &dark);
-    gtk_snapshot_append_color (snapshot, &bg, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  }
+  theme_colors (&fg, &bg, &dark);
+  gtk_snapshot_append_color (snapshot, &bg, &GRAPHENE_RECT_INIT (0, 0, width, height));
   draw (self, snapshot, width, height, 0, height);
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
@@ -1470,6 +1452,74 @@ weft_timeline_render_texture (WeftTimeline *self, int width, int height)
   /* Cairo's ARGB32 is premultiplied BGRA in memory on little endian. */
   return gdk_memory_texture_new (width, height, GDK_MEMORY_B8G8R8A8_PREMULTIPLIED, bytes,
                                  (gsize) cairo_format_stride_for_width (CAIRO_FORMAT_ARGB32, width));
+}
+
+GdkTexture *
+weft_timeline_render_texture (WeftTimeline *self, int width, int height)
+{
+  g_autoptr (GError) error = NULL;
+  Request *r;
+
+  g_return_val_if_fail (WEFT_IS_TIMELINE (self), NULL);
+
+  frame_free (self->frame);
+  self->frame = NULL;
+  if (self->pool != NULL)
+    {
+      r = request_new (self, width - LABEL_WIDTH, 0, height);
+      self->frame = frame_compute (r, NULL, &error);
+      request_free (r);
+      if (self->frame == NULL)
+        g_warning ("timeline: %s", error->message);
+    }
+  return paint_texture (self, width, height);
+}
+
+void
+weft_timeline_render_texture_async (WeftTimeline       *self,
+                                    int                 width,
+                                    int                 height,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (WEFT_IS_TIMELINE (self) && width > LABEL_WIDTH && height > 0);
+
+  task = g_task_new (self, cancellable, callback, data);
+  g_task_set_source_tag (task, weft_timeline_render_texture_async);
+  if (self->pool == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "no trace loaded");
+      return;
+    }
+  /* Every lane, whatever is in view: the texture shows them all. */
+  g_task_set_task_data (task, request_new (self, width - LABEL_WIDTH, 0, height), (GDestroyNotify) request_free);
+  g_task_run_in_thread (task, frame_thread);
+}
+
+GdkTexture *
+weft_timeline_render_texture_finish (WeftTimeline *self, GAsyncResult *result, GError **error)
+{
+  const Request *r;
+  Frame         *f;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  r = g_task_get_task_data (G_TASK (result));
+  if ((f = g_task_propagate_pointer (G_TASK (result), error)) == NULL)
+    return NULL;
+  if (f->generation != self->generation)
+    {
+      frame_free (f);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the lanes changed while the texture was rendered");
+      return NULL;
+    }
+  frame_free (self->frame);
+  self->frame = f;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return paint_texture (self, r->width + LABEL_WIDTH, r->bottom);
 }
 
 /* ------------------------------------------------------------------ navigation */

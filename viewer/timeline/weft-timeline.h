@@ -53,8 +53,18 @@ void weft_timeline_wait (WeftTimeline *self);
  * connection (at most 4; 0: one per processor, the default). */
 void weft_timeline_set_frame_threads (WeftTimeline *self, int n);
 /* Renders the current view at @width x @height into a texture, its data
- * read synchronously (used by tests and "export PNG"). */
+ * read synchronously (for tests and benchmarks). */
 GdkTexture *weft_timeline_render_texture (WeftTimeline *self, int width, int height);
+/* The same, its data read on worker threads ("export PNG": the main
+ * thread only draws it). Fails with G_IO_ERROR_CANCELLED if the lanes
+ * changed meanwhile. */
+void        weft_timeline_render_texture_async (WeftTimeline       *self,
+                                                int                 width,
+                                                int                 height,
+                                                GCancellable       *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer            data);
+GdkTexture *weft_timeline_render_texture_finish (WeftTimeline *self, GAsyncResult *result, GError **error);
 
 /* Beyond the contract: zooms by @factor (> 1: in) around the middle; pans
  * by @fraction of the view; the visible range. */
