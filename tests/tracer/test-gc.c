@@ -982,16 +982,35 @@ stress_worker (void *arg)
   atomic_fetch_add (&stress_done, 1);
 }
 
+/* Cycles back to back while the graphs mutate: most of each one's mark
+ * runs concurrently with the workers, whatever the pacer does. */
+static void
+stress_collector (void *arg)
+{
+  _Atomic int *cycles = arg;
+
+  while (atomic_load (&stress_done) < STRESS_G)
+    {
+      weft_gc ();
+      atomic_fetch_add (cycles, 1);
+      /* Back to back, the stops would preempt the workers before they
+       * ever ran. */
+      weft_sleep (2 * 1000 * 1000);
+    }
+}
+
 static void
 test_stress (void)
 {
-  WeftMemStats ms0, ms1;
-  int          old = weft_set_gc_percent (25);
-  int          bad = 0;
+  static _Atomic int forced;
+  WeftMemStats       ms0, ms1;
+  int                old = weft_set_gc_percent (25);
+  int                bad = 0;
 
   weft_read_mem_stats (&ms0);
   for (int g = 0; g < STRESS_G; g++)
     weft_go (stress_worker, (void *) (intptr_t) g);
+  weft_go (stress_collector, &forced);
   int64_t deadline = now_ns () + 60 * SEC;
   while (atomic_load (&stress_done) < STRESS_G && now_ns () < deadline)
     {
@@ -1006,7 +1025,7 @@ test_stress (void)
   CHECK_EQ (atomic_load (&stress_done), STRESS_G, "stress goroutines finish");
   CHECK_EQ (atomic_load (&stress_bad) + bad, 0, "no reachable node is freed or corrupted while graphs mutate on 2+ Ps");
   CHECK (atomic_load (&stress_checked) > 1000, "the checks visited nodes");
-  CHECK (ms1.num_gc - ms0.num_gc >= 3, "the pacer ran cycles during the stress");
+  CHECK (ms1.num_gc - ms0.num_gc >= 3 && atomic_load (&forced) >= 2, "cycles ran during the stress");
   printf ("# stress: %u cycles, %llu frees, heap %llu KiB, total pause %.1f ms\n", ms1.num_gc - ms0.num_gc,
           (unsigned long long) (ms1.frees - ms0.frees), (unsigned long long) (ms1.heap_alloc >> 10),
           (double) (ms1.pause_total_ns - ms0.pause_total_ns) / 1e6);
