@@ -428,6 +428,8 @@ mallocgc (size_t size, bool noscan)
     {
       if (unlikely (weft_gc_should_start ()))
         weft_gc_maybe_start ();
+      if (unlikely (__atomic_load_n (&weft_gc_assisting, __ATOMIC_RELAXED)))
+        weft_gc_assist (size);
       weft_safepoint ();
       mp = weft_getm ();
     }

@@ -168,12 +168,29 @@ typedef struct
   uintptr_t lo, hi;
 } Range;
 
-/* The grey objects: allocated, marked, not yet scanned. malloc'd, so
- * never itself a root. */
+/* The grey objects (allocated, marked, not yet scanned) are shared by
+ * the markers: the mark worker (or the goroutine marking inside a pause)
+ * and, while the mark runs concurrently, allocating goroutines that
+ * assist it. Each marker keeps a few in a GcWork of its own and trades
+ * them with the global stack in batches (Go's gcWork and work.full). The
+ * global stack is malloc'd, so never itself a root. */
+#define GCW_LOCAL 128
+
+typedef struct
+{
+  Range    local[GCW_LOCAL];
+  size_t   n;
+  uint64_t scanned;     /* bytes read */
+  uint64_t marked;      /* bytes of the objects it marked */
+  bool     preemptible; /* the concurrent mark worker: yields when asked */
+} GcWork;
+
+static WeftLock work_lock; /* innermost */
 static Range   *work;
 static size_t   work_n, work_cap;
-static uint64_t scanned_bytes;
-static uint64_t marked_bytes; /* this cycle's: the next heap_marked */
+/* The mark worker's, malloc'd: the data segments are roots, and its
+ * stale entries must not keep objects alive. */
+static GcWork *wwork;
 /* Where the marking goroutine's own roots begin: the registers and frames
  * of the program's code that called into the collector (weft_gc(), or an
  * allocation under WEFT_GCSTW=1), not the collector's own frames, whose
@@ -181,19 +198,59 @@ static uint64_t marked_bytes; /* this cycle's: the next heap_marked */
  * leaked goroutines among them). */
 static uintptr_t self_roots_sp;
 
+/* Moves the older half of @gcw's grey objects to the global stack. */
 static void
-work_push (uintptr_t lo, uintptr_t hi)
+gcw_spill (GcWork *gcw, size_t keep)
 {
-  if (work_n == work_cap)
+  size_t move = gcw->n - keep;
+
+  weft_lock (&work_lock);
+  if (work_n + move > work_cap)
     {
-      size_t cap = work_cap != 0 ? work_cap * 2 : 4096;
+      size_t cap = work_cap != 0 ? work_cap : 4096;
+      while (cap < work_n + move)
+        cap *= 2;
       Range *w = realloc (work, cap * sizeof *w);
       if (w == NULL)
         weft_throw ("runtime: out of memory growing the mark stack");
       work = w;
       work_cap = cap;
     }
-  work[work_n++] = (Range){ lo, hi };
+  memcpy (work + work_n, gcw->local, move * sizeof *work);
+  work_n += move;
+  weft_unlock (&work_lock);
+  memmove (gcw->local, gcw->local + move, keep * sizeof *gcw->local);
+  gcw->n = keep;
+}
+
+static inline void
+gcw_put (GcWork *gcw, uintptr_t lo, uintptr_t hi)
+{
+  if (unlikely (gcw->n == GCW_LOCAL))
+    gcw_spill (gcw, GCW_LOCAL / 2);
+  gcw->local[gcw->n++] = (Range){ lo, hi };
+}
+
+static inline bool
+gcw_get (GcWork *gcw, Range *r)
+{
+  if (unlikely (gcw->n == 0))
+    {
+      size_t take;
+
+      if (__atomic_load_n (&work_n, __ATOMIC_RELAXED) == 0)
+        return false;
+      weft_lock (&work_lock);
+      take = work_n < GCW_LOCAL / 2 ? work_n : GCW_LOCAL / 2;
+      work_n -= take;
+      memcpy (gcw->local, work + work_n, take * sizeof *work);
+      weft_unlock (&work_lock);
+      gcw->n = take;
+      if (take == 0)
+        return false;
+    }
+  *r = gcw->local[--gcw->n];
+  return true;
 }
 
 /* Marks the object @w points into, if any, and queues it for scanning. */
@@ -212,7 +269,7 @@ static uintptr_t cstack_lo_inv, cstack_span;
 static void note_cstack (uintptr_t w);
 
 static inline void
-mark_word (uintptr_t w)
+mark_word (GcWork *gcw, uintptr_t w)
 {
   Span     *s;
   uintptr_t idx, base;
@@ -231,28 +288,29 @@ mark_word (uintptr_t w)
   if (idx >= s->nelems)
     return;
   bit = (uint64_t) 1 << (idx & 63);
-  /* Allocators set alloc bits while a concurrent mark reads them; only
-   * this marker writes mark bits. */
-  if ((__atomic_load_n (&s->allocbits[idx >> 6], __ATOMIC_RELAXED) & bit) == 0 || (s->markbits[idx >> 6] & bit) != 0)
+  /* Allocators set alloc bits while a concurrent mark reads them; markers
+   * race for mark bits: whoever sets the bit scans the object. */
+  if ((__atomic_load_n (&s->allocbits[idx >> 6], __ATOMIC_RELAXED) & bit) == 0
+      || (__atomic_load_n (&s->markbits[idx >> 6], __ATOMIC_RELAXED) & bit) != 0
+      || (__atomic_fetch_or (&s->markbits[idx >> 6], bit, __ATOMIC_RELAXED) & bit) != 0)
     return;
-  s->markbits[idx >> 6] |= bit;
-  marked_bytes += s->elemsize;
+  gcw->marked += s->elemsize;
   if (s->noscan)
     return;
   base = s->base + idx * s->elemsize;
-  work_push (base, base + s->elemsize);
+  gcw_put (gcw, base, base + s->elemsize);
 }
 
 /* Every aligned word of [lo, hi). Reads stacks below their sanitizer
  * bounds, poisoned redzones and words a goroutine in a syscall may be
  * writing: that is what conservative scanning is. */
 static WEFT_NO_SANITIZE void
-scan_range (uintptr_t lo, uintptr_t hi)
+scan_range (GcWork *gcw, uintptr_t lo, uintptr_t hi)
 {
   lo = (lo + sizeof (uintptr_t) - 1) & ~(sizeof (uintptr_t) - 1);
   for (uintptr_t p = lo; p + sizeof (uintptr_t) <= hi; p += sizeof (uintptr_t))
-    mark_word (*(volatile uintptr_t *) p);
-  scanned_bytes += hi > lo ? hi - lo : 0;
+    mark_word (gcw, *(volatile uintptr_t *) p);
+  gcw->scanned += hi > lo ? hi - lo : 0;
 }
 
 /* Grey objects are scanned through a small FIFO whose entries were
@@ -261,33 +319,45 @@ scan_range (uintptr_t lo, uintptr_t hi)
  * and Go's prefetching mark loops do the same). */
 #define PREFETCH_DEPTH 16
 
-/* Set while the mark worker runs with the world started: it then lets
- * the scheduler preempt it (sysmon asks after 10 ms on a P, as Go's). */
-static bool mark_preemptible;
-
 static void mark_preempted (void);
 
+/* Scans grey objects until there are none, or (@budget > 0) until
+ * @budget bytes were read; what it took and did not scan goes back. */
 static void
-drain (void)
+drain_budget (GcWork *gcw, uint64_t budget)
 {
   Range    fifo[PREFETCH_DEPTH];
   unsigned head = 0, n = 0, tick = 0;
+  uint64_t start = gcw->scanned;
+  Range    r;
 
-  while (work_n > 0 || n > 0)
+  for (;;)
     {
-      if (mark_preemptible && (++tick & 255) == 0)
+      if (gcw->preemptible && (++tick & 255) == 0)
         mark_preempted ();
-      while (n < PREFETCH_DEPTH && work_n > 0)
+      if (budget != 0 && gcw->scanned - start >= budget)
+        break;
+      while (n < PREFETCH_DEPTH && gcw_get (gcw, &r))
         {
-          Range r = work[--work_n];
           __builtin_prefetch ((const void *) r.lo);
           fifo[(head + n++) % PREFETCH_DEPTH] = r;
         }
-      Range r = fifo[head];
+      if (n == 0)
+        break;
+      r = fifo[head];
       head = (head + 1) % PREFETCH_DEPTH;
       n--;
-      scan_range (r.lo, r.hi);
+      scan_range (gcw, r.lo, r.hi);
     }
+  for (; n > 0; n--, head = (head + 1) % PREFETCH_DEPTH)
+    gcw_put (gcw, fifo[head].lo, fifo[head].hi);
+}
+
+/* The worker's drain: until no grey object is left anywhere. */
+static void
+drain (void)
+{
+  drain_budget (wwork, 0);
 }
 
 /* The writable segments seen by the last scan: globals are roots. */
@@ -345,11 +415,11 @@ scan_segments (struct dl_phdr_info *info, size_t size, void *data)
       skip_hi = skip_lo + sizeof weft_heap;
       if (skip_lo >= lo && skip_hi <= hi)
         {
-          scan_range (lo, skip_lo);
-          scan_range (skip_hi, hi);
+          scan_range (wwork, lo, skip_lo);
+          scan_range (wwork, skip_hi, hi);
         }
       else
-        scan_range (lo, hi);
+        scan_range (wwork, lo, hi);
     }
   return 0;
 }
@@ -365,7 +435,7 @@ scan_g (G *gp, void *data)
   switch (atomic_load (&gp->status))
     {
     case G_SYSCALL:
-      scan_range ((uintptr_t) gp->syscall_regs, (uintptr_t) (gp->syscall_regs + WEFT_SPILL_WORDS));
+      scan_range (wwork, (uintptr_t) gp->syscall_regs, (uintptr_t) (gp->syscall_regs + WEFT_SPILL_WORDS));
       sp = gp->syscall_sp;
       break;
     case G_RUNNABLE:
@@ -375,12 +445,12 @@ scan_g (G *gp, void *data)
     default:
       return;
     }
-  scan_range ((uintptr_t) &gp->arg, (uintptr_t) (&gp->arg + 1));
-  scan_range ((uintptr_t) &gp->param, (uintptr_t) (&gp->param + 1));
+  scan_range (wwork, (uintptr_t) &gp->arg, (uintptr_t) (&gp->arg + 1));
+  scan_range (wwork, (uintptr_t) &gp->param, (uintptr_t) (&gp->param + 1));
   if (sp < gp->stack_lo || sp > gp->stack_hi)
     weft_throw ("runtime: goroutine %llu: saved sp %p outside its stack [%p, %p)", (unsigned long long) gp->goid,
                 (void *) sp, (void *) gp->stack_lo, (void *) gp->stack_hi);
-  scan_range (sp, gp->stack_hi);
+  scan_range (wwork, sp, gp->stack_hi);
   drain ();
 }
 
@@ -400,9 +470,9 @@ scan_g_concurrent (G *gp, G *self)
   sp = status == G_SYSCALL ? gp->syscall_sp : (uintptr_t) gp->ctx.sp;
   if (sp < gp->stack_lo || sp >= gp->stack_hi)
     return;
-  scan_range ((uintptr_t) &gp->arg, (uintptr_t) (&gp->arg + 1));
-  scan_range ((uintptr_t) &gp->param, (uintptr_t) (&gp->param + 1));
-  scan_range (sp, gp->stack_hi);
+  scan_range (wwork, (uintptr_t) &gp->arg, (uintptr_t) (&gp->arg + 1));
+  scan_range (wwork, (uintptr_t) &gp->param, (uintptr_t) (&gp->param + 1));
+  scan_range (wwork, sp, gp->stack_hi);
   drain ();
 }
 
@@ -512,7 +582,7 @@ note_chan (uintptr_t w)
 {
   ptrdiff_t i = chan_index (w);
   if (i >= 0)
-    chan_found[i] = true;
+    __atomic_store_n (&chan_found[i], true, __ATOMIC_RELAXED);
 }
 
 static void
@@ -578,7 +648,7 @@ note_cstack (uintptr_t w)
 {
   CandStack *cs = cstack_of (w);
   if (cs != NULL)
-    cs->referenced = true;
+    __atomic_store_n (&cs->referenced, true, __ATOMIC_RELAXED);
 }
 
 static void
@@ -929,7 +999,7 @@ scan_marked_in (uintptr_t lo, uintptr_t hi)
         if (s->markbits[i >> 6] >> (i & 63) & 1)
           {
             uintptr_t olo = s->base + i * s->elemsize, ohi = olo + s->elemsize;
-            scan_range (olo > p ? olo : p, ohi < end ? ohi : end);
+            scan_range (wwork, olo > p ? olo : p, ohi < end ? ohi : end);
           }
       p = end;
       drain ();
@@ -970,9 +1040,102 @@ scan_registered_roots (void)
 {
   weft_lock (&roots_lock);
   for (WeftRoot *r = roots.next; r != &roots; r = r->next)
-    scan_range ((uintptr_t) r->addr, (uintptr_t) r->addr + r->size);
+    scan_range (wwork, (uintptr_t) r->addr, (uintptr_t) r->addr + r->size);
   weft_unlock (&roots_lock);
   drain ();
+}
+
+/* ------------------------------------------------------------------ mark assists
+ *
+ * While the mark runs, a goroutine that allocates pays for it by marking
+ * (Go's gcAssistAlloc): every ASSIST_GRAIN bytes it allocates, it scans
+ * assist_ratio times as many bytes of grey objects, the ratio chosen when
+ * the mark starts so that the last cycle's live heap is scanned by the
+ * time the heap reaches its goal. An assist that finds no grey object
+ * leaves its debt (Go would park it until the worker makes some). */
+
+#define ASSIST_GRAIN ((int64_t) 64 << 10)
+
+static atomic_bool      assists_on;
+static double           assist_ratio; /* bytes to scan per byte allocated */
+static _Atomic uint64_t assist_marked;
+static int32_t          markers_active; /* assists running; work_lock */
+
+bool weft_gc_assisting;
+
+static void
+assists_start (void)
+{
+  int64_t live = atomic_load (&weft_heap_live);
+  int64_t room = heap_goal != INT64_MAX ? heap_goal - live : 0;
+
+  if (room < (int64_t) 4 << 20)
+    room = (int64_t) 4 << 20;
+  assist_ratio = (double) (heap_marked != 0 ? heap_marked : (uint64_t) live) / (double) room;
+  atomic_store (&assists_on, true);
+  __atomic_store_n (&weft_gc_assisting, true, __ATOMIC_RELAXED);
+}
+
+void
+weft_gc_assist (size_t bytes)
+{
+  G      *gp = weft_getg ();
+  GcWork *gcw;
+  P      *pp;
+  int64_t budget;
+
+  gp->gc_assist_debt += (int64_t) bytes;
+  if (gp->gc_assist_debt < ASSIST_GRAIN)
+    return;
+  if (!atomic_load (&assists_on))
+    {
+      gp->gc_assist_debt = 0;
+      return;
+    }
+  weft_lock (&work_lock);
+  if (work_n == 0 || !atomic_load (&assists_on))
+    {
+      weft_unlock (&work_lock);
+      return;
+    }
+  markers_active++;
+  weft_unlock (&work_lock);
+
+  budget = (int64_t) ((double) gp->gc_assist_debt * assist_ratio);
+  gp->gc_assist_debt = 0;
+  pp = weft_getm ()->p;
+  gcw = calloc (1, sizeof *gcw);
+  if (gcw == NULL)
+    weft_throw ("runtime: out of memory assisting the collector");
+  weft_trace_gc_assist_begin (gp, pp);
+  drain_budget (gcw, budget > 0 ? (uint64_t) budget : 1);
+  if (gcw->n != 0)
+    gcw_spill (gcw, 0);
+  atomic_fetch_add (&assist_marked, gcw->marked);
+  weft_trace_gc_assist_end (gp, pp, gcw->scanned);
+  free (gcw);
+  weft_lock (&work_lock);
+  markers_active--;
+  weft_unlock (&work_lock);
+}
+
+/* Drains until no grey object is left and no assist runs: an assist may
+ * hand back objects it took. */
+static void
+drain_all (void)
+{
+  for (;;)
+    {
+      bool done;
+
+      drain ();
+      weft_lock (&work_lock);
+      done = work_n == 0 && markers_active == 0;
+      weft_unlock (&work_lock);
+      if (done)
+        return;
+      weft_yield ();
+    }
 }
 
 /* The concurrent mark, with the world started: everything reachable from
@@ -980,16 +1143,25 @@ scan_registered_roots (void)
 static void
 mark_concurrent (G *self)
 {
-  scan_range (self_roots_sp, self->stack_hi);
+  scan_range (wwork, self_roots_sp, self->stack_hi);
   drain ();
   scan_registered_roots ();
   dl_iterate_phdr (scan_segments, NULL);
   drain ();
   for (G *gp = weft_allgs_racy (); gp != NULL; gp = gp->alllink)
     scan_g_concurrent (gp, self);
+  drain_all ();
   for (int round = 0; round < PRECLEAN_ROUNDS; round++)
-    if (rescan_dirty_cards (true) <= PRECLEAN_ENOUGH)
-      break;
+    {
+      uint64_t dirty = rescan_dirty_cards (true);
+      drain_all ();
+      if (dirty <= PRECLEAN_ENOUGH)
+        break;
+    }
+  /* No assist from here on: mark termination finishes alone. */
+  __atomic_store_n (&weft_gc_assisting, false, __ATOMIC_RELAXED);
+  atomic_store (&assists_on, false);
+  drain_all ();
 }
 
 /* Mark termination, world stopped. Without a concurrent mark before it,
@@ -1000,7 +1172,7 @@ mark_termination_roots (G *self)
   nsegs = 0;
   if (leak_check)
     drop_woken_candidates ();
-  scan_range (self_roots_sp, self->stack_hi);
+  scan_range (wwork, self_roots_sp, self->stack_hi);
   drain ();
   weft_forall_g (scan_g, self);
   scan_registered_roots ();
@@ -1299,14 +1471,14 @@ static uint64_t worker_scanned;
 static void
 worker_begin (void)
 {
-  worker_scanned = scanned_bytes;
+  worker_scanned = wwork->scanned;
   weft_trace_gc_worker_begin (weft_getm ()->p, WORKER_DEDICATED);
 }
 
 static void
 worker_end (void)
 {
-  weft_trace_gc_worker_end (weft_getm ()->p, scanned_bytes - worker_scanned);
+  weft_trace_gc_worker_end (weft_getm ()->p, wwork->scanned - worker_scanned);
 }
 
 static void
@@ -1353,7 +1525,7 @@ mark_termination (G *self, int64_t t0, bool concurrent)
         leaked[i]->leak_reported = true;
       }
 
-  heap_marked = marked_bytes;
+  heap_marked = wwork->marked + atomic_load (&assist_marked);
   atomic_store (&weft_heap_live, (int64_t) heap_marked);
   weft_sweep_start ();
   if (!concurrent)
@@ -1395,9 +1567,10 @@ mark_worker (G *self)
   weft_trace_gc_mark_begin (cycle_no);
   worker_begin ();
   protect_scan_arena ();
-  mark_preemptible = true;
+  assists_start ();
+  wwork->preemptible = true;
   mark_concurrent (self);
-  mark_preemptible = false;
+  wwork->preemptible = false;
   worker_end ();
   weft_trace_stw_begin (STW_MARK_TERM, cycle_no);
   t0 = weft_nanotime ();
@@ -1443,7 +1616,10 @@ gc_cycle (void *arg, void *sp)
     trigger = trigger_reason ();
   if (trigger == TRIGGER_FORCED)
     num_forced_gc++;
-  marked_bytes = 0;
+  if (wwork == NULL && (wwork = calloc (1, sizeof *wwork)) == NULL)
+    weft_throw ("runtime: out of memory allocating the mark worker's queue");
+  wwork->marked = 0;
+  atomic_store (&assist_marked, 0);
   self_roots_sp = (uintptr_t) sp;
   cycle_no = num_gc + 1;
   concurrent = !stw_only && weft_segv_handled;

@@ -181,6 +181,10 @@ extern WEFT_HIDDEN _Atomic int64_t weft_heap_live;
  * goroutine that holds a P, at a point where it may be stopped. */
 WEFT_HIDDEN void weft_gc_maybe_start (void);
 WEFT_HIDDEN bool weft_gc_should_start (void);
+/* Set while a concurrent mark takes assists: allocating goroutines then
+ * call weft_gc_assist with the bytes they allocate (at a safepoint). */
+extern WEFT_HIDDEN bool weft_gc_assisting;
+WEFT_HIDDEN void        weft_gc_assist (size_t bytes);
 /* heap_live moved: writes a heap_alloc event if it moved by more than
  * 1/64 of the goal since the last one. */
 WEFT_HIDDEN void weft_gc_note_heap_change (void);

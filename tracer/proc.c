@@ -1036,6 +1036,7 @@ newproc1 (const char *name, bool system, WeftFunc fn, void *arg, uintptr_t start
   newg->create_stack = weft_trace_stack (0);
 
   newg->system = system;
+  newg->gc_assist_debt = 0;
   if (!system)
     atomic_fetch_add (&weft_sched.ngoroutines, 1);
   casgstatus (newg, atomic_load (&newg->status) == G_DEAD ? G_DEAD : G_IDLE, G_RUNNABLE);

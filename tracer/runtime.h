@@ -181,10 +181,11 @@ struct WeftG
   uintptr_t syscall_regs[WEFT_SPILL_WORDS];
   /* mgc.c, with the world stopped: blocked on objects not yet proven
    * reachable this cycle; its go_leaked event is written (once per life). */
-  bool  leak_candidate;
-  bool  leak_reported;
-  bool  system;     /* the runtime's own (GC mark worker): not counted, not dumped */
-  void *tsan_fiber; /* ThreadSanitizer builds only: this G's fiber */
+  bool    leak_candidate;
+  bool    leak_reported;
+  bool    system;         /* the runtime's own (GC mark worker): not counted, not dumped */
+  int64_t gc_assist_debt; /* mgc.c: bytes allocated during a mark not yet paid for by marking */
+  void   *tsan_fiber;     /* ThreadSanitizer builds only: this G's fiber */
 };
 
 /* ------------------------------------------------------------------ P */
