@@ -198,7 +198,8 @@ static GcWork *wwork;
  * leaked goroutines among them). */
 static uintptr_t self_roots_sp;
 
-/* Moves the older half of @gcw's grey objects to the global stack. */
+/* Moves all but @keep of @gcw's grey objects (the oldest) to the global
+ * stack. */
 static void
 gcw_spill (GcWork *gcw, size_t keep)
 {
@@ -333,8 +334,15 @@ drain_budget (GcWork *gcw, uint64_t budget)
 
   for (;;)
     {
-      if (gcw->preemptible && (++tick & 255) == 0)
-        mark_preempted ();
+      if ((++tick & 255) == 0)
+        {
+          /* Others (assists) may be waiting for grey objects while this
+           * marker holds them all (Go's gcWork.balance). */
+          if (gcw->n > 8 && __atomic_load_n (&work_n, __ATOMIC_RELAXED) == 0)
+            gcw_spill (gcw, gcw->n / 2);
+          if (gcw->preemptible)
+            mark_preempted ();
+        }
       if (budget != 0 && gcw->scanned - start >= budget)
         break;
       while (n < PREFETCH_DEPTH && gcw_get (gcw, &r))
