@@ -78,6 +78,7 @@ enum
 enum
 {
   WORKER_DEDICATED = 0,
+  WORKER_IDLE = 2,
 };
 
 _Atomic int64_t weft_heap_live;
@@ -1060,9 +1061,13 @@ scan_registered_roots (void)
  * assist_ratio times as many bytes of grey objects, the ratio chosen when
  * the mark starts so that the last cycle's live heap is scanned by the
  * time the heap reaches its goal. An assist that finds no grey object
- * leaves its debt (Go would park it until the worker makes some). */
+ * leaves its debt (Go would park it until the worker makes some). A P
+ * with no goroutine to run marks too (Go's idle mark worker), on its
+ * M's own stack, until goroutines show up. */
 
 #define ASSIST_GRAIN ((int64_t) 64 << 10)
+/* An idle P marks for at most this long before it looks for goroutines. */
+#define IDLE_MARK_NS (1000 * 1000)
 
 static atomic_bool      assists_on;
 static double           assist_ratio; /* bytes to scan per byte allocated */
@@ -1125,6 +1130,38 @@ weft_gc_assist (size_t bytes)
   weft_lock (&work_lock);
   markers_active--;
   weft_unlock (&work_lock);
+}
+
+bool
+weft_gc_idle_mark (P *pp, bool (*has_work) (P *pp))
+{
+  GcWork *gcw;
+  int64_t end = weft_nanotime () + IDLE_MARK_NS;
+
+  weft_lock (&work_lock);
+  if (work_n == 0 || !atomic_load (&assists_on))
+    {
+      weft_unlock (&work_lock);
+      return false;
+    }
+  markers_active++;
+  weft_unlock (&work_lock);
+  gcw = calloc (1, sizeof *gcw);
+  if (gcw == NULL)
+    weft_throw ("runtime: out of memory in an idle mark worker");
+  weft_trace_gc_worker_begin (pp, WORKER_IDLE);
+  do
+    drain_budget (gcw, 64 << 10);
+  while (gcw->n != 0 && weft_nanotime () < end && !has_work (pp));
+  if (gcw->n != 0)
+    gcw_spill (gcw, 0);
+  atomic_fetch_add (&assist_marked, gcw->marked);
+  weft_trace_gc_worker_end (pp, gcw->scanned);
+  free (gcw);
+  weft_lock (&work_lock);
+  markers_active--;
+  weft_unlock (&work_lock);
+  return true;
 }
 
 /* Drains until no grey object is left and no assist runs: an assist may

@@ -185,6 +185,10 @@ WEFT_HIDDEN bool weft_gc_should_start (void);
  * call weft_gc_assist with the bytes they allocate (at a safepoint). */
 extern WEFT_HIDDEN bool weft_gc_assisting;
 WEFT_HIDDEN void        weft_gc_assist (size_t bytes);
+/* From the scheduler, for a P that found nothing to run: marks while the
+ * mark has grey objects and @has_work(pp) says nothing waits; false if it
+ * did not mark. */
+WEFT_HIDDEN bool weft_gc_idle_mark (P *pp, bool (*has_work) (P *pp));
 /* heap_live moved: writes a heap_alloc event if it moved by more than
  * 1/64 of the goal since the last one. */
 WEFT_HIDDEN void weft_gc_note_heap_change (void);

@@ -1458,6 +1458,12 @@ steal_work (M *mp, int64_t now)
   return NULL;
 }
 
+static bool
+has_runnable (P *pp)
+{
+  return !runqempty (pp) || weft_sched.runq_size != 0;
+}
+
 /* Finds a runnable goroutine, blocking the M (and releasing its P) until
  * there is one. On return mp holds a P. */
 static G *
@@ -1511,6 +1517,19 @@ top:
         }
       if ((gp = steal_work (mp, now)) != NULL)
         return gp;
+    }
+
+  /* Nothing to run while the collector marks: mark (Go's idle worker). */
+  if (unlikely (__atomic_load_n (&weft_gc_assisting, __ATOMIC_RELAXED)))
+    {
+      if (mp->spinning)
+        {
+          mp->spinning = false;
+          if (atomic_fetch_sub (&weft_sched.nmspinning, 1) - 1 < 0)
+            weft_throw ("findrunnable: negative nmspinning");
+        }
+      if (weft_gc_idle_mark (pp, has_runnable))
+        goto top;
     }
 
   /* Nothing: give up the P. */
