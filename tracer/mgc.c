@@ -91,12 +91,14 @@ static _Atomic int64_t heap_goal = HEAP_MINIMUM; /* written under worldsema, rea
 static _Atomic int64_t heap_live_reported;       /* last heap_alloc event */
 
 /* Statistics, written under worldsema with the world stopped. */
-static uint32_t num_gc;
-static uint32_t num_forced_gc;
-static uint64_t pause_total_ns;
-static uint64_t pause_ns[PAUSE_HISTORY];
-static int64_t  last_gc_unix_ns;
-static uint64_t heap_marked;
+static uint32_t         num_gc;
+static uint32_t         num_forced_gc;
+static uint64_t         pause_total_ns;
+static uint64_t         pause_ns[PAUSE_HISTORY];
+static int64_t          last_gc_unix_ns;
+static uint64_t         heap_marked;
+static _Atomic uint64_t gc_cpu_ns; /* see WeftMemStats.gc_cpu_ns */
+static int64_t          heap_start_ns;
 
 /* Marking concurrently needs panic.c's SIGSEGV handler (the sanitizers
  * own the signal) and can be turned off with WEFT_GCSTW=1. */
@@ -1095,7 +1097,7 @@ weft_gc_assist (size_t bytes)
   G      *gp = weft_getg ();
   GcWork *gcw;
   P      *pp;
-  int64_t budget;
+  int64_t budget, t0;
 
   gp->gc_assist_debt += (int64_t) bytes;
   if (gp->gc_assist_debt < ASSIST_GRAIN)
@@ -1121,11 +1123,13 @@ weft_gc_assist (size_t bytes)
   if (gcw == NULL)
     weft_throw ("runtime: out of memory assisting the collector");
   weft_trace_gc_assist_begin (gp, pp);
+  t0 = weft_nanotime ();
   drain_budget (gcw, budget > 0 ? (uint64_t) budget : 1);
   if (gcw->n != 0)
     gcw_spill (gcw, 0);
   atomic_fetch_add (&assist_marked, gcw->marked);
   weft_trace_gc_assist_end (gp, pp, gcw->scanned);
+  atomic_fetch_add (&gc_cpu_ns, (uint64_t) (weft_nanotime () - t0));
   free (gcw);
   weft_lock (&work_lock);
   markers_active--;
@@ -1136,7 +1140,7 @@ bool
 weft_gc_idle_mark (P *pp, bool (*has_work) (P *pp))
 {
   GcWork *gcw;
-  int64_t end = weft_nanotime () + IDLE_MARK_NS;
+  int64_t t0 = weft_nanotime (), end = t0 + IDLE_MARK_NS;
 
   weft_lock (&work_lock);
   if (work_n == 0 || !atomic_load (&assists_on))
@@ -1157,6 +1161,7 @@ weft_gc_idle_mark (P *pp, bool (*has_work) (P *pp))
     gcw_spill (gcw, 0);
   atomic_fetch_add (&assist_marked, gcw->marked);
   weft_trace_gc_worker_end (pp, gcw->scanned);
+  atomic_fetch_add (&gc_cpu_ns, (uint64_t) (weft_nanotime () - t0));
   free (gcw);
   weft_lock (&work_lock);
   markers_active--;
@@ -1289,6 +1294,7 @@ sweep_remaining (bool background)
 {
   WeftSweepStats st = { 0 };
   P             *pp = weft_getm ()->p;
+  int64_t        t0 = weft_nanotime ();
 
   weft_trace_gc_sweep_begin (pp);
   while (weft_sweep_next (&st))
@@ -1303,6 +1309,7 @@ sweep_remaining (bool background)
   while (!weft_sweep_done ())
     weft_yield ();
   weft_trace_gc_sweep_end (pp, st.swept, st.reclaimed);
+  atomic_fetch_add (&gc_cpu_ns, (uint64_t) (weft_nanotime () - t0));
 }
 
 /* ------------------------------------------------------------------ pacing */
@@ -1423,6 +1430,7 @@ weft_gc_init (void)
   const char *stw = getenv ("WEFT_GCSTW");
 
   atomic_store (&clear_dead_stacks, true);
+  heap_start_ns = weft_nanotime ();
 
   if (gogc != NULL && *gogc != '\0')
     {
@@ -1512,11 +1520,13 @@ unix_ns (void)
 static uint32_t cycle_no;
 static int64_t  cycle_pause; /* sweep termination's pause, when the mark ran between the two */
 static uint64_t worker_scanned;
+static int64_t  worker_since;
 
 static void
 worker_begin (void)
 {
   worker_scanned = wwork->scanned;
+  worker_since = weft_nanotime ();
   weft_trace_gc_worker_begin (weft_getm ()->p, WORKER_DEDICATED);
 }
 
@@ -1524,6 +1534,7 @@ static void
 worker_end (void)
 {
   weft_trace_gc_worker_end (weft_getm ()->p, wwork->scanned - worker_scanned);
+  atomic_fetch_add (&gc_cpu_ns, (uint64_t) (weft_nanotime () - worker_since));
 }
 
 static void
@@ -1591,6 +1602,7 @@ mark_termination (G *self, int64_t t0, bool concurrent)
   pause = (t1 - t0) + (concurrent ? cycle_pause : 0);
   pause_ns[(cycle - 1) % PAUSE_HISTORY] = (uint64_t) pause;
   pause_total_ns += (uint64_t) pause;
+  atomic_fetch_add (&gc_cpu_ns, (uint64_t) pause * (uint64_t) weft_nprocs);
   if (!concurrent)
     {
       release_world ();
@@ -1773,6 +1785,9 @@ weft_read_mem_stats (WeftMemStats *ms)
   ms->last_pause_ns = num_gc > 0 ? pause_ns[(num_gc - 1) % PAUSE_HISTORY] : 0;
   ms->last_gc_unix_ns = last_gc_unix_ns;
   memcpy (ms->pause_ns, pause_ns, sizeof ms->pause_ns);
+  ms->gc_cpu_ns = atomic_load (&gc_cpu_ns);
+  ms->gc_cpu_fraction
+      = (double) ms->gc_cpu_ns / ((double) (weft_nanotime () - heap_start_ns) * (double) weft_nprocs + 1.0);
 
   weft_malloc_start ();
   weft_start_the_world ();

@@ -191,6 +191,11 @@ test_mem_stats_counts (void)
   CHECK (after.heap_inuse >= after.heap_alloc && after.heap_sys >= after.heap_inuse,
          "heap_alloc <= heap_inuse <= heap_sys");
   CHECK_EQ (after.heap_idle, after.heap_sys - after.heap_inuse, "heap_idle is heap_sys - heap_inuse");
+  weft_gc ();
+  weft_read_mem_stats (&after);
+  CHECK (after.gc_cpu_ns > before.gc_cpu_ns && after.gc_cpu_ns - before.gc_cpu_ns >= after.last_pause_ns,
+         "a cycle adds at least its pause to the collector's CPU time");
+  CHECK (after.gc_cpu_fraction > 0 && after.gc_cpu_fraction <= 1, "gc_cpu_fraction is a share of the Ps' time");
 }
 
 /* ------------------------------------------------------------------ collector */
