@@ -13,6 +13,16 @@
  * every WEFT_LOD_STRIDE-th is written, a lane about 4/3 of its base
  * level.
  *
+ * Buckets complete in time order, interleaved across lanes and levels:
+ * inserted so, each is a search from the root of lod_bucket's B-tree
+ * (6.4M buckets of a 10M-event trace: 5 s). They are written in the
+ * table's key order instead, through a WeftWriter (one statement per
+ * batch, appending): held in memory up to PENDING_MAX, sorted by
+ * (lane, level) — within one they come in bucket order already — and,
+ * when there are more, spilled as sorted runs to a temporary file that
+ * is merged at the end, so that memory stays bounded (the same trace:
+ * 7 runs, 150 MB of file; the build took 6.7 s instead of 11.5 s).
+ *
  * Invariant: the intervals of one lane never overlap and are written in
  * time order (a state table's rows are written as their intervals end).
  * An interval that starts before the one before it ended (an inconsistent
@@ -23,7 +33,12 @@
  */
 #include "weft-lod.h"
 
+#include "weft-writer.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct
 {
@@ -37,9 +52,31 @@ typedef struct
   GArray *shares; /* of Share: what covers the bucket so far */
 } Level;
 
+/* Completed buckets held in memory before they are sorted and written
+ * or spilled: 32 MiB, and 24 MiB more for the sort. */
+#define PENDING_MAX (1 << 20)
+
 typedef struct
 {
-  gint64   id; /* lod_lane.id */
+  gint64 bucket, key, cover;
+} Bucket;
+
+typedef struct
+{
+  guint32 slot; /* Lane.slot + level - Lane.base */
+  Bucket  v;
+} Pending;
+
+typedef struct
+{
+  gint64 lane; /* lod_lane.id */
+  int    level;
+} Slot;
+
+typedef struct
+{
+  gint64   id;   /* lod_lane.id */
+  guint32  slot; /* the first of its levels' slots in Builder.counts */
   int      base, top;
   gboolean max; /* a counter: the largest key wins, not the longest */
   gint64   last_end;
@@ -48,12 +85,23 @@ typedef struct
 
 typedef struct
 {
-  sqlite3_stmt *insert;
-  GHashTable   *lanes[WEFT_LOD_N_KINDS]; /* lane id -> Lane */
-  int           trace_bits;              /* 2^trace_bits ns >= the trace */
-  gint64        trace_ns;
-  gint64        clipped; /* intervals that started before the one before ended */
-  gboolean      failed;
+  WeftWriter *writer;                  /* inline: the scans use the connection meanwhile */
+  GHashTable *lanes[WEFT_LOD_N_KINDS]; /* lane id -> Lane */
+  int         trace_bits;              /* 2^trace_bits ns >= the trace */
+  gint64      trace_ns;
+  gint64      clipped; /* intervals that started before the one before ended */
+  gboolean    failed;
+  /* Completed buckets not written yet: one slot per (lane, level), in
+   * lod_bucket's key order. */
+  GArray  *slots; /* of Slot */
+  Pending *pending;
+  Bucket  *sorted; /* [cap] each */
+  guint    n_pending, cap;
+  /* Sorted runs of PENDING_MAX buckets, spilled to a temporary file: for
+   * each, where each slot's buckets start (guint32 [n_slots + 1]). */
+  FILE      *spill;
+  GPtrArray *runs;
+  GError    *spill_error;
 } Builder;
 
 int
@@ -89,20 +137,141 @@ lane_free (Lane *lane)
   g_free (lane);
 }
 
+static gboolean
+insert_bucket (Builder *b, guint32 slot, const Bucket *v)
+{
+  const Slot *sl = &g_array_index (b->slots, Slot, slot);
+  WeftRow    *r = weft_writer_row (b->writer, WEFT_ROW_LOD_BUCKET);
+
+  r->v[0] = sl->lane;
+  r->v[1] = sl->level;
+  r->v[2] = v->bucket;
+  r->v[3] = v->key;
+  r->v[4] = v->cover;
+  b->failed = weft_writer_failed (b->writer);
+  return !b->failed;
+}
+
+static void
+spill_fail (Builder *b, const char *what)
+{
+  int saved = errno;
+
+  if (b->spill_error == NULL)
+    g_set_error (&b->spill_error, G_IO_ERROR, g_io_error_from_errno (saved), "level of detail: %s a temporary file: %s",
+                 what, g_strerror (saved));
+  b->failed = TRUE;
+}
+
+/* Writes, after the runs spilled, each slot's buckets from every run in
+ * turn: lod_bucket's key order. */
+static void
+merge_runs (Builder *b)
+{
+  guint32 n_slots = b->slots->len;
+
+  for (guint32 slot = 0; slot < n_slots && !b->failed; slot++)
+    for (guint r = 0; r < b->runs->len && !b->failed; r++)
+      {
+        const guint32 *starts = g_ptr_array_index (b->runs, r);
+        guint32        i = starts[slot], end = starts[slot + 1];
+        off_t          at = ((off_t) r * PENDING_MAX + i) * (off_t) sizeof (Bucket);
+
+        if (i < end && fseeko (b->spill, at, SEEK_SET) != 0)
+          {
+            spill_fail (b, "reading");
+            return;
+          }
+        while (i < end && !b->failed)
+          {
+            guint32 n = MIN (end - i, b->cap);
+
+            if (fread (b->sorted, sizeof (Bucket), n, b->spill) != n)
+              {
+                spill_fail (b, "reading");
+                return;
+              }
+            for (guint32 k = 0; k < n && insert_bucket (b, slot, &b->sorted[k]); k++)
+              ;
+            i += n;
+          }
+      }
+}
+
+/* Sorts the pending buckets by slot (a stable counting sort: each slot's
+ * come in bucket order already), then writes them, or spills them as a
+ * run when more will follow or have been spilled; the @last flush merges
+ * the runs. */
+static void
+flush_pending (Builder *b, gboolean last)
+{
+  guint32  n_slots = b->slots->len;
+  guint32 *starts;
+
+  if (b->failed || (b->n_pending == 0 && (b->runs == NULL || !last)))
+    return;
+  starts = g_new0 (guint32, n_slots + 1);
+  b->sorted = g_renew (Bucket, b->sorted, b->cap);
+  for (guint i = 0; i < b->n_pending; i++)
+    starts[b->pending[i].slot + 1]++;
+  for (guint32 k = 0; k < n_slots; k++)
+    starts[k + 1] += starts[k];
+  {
+    g_autofree guint32 *next = g_memdup2 (starts, n_slots * sizeof *starts);
+
+    for (guint i = 0; i < b->n_pending; i++)
+      b->sorted[next[b->pending[i].slot]++] = b->pending[i].v;
+  }
+  if (last && b->runs == NULL)
+    {
+      for (guint32 slot = 0; slot < n_slots; slot++)
+        for (guint32 i = starts[slot]; i < starts[slot + 1] && insert_bucket (b, slot, &b->sorted[i]); i++)
+          ;
+      g_free (starts);
+      b->n_pending = 0;
+      return;
+    }
+  if (b->runs == NULL)
+    {
+      g_autofree char *path = NULL;
+      int              fd = g_file_open_tmp ("weft-lod-XXXXXX", &path, NULL);
+
+      b->runs = g_ptr_array_new_with_free_func (g_free);
+      if (fd < 0 || (b->spill = fdopen (fd, "w+b")) == NULL)
+        {
+          spill_fail (b, "creating");
+          if (fd >= 0)
+            close (fd);
+        }
+      if (path != NULL)
+        g_unlink (path);
+    }
+  /* Every run but the last is PENDING_MAX buckets long, as merge_runs
+   * assumes. */
+  if (!b->failed && b->n_pending > 0)
+    {
+      if (fseeko (b->spill, 0, SEEK_END) != 0 || fwrite (b->sorted, sizeof (Bucket), b->n_pending, b->spill) != b->n_pending)
+        spill_fail (b, "writing");
+      g_ptr_array_add (b->runs, starts);
+      starts = NULL;
+    }
+  g_free (starts);
+  b->n_pending = 0;
+  if (last && !b->failed)
+    merge_runs (b);
+}
+
 static void
 write_bucket (Builder *b, const Lane *lane, int level, gint64 bucket, gint64 key, gint64 cover)
 {
-  sqlite3_stmt *s = b->insert;
-
-  if (b->failed)
-    return;
-  sqlite3_bind_int64 (s, 1, lane->id);
-  sqlite3_bind_int (s, 2, level);
-  sqlite3_bind_int64 (s, 3, bucket);
-  sqlite3_bind_int64 (s, 4, key);
-  sqlite3_bind_int64 (s, 5, cover);
-  b->failed = sqlite3_step (s) != SQLITE_DONE;
-  sqlite3_reset (s);
+  if (b->n_pending == PENDING_MAX)
+    flush_pending (b, FALSE);
+  else if (b->n_pending == b->cap)
+    {
+      b->cap = MAX (b->cap * 2, 4096);
+      b->pending = g_renew (Pending, b->pending, b->cap);
+    }
+  b->pending[b->n_pending++] = (Pending){ lane->slot + (guint32) (level - lane->base), { bucket, key, cover } };
 }
 
 static void
@@ -250,6 +419,9 @@ add_lanes (Builder *b, WeftStore *store, WeftLodKind kind, const char *sql, GErr
         }
       sqlite3_reset (insert);
       lane->id = sqlite3_last_insert_rowid (weft_store_get_db (store));
+      lane->slot = b->slots->len;
+      for (int l = lane->base; l <= lane->top; l++)
+        g_array_append_val (b->slots, ((Slot){ lane->id, l }));
       g_hash_table_insert (b->lanes[kind], GSIZE_TO_POINTER ((gsize) id), lane);
     }
   sqlite3_finalize (list);
@@ -457,13 +629,13 @@ weft_lod_build (WeftStore *store, GError **error)
    * [min (start, 0), end). */
   b.trace_ns = MAX (end - MIN (start, 0), 1);
   b.trace_bits = ceil_log2 (b.trace_ns) + 1;
+  b.slots = g_array_new (FALSE, FALSE, sizeof (Slot));
   for (int kind = 0; kind < WEFT_LOD_N_KINDS; kind++)
     b.lanes[kind] = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) lane_free);
   /* The state tables are read through a memory map rather than copied page
-   * by page, and the buckets' pages, written in as many places as there
-   * are lanes and levels, stay in the cache until the commit instead of
-   * being spilled and written again (on a 10M-event trace, read() and
-   * write() took about 40% of the build before). */
+   * by page (on a 10M-event trace, read() and write() took about 40% of
+   * the build before), and the buckets' pages stay in the cache until
+   * the commit. */
   cache_size = pragma_int (store, "cache_size");
   mmap_size = pragma_int (store, "mmap_size");
   restore = g_strdup_printf ("PRAGMA cache_size = %" G_GINT64_FORMAT "; PRAGMA mmap_size = %" G_GINT64_FORMAT,
@@ -486,20 +658,31 @@ weft_lod_build (WeftStore *store, GError **error)
                      "SELECT CASE kind WHEN 'worker' THEN 0 WHEN 'assist' THEN 1 ELSE 2 END, COUNT(*) FROM gc_span "
                      "WHERE kind IN ('worker', 'assist', 'sweep') GROUP BY 1",
                      error)
-       && (b.insert = weft_store_prepare (store,
-                                          "INSERT INTO lod_bucket (lane, level, bucket, key, cover) VALUES (?, ?, ?, ?, ?)",
-                                          error))
-              != NULL
+       && (b.writer = weft_writer_new (store, FALSE, error)) != NULL
        && scan_gstate (&b, store, error) && scan_mstate (&b, store, error) && scan_counters (&b, store, end, error)
        && scan_gc_spans (&b, store, error);
   if (ok)
     {
       flush_all (&b);
-      ok = !b.failed || weft_store_set_sqlite_error (error, weft_store_get_db (store), "writing lod_bucket");
+      flush_pending (&b, TRUE);
     }
-  sqlite3_finalize (b.insert);
+  /* A failed spill stops the inserts: it explains the failure. */
+  if (b.spill_error != NULL)
+    {
+      if (ok)
+        g_propagate_error (error, g_steal_pointer (&b.spill_error));
+      ok = FALSE;
+    }
+  if (b.writer != NULL && !weft_writer_close (b.writer, NULL, ok ? error : NULL))
+    ok = FALSE;
   for (int kind = 0; kind < WEFT_LOD_N_KINDS; kind++)
     g_hash_table_unref (b.lanes[kind]);
+  g_free (b.pending);
+  g_free (b.sorted);
+  g_clear_pointer (&b.runs, g_ptr_array_unref);
+  g_clear_pointer (&b.spill, fclose);
+  g_array_unref (b.slots);
+  g_clear_error (&b.spill_error);
   if (ok)
     ok = weft_store_set_meta_int (store, "lod_build_ms", (g_get_monotonic_time () - t0) / 1000, error)
          && weft_store_set_meta_int (store, "lod_clipped", b.clipped, error)
