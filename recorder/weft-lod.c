@@ -33,6 +33,7 @@
  */
 #include "weft-lod.h"
 
+#include "weft-lod-input.h"
 #include "weft-writer.h"
 
 #include <errno.h>
@@ -451,49 +452,83 @@ lane_lookup (Builder *b, WeftLodKind kind, gint64 id)
   return g_hash_table_lookup (b->lanes[kind], GSIZE_TO_POINTER ((gsize) id));
 }
 
-/* gstate feeds the P lanes (its running rows, keyed by start function)
- * and the goroutine lanes. */
-static gboolean
-scan_gstate (Builder *b, WeftStore *store, GError **error)
+/* What the keys of the goroutine and P lanes are made of. */
+typedef struct
 {
-  g_autoptr (GHashTable) start_pc = g_hash_table_new (g_direct_hash, g_direct_equal);
-  g_autoptr (GHashTable) category = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
-  sqlite3_stmt *s;
-  int           rc;
+  GHashTable *start_pc; /* goid -> goroutine.start_pc */
+  GHashTable *category; /* wait_reason.reason -> category */
+} Keys;
 
+static void
+keys_clear (Keys *k)
+{
+  g_clear_pointer (&k->start_pc, g_hash_table_unref);
+  g_clear_pointer (&k->category, g_hash_table_unref);
+}
+
+static gboolean
+keys_load (Keys *k, WeftStore *store, GError **error)
+{
+  sqlite3_stmt *s;
+
+  k->start_pc = g_hash_table_new (g_direct_hash, g_direct_equal);
+  k->category = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   if ((s = weft_store_prepare (store, "SELECT goid, start_pc FROM goroutine", error)) == NULL)
     return FALSE;
   while (sqlite3_step (s) == SQLITE_ROW)
-    g_hash_table_insert (start_pc, GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (s, 0)),
+    g_hash_table_insert (k->start_pc, GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (s, 0)),
                          GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (s, 1)));
   sqlite3_finalize (s);
   if ((s = weft_store_prepare (store, "SELECT reason, category FROM wait_reason", error)) == NULL)
     return FALSE;
   while (sqlite3_step (s) == SQLITE_ROW)
-    g_hash_table_insert (category, GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (s, 0)),
+    g_hash_table_insert (k->category, GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (s, 0)),
                          g_strdup ((const char *) sqlite3_column_text (s, 1)));
   sqlite3_finalize (s);
+  return TRUE;
+}
 
-  s = weft_store_prepare (store, "SELECT goid, start_ns, end_ns, state, wait_reason, p FROM gstate ORDER BY rowid", error);
+/* A gstate row feeds its goroutine's lane and, running, its P's (keyed
+ * by start function). @reason: the wait reason (0 if none); @p: -1 if
+ * none. */
+static void
+add_gstate (Builder *b, const Keys *k, gint64 goid, gint64 start, gint64 end, int state, gint64 reason, gint64 p)
+{
+  gint64 pc = (gint64) GPOINTER_TO_SIZE (g_hash_table_lookup (k->start_pc, GSIZE_TO_POINTER ((gsize) goid)));
+  Lane  *lane;
+
+  if ((lane = lane_lookup (b, WEFT_LOD_GOROUTINE, goid)) != NULL)
+    lane_add (b, lane, start, end,
+              weft_lod_goroutine_key (state, pc, g_hash_table_lookup (k->category, GSIZE_TO_POINTER ((gsize) reason))));
+  if (state == 0 && p >= 0 && (lane = lane_lookup (b, WEFT_LOD_P, p)) != NULL)
+    lane_add (b, lane, start, end, pc);
+}
+
+/* An mstate row feeds its M's lane; a parked thread shows nothing
+ * (queries/window-mstate.sql). */
+static void
+add_mstate (Builder *b, gint64 m, gint64 start, gint64 end, int state)
+{
+  Lane *lane = lane_lookup (b, WEFT_LOD_M, m);
+
+  if (lane != NULL && state != 5)
+    lane_add (b, lane, start, end, state);
+}
+
+static gboolean
+scan_gstate (Builder *b, const Keys *k, WeftStore *store, GError **error)
+{
+  sqlite3_stmt *s = weft_store_prepare (store,
+                                        "SELECT goid, start_ns, end_ns, state, wait_reason, IFNULL (p, -1) FROM gstate "
+                                        "ORDER BY rowid",
+                                        error);
+  int           rc;
+
   if (s == NULL)
     return FALSE;
   while ((rc = sqlite3_step (s)) == SQLITE_ROW && !b->failed)
-    {
-      gint64 goid = sqlite3_column_int64 (s, 0);
-      gint64 start = sqlite3_column_int64 (s, 1), end = sqlite3_column_int64 (s, 2);
-      int    state = sqlite3_column_int (s, 3);
-      gint64 pc = (gint64) GPOINTER_TO_SIZE (g_hash_table_lookup (start_pc, GSIZE_TO_POINTER ((gsize) goid)));
-      Lane  *lane;
-
-      if ((lane = lane_lookup (b, WEFT_LOD_GOROUTINE, goid)) != NULL)
-        lane_add (b, lane, start, end,
-                  weft_lod_goroutine_key (state, pc,
-                                          g_hash_table_lookup (category,
-                                                               GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (s, 4)))));
-      if (state == 0 && sqlite3_column_type (s, 5) != SQLITE_NULL
-          && (lane = lane_lookup (b, WEFT_LOD_P, sqlite3_column_int64 (s, 5))) != NULL)
-        lane_add (b, lane, start, end, pc);
-    }
+    add_gstate (b, k, sqlite3_column_int64 (s, 0), sqlite3_column_int64 (s, 1), sqlite3_column_int64 (s, 2),
+                sqlite3_column_int (s, 3), sqlite3_column_int64 (s, 4), sqlite3_column_int64 (s, 5));
   sqlite3_finalize (s);
   return rc == SQLITE_DONE || rc == SQLITE_ROW
          || weft_store_set_sqlite_error (error, weft_store_get_db (store), "reading gstate");
@@ -508,16 +543,36 @@ scan_mstate (Builder *b, WeftStore *store, GError **error)
   if (s == NULL)
     return FALSE;
   while ((rc = sqlite3_step (s)) == SQLITE_ROW && !b->failed)
-    {
-      Lane *lane = lane_lookup (b, WEFT_LOD_M, sqlite3_column_int64 (s, 0));
-
-      /* A parked thread shows nothing (queries/window-mstate.sql). */
-      if (lane != NULL && sqlite3_column_int (s, 3) != 5)
-        lane_add (b, lane, sqlite3_column_int64 (s, 1), sqlite3_column_int64 (s, 2), sqlite3_column_int64 (s, 3));
-    }
+    add_mstate (b, sqlite3_column_int64 (s, 0), sqlite3_column_int64 (s, 1), sqlite3_column_int64 (s, 2),
+                sqlite3_column_int (s, 3));
   sqlite3_finalize (s);
   return rc == SQLITE_DONE || rc == SQLITE_ROW
          || weft_store_set_sqlite_error (error, weft_store_get_db (store), "reading mstate");
+}
+
+/* The same rows from the load's own record of them: each lane gets its
+ * rows in the same order (the tables' rowid order), so the buckets are
+ * the same. */
+static gboolean
+scan_input (Builder *b, const Keys *k, WeftLodInput *input, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  WeftLodInterval iv;
+
+  if (!weft_lod_input_rewind (input, error))
+    return FALSE;
+  while (!b->failed && weft_lod_input_next (input, &iv, &local))
+    if (iv.mstate)
+      add_mstate (b, iv.lane, iv.start_ns, iv.end_ns, iv.state);
+    else
+      add_gstate (b, k, iv.lane, iv.start_ns, iv.end_ns, iv.state, iv.state == 2 ? iv.aux : 0,
+                  iv.state == 0 ? iv.aux : -1);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* The GC work lanes: mark workers keyed by mode as
@@ -615,6 +670,16 @@ pragma_int (WeftStore *store, const char *name)
 gboolean
 weft_lod_build (WeftStore *store, GError **error)
 {
+  return weft_lod_build_from (store, NULL, error);
+}
+
+/* weft_lod_build(), the gstate and mstate rows read from @input (if not
+ * NULL: a record of every row of the load, weft_writer_set_lod_input())
+ * instead of the tables. */
+gboolean
+weft_lod_build_from (WeftStore *store, WeftLodInput *input, GError **error)
+{
+  Keys             keys = { 0 };
   g_autofree char *restore = NULL;
   gint64           cache_size, mmap_size;
   gint64           t0 = g_get_monotonic_time ();
@@ -659,7 +724,10 @@ weft_lod_build (WeftStore *store, GError **error)
                      "WHERE kind IN ('worker', 'assist', 'sweep') GROUP BY 1",
                      error)
        && (b.writer = weft_writer_new (store, FALSE, error)) != NULL
-       && scan_gstate (&b, store, error) && scan_mstate (&b, store, error) && scan_counters (&b, store, end, error)
+       && keys_load (&keys, store, error)
+       && (input != NULL ? scan_input (&b, &keys, input, error)
+                         : scan_gstate (&b, &keys, store, error) && scan_mstate (&b, store, error))
+       && scan_counters (&b, store, end, error)
        && scan_gc_spans (&b, store, error);
   if (ok)
     {
@@ -677,6 +745,7 @@ weft_lod_build (WeftStore *store, GError **error)
     ok = FALSE;
   for (int kind = 0; kind < WEFT_LOD_N_KINDS; kind++)
     g_hash_table_unref (b.lanes[kind]);
+  keys_clear (&keys);
   g_free (b.pending);
   g_free (b.sorted);
   g_clear_pointer (&b.runs, g_ptr_array_unref);

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "weft-lod-input.h"
 #include "weft-store.h"
 
 G_BEGIN_DECLS
@@ -59,5 +60,6 @@ gint64 weft_lod_goroutine_key (int state, gint64 start_pc, const char *category)
  * started before the previous one of their lane ended (0 in a consistent
  * trace). */
 gboolean weft_lod_build (WeftStore *store, GError **error);
+gboolean weft_lod_build_from (WeftStore *store, WeftLodInput *input, GError **error);
 
 G_END_DECLS

@@ -12,6 +12,8 @@
  */
 #include "weft-writer.h"
 
+#include "weft-lod-input.h"
+
 #include <string.h>
 
 #define BATCH_ROWS 8192
@@ -102,6 +104,7 @@ struct _WeftWriter
   sqlite3_stmt *stmts[WEFT_ROW_N_KINDS];
   const Batch  *scan_batch;
   WeftRowKind   scan_kind;
+  WeftLodInput *lod_input; /* not owned; NULL if none */
   GThread      *thread;
   GAsyncQueue  *full;  /* batches to insert */
   GAsyncQueue  *empty; /* batches to fill */
@@ -433,6 +436,10 @@ flush (WeftWriter *self, gboolean last)
 {
   Batch *b = self->cur;
 
+  if (self->lod_input != NULL)
+    for (guint i = 0; i < b->n_rows; i++)
+      if (b->rows[i].kind == WEFT_ROW_GSTATE || b->rows[i].kind == WEFT_ROW_MSTATE)
+        weft_lod_input_add (self->lod_input, &b->rows[i]);
   b->last = last;
   if (self->thread != NULL)
     {
@@ -508,6 +515,14 @@ weft_writer_set_text (WeftWriter *self, WeftRow *row, guint col, const char *tex
     }
   row->v[col] = (gint64) s->len;
   g_string_append_len (s, text, (gssize) strlen (text) + 1);
+}
+
+/* Hands every gstate and mstate row written from now on to @input too,
+ * on the producer's thread (weft-lod-input.h). */
+void
+weft_writer_set_lod_input (WeftWriter *self, WeftLodInput *input)
+{
+  self->lod_input = input;
 }
 
 gboolean

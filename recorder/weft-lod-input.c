@@ -1,0 +1,223 @@
+/* weft-lod-input.c — see weft-lod-input.h.
+ *
+ * The writer hands over every gstate and mstate row as it hands a batch
+ * to SQLite, on the producer's thread (which mostly waits for SQLite
+ * during a load). They go, in that order — each table's rowid order —
+ * to an unlinked temporary file, compactly: a byte for the table and the
+ * state, then varints: the lane, the start as a difference from the
+ * previous record's start, the length and, for gstate rows, aux (all
+ * zigzag-coded: rows come in the order intervals end, so starts go back
+ * and forth, and an inconsistent trace may have negative lengths). Ping-
+ * pong takes about 7 bytes per interval, not the 40 of a struct. The file
+ * is read back once, in order, by weft_lod_build_from().
+ *
+ * A write error is kept and reported by weft_lod_input_rewind(); memory
+ * is the two buffers, whatever the trace's size.
+ */
+#include "weft-lod-input.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BUF_SIZE (1 << 20)
+/* The longest record: the header byte and four varints of 10 bytes. */
+#define MAX_RECORD 41
+
+struct _WeftLodInput
+{
+  FILE    *file;
+  guint8  *buf;        /* [BUF_SIZE] */
+  gsize    len, pos;   /* writing: len bytes buffered; reading: [pos, len) unread */
+  gint64   prev_start; /* of the last record written or read */
+  gboolean reading;
+  int      write_errno; /* the first write error, 0 if none */
+};
+
+static inline guint64
+zigzag (gint64 v)
+{
+  return ((guint64) v << 1) ^ (guint64) (v >> 63);
+}
+
+static inline gint64
+unzigzag (guint64 v)
+{
+  return (gint64) (v >> 1) ^ -(gint64) (v & 1);
+}
+
+static inline guint8 *
+put_varint (guint8 *p, guint64 v)
+{
+  while (v >= 0x80)
+    {
+      *p++ = (guint8) (v | 0x80);
+      v >>= 7;
+    }
+  *p++ = (guint8) v;
+  return p;
+}
+
+static inline gboolean
+get_varint (WeftLodInput *self, gint64 *out)
+{
+  guint64 v = 0;
+
+  for (int shift = 0; shift < 64 && self->pos < self->len; shift += 7)
+    {
+      guint8 c = self->buf[self->pos++];
+
+      v |= (guint64) (c & 0x7f) << shift;
+      if ((c & 0x80) == 0)
+        {
+          *out = unzigzag (v);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+write_out (WeftLodInput *self)
+{
+  if (self->len > 0 && self->write_errno == 0 && fwrite (self->buf, 1, self->len, self->file) != self->len)
+    self->write_errno = errno != 0 ? errno : EIO;
+  self->len = 0;
+}
+
+static gboolean
+set_io_error (GError **error, int saved, const char *what)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "level of detail: %s its temporary file: %s", what,
+               g_strerror (saved));
+  return FALSE;
+}
+
+WeftLodInput *
+weft_lod_input_new (GError **error)
+{
+  g_autofree char *path = NULL;
+  WeftLodInput    *self;
+  int              fd = g_file_open_tmp ("weft-lod-XXXXXX", &path, error);
+  FILE            *file;
+
+  if (fd < 0)
+    return NULL;
+  g_unlink (path);
+  if ((file = fdopen (fd, "w+b")) == NULL)
+    {
+      set_io_error (error, errno, "opening");
+      close (fd);
+      return NULL;
+    }
+  self = g_new0 (WeftLodInput, 1);
+  self->file = file;
+  self->buf = g_malloc (BUF_SIZE);
+  return self;
+}
+
+void
+weft_lod_input_free (WeftLodInput *self)
+{
+  if (self == NULL)
+    return;
+  fclose (self->file);
+  g_free (self->buf);
+  g_free (self);
+}
+
+/* Records @row, a WEFT_ROW_GSTATE or WEFT_ROW_MSTATE row (weft-writer.c
+ * has their columns), before any weft_lod_input_rewind(). */
+void
+weft_lod_input_add (WeftLodInput *self, const WeftRow *row)
+{
+  gboolean mstate = row->kind == WEFT_ROW_MSTATE;
+  guint8  *p;
+
+  g_return_if_fail (!self->reading);
+  g_return_if_fail (mstate || row->kind == WEFT_ROW_GSTATE);
+
+  if (self->len > BUF_SIZE - MAX_RECORD)
+    write_out (self);
+  p = self->buf + self->len;
+  *p++ = (guint8) ((mstate ? 0x80 : 0) | (row->v[3] & 0x7f));
+  p = put_varint (p, zigzag (row->v[0]));
+  p = put_varint (p, zigzag (row->v[1] - self->prev_start));
+  p = put_varint (p, zigzag (row->v[2] - row->v[1]));
+  if (!mstate)
+    {
+      gint64 aux = 0;
+
+      if (row->v[3] == 0)
+        aux = (row->nulls & (1u << 8)) ? -1 : row->v[8];
+      else if (row->v[3] == 2 && !(row->nulls & (1u << 4)))
+        aux = row->v[4];
+      p = put_varint (p, zigzag (aux));
+    }
+  self->prev_start = row->v[1];
+  self->len = (gsize) (p - self->buf);
+}
+
+/* Ends the recording (reporting a write error, if any) and goes back to
+ * the first interval. */
+gboolean
+weft_lod_input_rewind (WeftLodInput *self, GError **error)
+{
+  if (!self->reading)
+    {
+      write_out (self);
+      if (self->write_errno == 0 && fflush (self->file) != 0)
+        self->write_errno = errno;
+      if (self->write_errno != 0)
+        return set_io_error (error, self->write_errno, "writing");
+    }
+  if (fseeko (self->file, 0, SEEK_SET) != 0)
+    return set_io_error (error, errno, "rewinding");
+  self->reading = TRUE;
+  self->len = self->pos = 0;
+  self->prev_start = 0;
+  return TRUE;
+}
+
+/* Reads the next interval into @out. FALSE at the end (@error unset) or
+ * on a failure. */
+gboolean
+weft_lod_input_next (WeftLodInput *self, WeftLodInterval *out, GError **error)
+{
+  gint64 header, lane, delta, length;
+
+  g_return_val_if_fail (self->reading, FALSE);
+
+  if (self->len - self->pos < MAX_RECORD)
+    {
+      gsize rest = self->len - self->pos;
+      gsize n;
+
+      memmove (self->buf, self->buf + self->pos, rest);
+      n = fread (self->buf + rest, 1, BUF_SIZE - rest, self->file);
+      if (n == 0 && ferror (self->file))
+        return set_io_error (error, errno, "reading");
+      self->len = rest + n;
+      self->pos = 0;
+    }
+  if (self->pos == self->len)
+    return FALSE;
+  header = self->buf[self->pos++];
+  if (!get_varint (self, &lane) || !get_varint (self, &delta) || !get_varint (self, &length)
+      || (!(header & 0x80) && !get_varint (self, &out->aux)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "level of detail: its temporary file is truncated");
+      return FALSE;
+    }
+  out->mstate = (header & 0x80) != 0;
+  out->state = (int) (header & 0x7f);
+  out->lane = lane;
+  out->start_ns = self->prev_start + delta;
+  out->end_ns = out->start_ns + length;
+  if (out->mstate)
+    out->aux = 0;
+  self->prev_start = out->start_ns;
+  return TRUE;
+}
