@@ -120,8 +120,8 @@ weft_convert (const char *ctf_path, const char *out_path, const WeftConvertOptio
           || !weft_store_set_meta_int (store, "unsymbolized_pcs", stats->symbols_unresolved, error))
         goto fail;
     }
-  /* The timeline's level of detail, once the indexes it reads exist. */
-  if (!weft_store_finish (store, error) || !weft_lod_build_from (store, lod_input, error))
+  /* The indexes, and the timeline's level of detail beside them. */
+  if (!weft_lod_finish_load (store, lod_input, error))
     goto fail;
   g_clear_pointer (&store, weft_store_free);
   if (g_rename (tmp, out_path) != 0)

@@ -814,7 +814,7 @@ weft_import (const char *trace_path, const char *out_path, const WeftImportOptio
   stats->read_seconds = (g_get_monotonic_time () - t0) / 1e6;
   /* The timeline's level of detail, as weft convert builds it: without
    * it a big Go trace opens slowly in the viewer. */
-  if (!weft_store_finish (store, error) || !weft_lod_build_from (store, lod_input, error))
+  if (!weft_lod_finish_load (store, lod_input, error))
     goto fail;
   g_clear_pointer (&store, weft_store_free);
   if (g_rename (tmp, out_path) != 0)

@@ -9,12 +9,20 @@
  * zigzag-coded: rows come in the order intervals end, so starts go back
  * and forth, and an inconsistent trace may have negative lengths). Ping-
  * pong takes about 7 bytes per interval, not the 40 of a struct. The file
- * is read back once, in order, by weft_lod_build_from().
+ * is read back once, in order, by weft_lod_finish_load()'s thread.
  *
- * A write error is kept and reported by weft_lod_input_rewind(); memory
- * is the two buffers, whatever the trace's size.
+ * It also counts the intervals of each lane, so that the level of
+ * detail knows its lanes without a pass over the tables (weft_lod_finish_load()
+ * runs while the store builds its indexes). A goroutine's count is kept
+ * while it lives — its row is written when it exits, after its last
+ * interval — then only if it makes a lane: memory follows the live
+ * goroutines and the busy lanes, not every goroutine of the trace.
+ *
+ * A write error is kept and reported by weft_lod_input_rewind().
  */
 #include "weft-lod-input.h"
+
+#include "weft-lod.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -34,6 +42,10 @@ struct _WeftLodInput
   gint64   prev_start; /* of the last record written or read */
   gboolean reading;
   int      write_errno; /* the first write error, 0 if none */
+  /* Intervals per lane: running gstate rows per P, mstate rows per M (by
+   * id), gstate rows per live goroutine and per busy exited one. */
+  GArray     *p_counts, *m_counts; /* of gint64 */
+  GHashTable *live, *busy;         /* goid -> count */
 };
 
 static inline guint64
@@ -100,7 +112,7 @@ weft_lod_input_new (GError **error)
 {
   g_autofree char *path = NULL;
   WeftLodInput    *self;
-  int              fd = g_file_open_tmp ("weft-lod-XXXXXX", &path, error);
+  int              fd = g_file_open_tmp ("weft-lod-input-XXXXXX", &path, error);
   FILE            *file;
 
   if (fd < 0)
@@ -115,6 +127,10 @@ weft_lod_input_new (GError **error)
   self = g_new0 (WeftLodInput, 1);
   self->file = file;
   self->buf = g_malloc (BUF_SIZE);
+  self->p_counts = g_array_new (FALSE, TRUE, sizeof (gint64));
+  self->m_counts = g_array_new (FALSE, TRUE, sizeof (gint64));
+  self->live = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->busy = g_hash_table_new (g_direct_hash, g_direct_equal);
   return self;
 }
 
@@ -125,11 +141,35 @@ weft_lod_input_free (WeftLodInput *self)
     return;
   fclose (self->file);
   g_free (self->buf);
+  g_array_unref (self->p_counts);
+  g_array_unref (self->m_counts);
+  g_hash_table_unref (self->live);
+  g_hash_table_unref (self->busy);
   g_free (self);
 }
 
-/* Records @row, a WEFT_ROW_GSTATE or WEFT_ROW_MSTATE row (weft-writer.c
- * has their columns), before any weft_lod_input_rewind(). */
+static void
+count_id (GArray *counts, gint64 id)
+{
+  /* The state machine keeps P and M ids small (weft-ingest.c). */
+  if (id < 0 || id > G_MAXUINT16)
+    return;
+  if ((guint) id >= counts->len)
+    g_array_set_size (counts, (guint) id + 1);
+  g_array_index (counts, gint64, id)++;
+}
+
+static void
+count_goid (GHashTable *table, gint64 goid, gint64 n)
+{
+  gpointer key = GSIZE_TO_POINTER ((gsize) goid);
+
+  g_hash_table_insert (table, key, GSIZE_TO_POINTER (GPOINTER_TO_SIZE (g_hash_table_lookup (table, key)) + (gsize) n));
+}
+
+/* Records @row, a WEFT_ROW_GSTATE, WEFT_ROW_MSTATE or WEFT_ROW_GOROUTINE
+ * row (weft-writer.c has their columns), before any
+ * weft_lod_input_rewind(). */
 void
 weft_lod_input_add (WeftLodInput *self, const WeftRow *row)
 {
@@ -137,7 +177,27 @@ weft_lod_input_add (WeftLodInput *self, const WeftRow *row)
   guint8  *p;
 
   g_return_if_fail (!self->reading);
-  g_return_if_fail (mstate || row->kind == WEFT_ROW_GSTATE);
+  g_return_if_fail (mstate || row->kind == WEFT_ROW_GSTATE || row->kind == WEFT_ROW_GOROUTINE);
+
+  if (row->kind == WEFT_ROW_GOROUTINE)
+    {
+      gpointer key = GSIZE_TO_POINTER ((gsize) row->v[0]);
+      gint64   n = (gint64) GPOINTER_TO_SIZE (g_hash_table_lookup (self->live, key));
+
+      /* Exited, or the end: it will have no more intervals. */
+      g_hash_table_remove (self->live, key);
+      if (n >= WEFT_LOD_MIN_INTERVALS || g_hash_table_contains (self->busy, key))
+        count_goid (self->busy, row->v[0], n);
+      return;
+    }
+  if (mstate)
+    count_id (self->m_counts, row->v[0]);
+  else
+    {
+      count_goid (self->live, row->v[0], 1);
+      if (row->v[3] == 0 && !(row->nulls & (1u << 8)))
+        count_id (self->p_counts, row->v[8]);
+    }
 
   if (self->len > BUF_SIZE - MAX_RECORD)
     write_out (self);
@@ -158,6 +218,51 @@ weft_lod_input_add (WeftLodInput *self, const WeftRow *row)
     }
   self->prev_start = row->v[1];
   self->len = (gsize) (p - self->buf);
+}
+
+static int
+lane_cmp (gconstpointer a, gconstpointer b)
+{
+  const WeftLodLaneCount *x = a, *y = b;
+
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The lanes of @kind (WEFT_LOD_P, WEFT_LOD_M or WEFT_LOD_GOROUTINE) with
+ * at least WEFT_LOD_MIN_INTERVALS intervals, by id, as an array of
+ * WeftLodLaneCount. */
+GArray *
+weft_lod_input_lanes (WeftLodInput *self, int kind)
+{
+  GArray *lanes = g_array_new (FALSE, FALSE, sizeof (WeftLodLaneCount));
+
+  if (kind == WEFT_LOD_GOROUTINE)
+    {
+      GHashTable    *tables[] = { self->busy, self->live };
+      GHashTableIter iter;
+      gpointer       key, value;
+
+      /* Goroutines alive at the end have had their row: only busy is
+       * left, but an unfinished recording may have live ones. */
+      for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
+        {
+          g_hash_table_iter_init (&iter, tables[t]);
+          while (g_hash_table_iter_next (&iter, &key, &value))
+            if ((gint64) GPOINTER_TO_SIZE (value) >= WEFT_LOD_MIN_INTERVALS)
+              g_array_append_val (lanes, ((WeftLodLaneCount){ (gint64) GPOINTER_TO_SIZE (key),
+                                                              (gint64) GPOINTER_TO_SIZE (value) }));
+        }
+      g_array_sort (lanes, lane_cmp);
+    }
+  else
+    {
+      GArray *counts = kind == WEFT_LOD_P ? self->p_counts : self->m_counts;
+
+      for (guint id = 0; id < counts->len; id++)
+        if (g_array_index (counts, gint64, id) >= WEFT_LOD_MIN_INTERVALS)
+          g_array_append_val (lanes, ((WeftLodLaneCount){ id, g_array_index (counts, gint64, id) }));
+    }
+  return lanes;
 }
 
 /* Ends the recording (reporting a write error, if any) and goes back to

@@ -22,8 +22,15 @@ typedef struct
   gint64 aux;
 } WeftLodInterval;
 
+/* A lane and how many intervals it has. */
+typedef struct
+{
+  gint64 id, intervals;
+} WeftLodLaneCount;
+
 WeftLodInput *weft_lod_input_new (GError **error);
 void          weft_lod_input_add (WeftLodInput *self, const WeftRow *row);
+GArray       *weft_lod_input_lanes (WeftLodInput *self, int kind);
 gboolean      weft_lod_input_rewind (WeftLodInput *self, GError **error);
 gboolean      weft_lod_input_next (WeftLodInput *self, WeftLodInterval *out, GError **error);
 void          weft_lod_input_free (WeftLodInput *self);

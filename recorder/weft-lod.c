@@ -1,6 +1,8 @@
 /* weft-lod.c — builds the level-of-detail tables of schema/weft-lod.sql.
  *
- * One pass over each state table, in the order it was written: an
+ * One pass over each state table, in the order it was written (or, at
+ * the end of a load, over the writer's record of their rows,
+ * weft-lod-input.h, on a thread beside the index build): an
  * accumulator per busy lane keeps, for every level, the bucket being
  * filled and how much of it each key covers so far. Intervals are added
  * to the base level only; when a bucket is complete its dominant key is
@@ -235,7 +237,7 @@ flush_pending (Builder *b, gboolean last)
   if (b->runs == NULL)
     {
       g_autofree char *path = NULL;
-      int              fd = g_file_open_tmp ("weft-lod-XXXXXX", &path, NULL);
+      int              fd = g_file_open_tmp ("weft-lod-runs-XXXXXX", &path, NULL);
 
       b->runs = g_ptr_array_new_with_free_func (g_free);
       if (fd < 0 || (b->spill = fdopen (fd, "w+b")) == NULL)
@@ -375,59 +377,92 @@ ceil_log2 (gint64 v)
   return bits;
 }
 
+/* Registers a lane of @kind with @n intervals in lod_lane, with @insert. */
+static gboolean
+add_lane (Builder *b, WeftStore *store, sqlite3_stmt *insert, WeftLodKind kind, gint64 id, gint64 n)
+{
+  Lane *lane;
+
+  if (n < WEFT_LOD_MIN_INTERVALS)
+    return TRUE;
+  lane = g_new0 (Lane, 1);
+  lane->max = kind == WEFT_LOD_COUNTER;
+  lane->last_end = G_MININT64;
+  lane->top = MAX (b->trace_bits, 1);
+  lane->base = CLAMP (ceil_log2 (b->trace_ns * WEFT_LOD_PER_BUCKET / n), 0, lane->top);
+  lane->levels = g_new (Level, lane->top - lane->base + 1);
+  for (int l = 0; l <= lane->top - lane->base; l++)
+    lane->levels[l] = (Level){ G_MININT64, g_array_new (FALSE, FALSE, sizeof (Share)) };
+  sqlite3_bind_int (insert, 1, kind);
+  sqlite3_bind_int64 (insert, 2, id);
+  sqlite3_bind_int64 (insert, 3, n);
+  sqlite3_bind_int (insert, 4, lane->base);
+  sqlite3_bind_int (insert, 5, lane->top);
+  if (sqlite3_step (insert) != SQLITE_DONE)
+    {
+      sqlite3_reset (insert);
+      lane_free (lane);
+      return FALSE;
+    }
+  sqlite3_reset (insert);
+  lane->id = sqlite3_last_insert_rowid (weft_store_get_db (store));
+  lane->slot = b->slots->len;
+  for (int l = lane->base; l <= lane->top; l++)
+    g_array_append_val (b->slots, ((Slot){ lane->id, l }));
+  g_hash_table_insert (b->lanes[kind], GSIZE_TO_POINTER ((gsize) id), lane);
+  return TRUE;
+}
+
+static sqlite3_stmt *
+prepare_lane_insert (WeftStore *store, GError **error)
+{
+  return weft_store_prepare (store,
+                             "INSERT INTO lod_lane (kind, lane, intervals, base_level, top_level) VALUES (?, ?, ?, ?, ?)",
+                             error);
+}
+
 /* Registers the lanes of @kind that @sql (lane, count) lists with enough
  * intervals. */
 static gboolean
 add_lanes (Builder *b, WeftStore *store, WeftLodKind kind, const char *sql, GError **error)
 {
   sqlite3_stmt *list = weft_store_prepare (store, sql, error);
-  sqlite3_stmt *insert = weft_store_prepare (store,
-                                             "INSERT INTO lod_lane (kind, lane, intervals, base_level, top_level) "
-                                             "VALUES (?, ?, ?, ?, ?)",
-                                             error);
+  sqlite3_stmt *insert = prepare_lane_insert (store, error);
   int           rc;
 
   if (list == NULL || insert == NULL)
     {
       sqlite3_finalize (list);
+      sqlite3_finalize (insert);
       return FALSE;
     }
   while ((rc = sqlite3_step (list)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (list, 0), n = sqlite3_column_int64 (list, 1);
-      Lane  *lane;
-
-      if (n < WEFT_LOD_MIN_INTERVALS)
-        continue;
-      lane = g_new0 (Lane, 1);
-      lane->max = kind == WEFT_LOD_COUNTER;
-      lane->last_end = G_MININT64;
-      lane->top = MAX (b->trace_bits, 1);
-      lane->base = CLAMP (ceil_log2 (b->trace_ns * WEFT_LOD_PER_BUCKET / n), 0, lane->top);
-      lane->levels = g_new (Level, lane->top - lane->base + 1);
-      for (int l = 0; l <= lane->top - lane->base; l++)
-        lane->levels[l] = (Level){ G_MININT64, g_array_new (FALSE, FALSE, sizeof (Share)) };
-      sqlite3_bind_int (insert, 1, kind);
-      sqlite3_bind_int64 (insert, 2, id);
-      sqlite3_bind_int64 (insert, 3, n);
-      sqlite3_bind_int (insert, 4, lane->base);
-      sqlite3_bind_int (insert, 5, lane->top);
-      if (sqlite3_step (insert) != SQLITE_DONE)
-        {
-          lane_free (lane);
-          rc = SQLITE_ERROR;
-          break;
-        }
-      sqlite3_reset (insert);
-      lane->id = sqlite3_last_insert_rowid (weft_store_get_db (store));
-      lane->slot = b->slots->len;
-      for (int l = lane->base; l <= lane->top; l++)
-        g_array_append_val (b->slots, ((Slot){ lane->id, l }));
-      g_hash_table_insert (b->lanes[kind], GSIZE_TO_POINTER ((gsize) id), lane);
-    }
+    if (!add_lane (b, store, insert, kind, sqlite3_column_int64 (list, 0), sqlite3_column_int64 (list, 1)))
+      {
+        rc = SQLITE_ERROR;
+        break;
+      }
   sqlite3_finalize (list);
   sqlite3_finalize (insert);
   return rc == SQLITE_DONE || weft_store_set_sqlite_error (error, weft_store_get_db (store), "listing lanes");
+}
+
+/* The same from the counts a load's record keeps. */
+static gboolean
+add_input_lanes (Builder *b, WeftStore *store, WeftLodKind kind, WeftLodInput *input, GError **error)
+{
+  g_autoptr (GArray) lanes = weft_lod_input_lanes (input, kind);
+  sqlite3_stmt *insert = prepare_lane_insert (store, error);
+  gboolean      ok = insert != NULL;
+
+  for (guint i = 0; ok && i < lanes->len; i++)
+    {
+      const WeftLodLaneCount *l = &g_array_index (lanes, WeftLodLaneCount, i);
+
+      ok = add_lane (b, store, insert, kind, l->id, l->intervals);
+    }
+  sqlite3_finalize (insert);
+  return ok || weft_store_set_sqlite_error (error, weft_store_get_db (store), "writing lod_lane");
 }
 
 /* Writes the buckets still being filled. */
@@ -667,36 +702,149 @@ pragma_int (WeftStore *store, const char *name)
   return v;
 }
 
+/* One build: its Builder and what feeds it. */
+typedef struct
+{
+  WeftStore    *store;
+  WeftLodInput *input; /* NULL: the tables are read */
+  Builder       b;
+  Keys          keys;
+  gint64        start_ns, end_ns;
+  /* The accumulation from @input, on a thread of its own after
+   * build_begin(), and its outcome. */
+  GThread *thread;
+  gboolean scanned;
+  GError  *scan_error;
+  /* The time the build has taken on the caller's thread, µs. */
+  gint64 spent_us;
+} Build;
+
+static void
+build_free (Build *lb)
+{
+  Builder *b = &lb->b;
+
+  for (int kind = 0; kind < WEFT_LOD_N_KINDS; kind++)
+    g_clear_pointer (&b->lanes[kind], g_hash_table_unref);
+  keys_clear (&lb->keys);
+  g_free (b->pending);
+  g_free (b->sorted);
+  g_clear_pointer (&b->runs, g_ptr_array_unref);
+  g_clear_pointer (&b->spill, fclose);
+  g_clear_pointer (&b->slots, g_array_unref);
+  g_clear_error (&b->spill_error);
+  g_clear_error (&lb->scan_error);
+  g_free (lb);
+}
+
+/* Creates the tables and registers the lanes, in the caller's
+ * transaction, and loads what the keys are made of. */
+static Build *
+build_prepare (WeftStore *store, WeftLodInput *input, GError **error)
+{
+  Build   *lb = g_new0 (Build, 1);
+  Builder *b = &lb->b;
+  gboolean ok;
+
+  lb->store = store;
+  lb->input = input;
+  lb->start_ns = weft_store_get_meta_int (store, "start_ns", 0);
+  lb->end_ns = weft_store_get_meta_int (store, "end_ns", 0);
+  /* Buckets are aligned on 0, so the levels must reach a bucket holding
+   * [min (start, 0), end). */
+  b->trace_ns = MAX (lb->end_ns - MIN (lb->start_ns, 0), 1);
+  b->trace_bits = ceil_log2 (b->trace_ns) + 1;
+  b->slots = g_array_new (FALSE, FALSE, sizeof (Slot));
+  for (int kind = 0; kind < WEFT_LOD_N_KINDS; kind++)
+    b->lanes[kind] = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) lane_free);
+  ok = weft_store_exec (store, "DROP TABLE IF EXISTS lod_bucket; DROP TABLE IF EXISTS lod_lane;", error)
+       && weft_store_exec_resource (store, "weft-lod.sql", error);
+  if (ok && input != NULL)
+    ok = add_input_lanes (b, store, WEFT_LOD_P, input, error) && add_input_lanes (b, store, WEFT_LOD_M, input, error)
+         && add_input_lanes (b, store, WEFT_LOD_GOROUTINE, input, error);
+  else if (ok)
+    ok = add_lanes (b, store, WEFT_LOD_P, "SELECT p, COUNT(*) FROM gstate WHERE state = 0 AND p IS NOT NULL GROUP BY p",
+                    error)
+         && add_lanes (b, store, WEFT_LOD_M, "SELECT m, COUNT(*) FROM mstate GROUP BY m", error)
+         && add_lanes (b, store, WEFT_LOD_GOROUTINE, "SELECT goid, COUNT(*) FROM gstate GROUP BY goid", error);
+  ok = ok && add_lanes (b, store, WEFT_LOD_COUNTER, "SELECT counter, COUNT(*) FROM counter_sample GROUP BY counter", error)
+       && add_lanes (b, store, WEFT_LOD_GC,
+                     "SELECT CASE kind WHEN 'worker' THEN 0 WHEN 'assist' THEN 1 ELSE 2 END, COUNT(*) FROM gc_span "
+                     "WHERE kind IN ('worker', 'assist', 'sweep') GROUP BY 1",
+                     error)
+       && keys_load (&lb->keys, store, error);
+  if (!ok)
+    g_clear_pointer (&lb, build_free);
+  return lb;
+}
+
+static gint64
+since (gint64 t0)
+{
+  return g_get_monotonic_time () - t0;
+}
+
+static gpointer
+scan_thread (gpointer data)
+{
+  Build *lb = data;
+
+  lb->scanned = scan_input (&lb->b, &lb->keys, lb->input, &lb->scan_error);
+  return NULL;
+}
+
+/* Waits for the accumulation, reads what is left from the tables and
+ * writes the buckets, in the caller's transaction; meta 'lod_build_ms'
+ * is lb->spent_us and the time since @t0. Frees @lb. */
+static gboolean
+build_finish (Build *lb, gint64 t0, GError **error)
+{
+  WeftStore *store = lb->store;
+  Builder   *b = &lb->b;
+  gboolean   ok;
+
+  if (lb->thread != NULL)
+    g_thread_join (g_steal_pointer (&lb->thread));
+  if (lb->input != NULL && !lb->scanned)
+    {
+      g_propagate_error (error, g_steal_pointer (&lb->scan_error));
+      ok = FALSE;
+    }
+  else
+    ok = (lb->input != NULL || (scan_gstate (b, &lb->keys, store, error) && scan_mstate (b, store, error)))
+         && scan_counters (b, store, lb->end_ns, error) && scan_gc_spans (b, store, error)
+         && (b->writer = weft_writer_new (store, FALSE, error)) != NULL;
+  if (ok)
+    {
+      flush_all (b);
+      flush_pending (b, TRUE);
+    }
+  /* A failed spill stops the inserts: it explains the failure. */
+  if (b->spill_error != NULL)
+    {
+      if (ok)
+        g_propagate_error (error, g_steal_pointer (&b->spill_error));
+      ok = FALSE;
+    }
+  if (b->writer != NULL && !weft_writer_close (g_steal_pointer (&b->writer), NULL, ok ? error : NULL))
+    ok = FALSE;
+  ok = ok && weft_store_set_meta_int (store, "lod_build_ms", (lb->spent_us + since (t0)) / 1000, error)
+       && weft_store_set_meta_int (store, "lod_clipped", b->clipped, error);
+  build_free (lb);
+  return ok;
+}
+
 gboolean
 weft_lod_build (WeftStore *store, GError **error)
 {
-  return weft_lod_build_from (store, NULL, error);
-}
-
-/* weft_lod_build(), the gstate and mstate rows read from @input (if not
- * NULL: a record of every row of the load, weft_writer_set_lod_input())
- * instead of the tables. */
-gboolean
-weft_lod_build_from (WeftStore *store, WeftLodInput *input, GError **error)
-{
-  Keys             keys = { 0 };
   g_autofree char *restore = NULL;
   gint64           cache_size, mmap_size;
   gint64           t0 = g_get_monotonic_time ();
-  gint64           start = weft_store_get_meta_int (store, "start_ns", 0);
-  gint64           end = weft_store_get_meta_int (store, "end_ns", 0);
-  Builder          b = { 0 };
+  Build           *lb;
   gboolean         ok;
 
   g_return_val_if_fail (store != NULL, FALSE);
 
-  /* Buckets are aligned on 0, so the levels must reach a bucket holding
-   * [min (start, 0), end). */
-  b.trace_ns = MAX (end - MIN (start, 0), 1);
-  b.trace_bits = ceil_log2 (b.trace_ns) + 1;
-  b.slots = g_array_new (FALSE, FALSE, sizeof (Slot));
-  for (int kind = 0; kind < WEFT_LOD_N_KINDS; kind++)
-    b.lanes[kind] = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) lane_free);
   /* The state tables are read through a memory map rather than copied page
    * by page (on a 10M-event trace, read() and write() took about 40% of
    * the build before), and the buckets' pages stay in the cache until
@@ -711,53 +859,54 @@ weft_lod_build_from (WeftStore *store, WeftLodInput *input, GError **error)
   ok = weft_store_exec (store, "PRAGMA mmap_size = 268435456", error)
        /* At least 256 MiB (negative: KiB), as a bulk store has already. */
        && (cache_size <= -262144 || weft_store_exec (store, "PRAGMA cache_size = -262144", error))
-       && weft_store_exec (store, "BEGIN; DROP TABLE IF EXISTS lod_bucket; DROP TABLE IF EXISTS lod_lane;", error)
-       && weft_store_exec_resource (store, "weft-lod.sql", error)
-       && add_lanes (&b, store, WEFT_LOD_P,
-                     "SELECT p, COUNT(*) FROM gstate WHERE state = 0 AND p IS NOT NULL GROUP BY p", error)
-       && add_lanes (&b, store, WEFT_LOD_M, "SELECT m, COUNT(*) FROM mstate GROUP BY m", error)
-       && add_lanes (&b, store, WEFT_LOD_GOROUTINE, "SELECT goid, COUNT(*) FROM gstate GROUP BY goid", error)
-       && add_lanes (&b, store, WEFT_LOD_COUNTER, "SELECT counter, COUNT(*) FROM counter_sample GROUP BY counter",
-                     error)
-       && add_lanes (&b, store, WEFT_LOD_GC,
-                     "SELECT CASE kind WHEN 'worker' THEN 0 WHEN 'assist' THEN 1 ELSE 2 END, COUNT(*) FROM gc_span "
-                     "WHERE kind IN ('worker', 'assist', 'sweep') GROUP BY 1",
-                     error)
-       && (b.writer = weft_writer_new (store, FALSE, error)) != NULL
-       && keys_load (&keys, store, error)
-       && (input != NULL ? scan_input (&b, &keys, input, error)
-                         : scan_gstate (&b, &keys, store, error) && scan_mstate (&b, store, error))
-       && scan_counters (&b, store, end, error)
-       && scan_gc_spans (&b, store, error);
+       && weft_store_exec (store, "BEGIN", error);
   if (ok)
     {
-      flush_all (&b);
-      flush_pending (&b, TRUE);
+      lb = build_prepare (store, NULL, error);
+      ok = lb != NULL && build_finish (lb, t0, error) && weft_store_exec (store, "COMMIT", error);
+      if (!ok)
+        weft_store_exec (store, "ROLLBACK", NULL);
     }
-  /* A failed spill stops the inserts: it explains the failure. */
-  if (b.spill_error != NULL)
+  weft_store_exec (store, restore, NULL);
+  return ok;
+}
+
+/* Registers the lanes in the load's transaction and starts accumulating
+ * the intervals of @input on a thread. */
+static Build *
+build_begin (WeftStore *store, WeftLodInput *input, GError **error)
+{
+  gint64 t0 = g_get_monotonic_time ();
+  Build *lb = build_prepare (store, input, error);
+
+  if (lb == NULL)
+    return NULL;
+  lb->thread = g_thread_new ("weft-lod", scan_thread, lb);
+  lb->spent_us = since (t0);
+  return lb;
+}
+
+gboolean
+weft_lod_finish_load (WeftStore *store, WeftLodInput *input, GError **error)
+{
+  Build   *lb;
+  gint64   t0;
+  gboolean ok;
+
+  g_return_val_if_fail (store != NULL && input != NULL, FALSE);
+
+  if ((lb = build_begin (store, input, error)) == NULL)
+    return FALSE;
+  if (!weft_store_finish (store, error))
     {
-      if (ok)
-        g_propagate_error (error, g_steal_pointer (&b.spill_error));
-      ok = FALSE;
+      g_thread_join (g_steal_pointer (&lb->thread));
+      build_free (lb);
+      return FALSE;
     }
-  if (b.writer != NULL && !weft_writer_close (b.writer, NULL, ok ? error : NULL))
-    ok = FALSE;
-  for (int kind = 0; kind < WEFT_LOD_N_KINDS; kind++)
-    g_hash_table_unref (b.lanes[kind]);
-  keys_clear (&keys);
-  g_free (b.pending);
-  g_free (b.sorted);
-  g_clear_pointer (&b.runs, g_ptr_array_unref);
-  g_clear_pointer (&b.spill, fclose);
-  g_array_unref (b.slots);
-  g_clear_error (&b.spill_error);
-  if (ok)
-    ok = weft_store_set_meta_int (store, "lod_build_ms", (g_get_monotonic_time () - t0) / 1000, error)
-         && weft_store_set_meta_int (store, "lod_clipped", b.clipped, error)
-         && weft_store_exec (store, "COMMIT", error);
+  t0 = g_get_monotonic_time ();
+  ok = weft_store_exec (store, "BEGIN", error) && build_finish (lb, t0, error)
+       && weft_store_exec (store, "COMMIT", error);
   if (!ok)
     weft_store_exec (store, "ROLLBACK", NULL);
-  weft_store_exec (store, restore, NULL);
   return ok;
 }

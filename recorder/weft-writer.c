@@ -438,7 +438,7 @@ flush (WeftWriter *self, gboolean last)
 
   if (self->lod_input != NULL)
     for (guint i = 0; i < b->n_rows; i++)
-      if (b->rows[i].kind == WEFT_ROW_GSTATE || b->rows[i].kind == WEFT_ROW_MSTATE)
+      if (b->rows[i].kind == WEFT_ROW_GSTATE || b->rows[i].kind == WEFT_ROW_MSTATE || b->rows[i].kind == WEFT_ROW_GOROUTINE)
         weft_lod_input_add (self->lod_input, &b->rows[i]);
   b->last = last;
   if (self->thread != NULL)
@@ -517,7 +517,7 @@ weft_writer_set_text (WeftWriter *self, WeftRow *row, guint col, const char *tex
   g_string_append_len (s, text, (gssize) strlen (text) + 1);
 }
 
-/* Hands every gstate and mstate row written from now on to @input too,
+/* Hands every gstate, mstate and goroutine row written from now on to @input too,
  * on the producer's thread (weft-lod-input.h). */
 void
 weft_writer_set_lod_input (WeftWriter *self, WeftLodInput *input)
