@@ -238,20 +238,19 @@ weft_lod_input_lanes (WeftLodInput *self, int kind)
 
   if (kind == WEFT_LOD_GOROUTINE)
     {
-      GHashTable    *tables[] = { self->busy, self->live };
       GHashTableIter iter;
       gpointer       key, value;
 
-      /* Goroutines alive at the end have had their row: only busy is
-       * left, but an unfinished recording may have live ones. */
-      for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
-        {
-          g_hash_table_iter_init (&iter, tables[t]);
-          while (g_hash_table_iter_next (&iter, &key, &value))
-            if ((gint64) GPOINTER_TO_SIZE (value) >= WEFT_LOD_MIN_INTERVALS)
-              g_array_append_val (lanes, ((WeftLodLaneCount){ (gint64) GPOINTER_TO_SIZE (key),
-                                                              (gint64) GPOINTER_TO_SIZE (value) }));
-        }
+      /* Goroutines alive at the end have had their row too; any left
+       * (an unfinished recording) count as they are. */
+      g_hash_table_iter_init (&iter, self->live);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        count_goid (self->busy, (gint64) GPOINTER_TO_SIZE (key), (gint64) GPOINTER_TO_SIZE (value));
+      g_hash_table_remove_all (self->live);
+      g_hash_table_iter_init (&iter, self->busy);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        if ((gint64) GPOINTER_TO_SIZE (value) >= WEFT_LOD_MIN_INTERVALS)
+          g_array_append_val (lanes, ((WeftLodLaneCount){ (gint64) GPOINTER_TO_SIZE (key), (gint64) GPOINTER_TO_SIZE (value) }));
       g_array_sort (lanes, lane_cmp);
     }
   else
