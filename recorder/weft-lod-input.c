@@ -8,7 +8,7 @@
  * previous record's start, the length and, for gstate rows, aux (all
  * zigzag-coded: rows come in the order intervals end, so starts go back
  * and forth, and an inconsistent trace may have negative lengths). Ping-
- * pong takes about 7 bytes per interval, not the 40 of a struct. The file
+ * pong takes 6.5 bytes per interval, not the 40 of a struct. The file
  * is read back once, in order, by weft_lod_finish_load()'s thread.
  *
  * It also counts the intervals of each lane, so that the level of
