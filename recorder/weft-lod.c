@@ -79,7 +79,7 @@ typedef struct
 typedef struct
 {
   gint64   id;   /* lod_lane.id */
-  guint32  slot; /* the first of its levels' slots in Builder.counts */
+  guint32  slot; /* its first level's in Builder.slots */
   int      base, top;
   gboolean max; /* a counter: the largest key wins, not the longest */
   gint64   last_end;
@@ -88,7 +88,7 @@ typedef struct
 
 typedef struct
 {
-  WeftWriter *writer;                  /* inline: the scans use the connection meanwhile */
+  WeftWriter *writer;                  /* inline, on the caller's thread and connection */
   GHashTable *lanes[WEFT_LOD_N_KINDS]; /* lane id -> Lane */
   int         trace_bits;              /* 2^trace_bits ns >= the trace */
   gint64      trace_ns;
