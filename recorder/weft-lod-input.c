@@ -48,6 +48,19 @@ struct _WeftLodInput
   GHashTable *live, *busy;         /* goid -> count */
 };
 
+/* Differences of any two times, in two's complement: no overflow. */
+static inline gint64
+wrapping_sub (gint64 a, gint64 b)
+{
+  return (gint64) ((guint64) a - (guint64) b);
+}
+
+static inline gint64
+wrapping_add (gint64 a, gint64 b)
+{
+  return (gint64) ((guint64) a + (guint64) b);
+}
+
 static inline guint64
 zigzag (gint64 v)
 {
@@ -204,8 +217,8 @@ weft_lod_input_add (WeftLodInput *self, const WeftRow *row)
   p = self->buf + self->len;
   *p++ = (guint8) ((mstate ? 0x80 : 0) | (row->v[3] & 0x7f));
   p = put_varint (p, zigzag (row->v[0]));
-  p = put_varint (p, zigzag (row->v[1] - self->prev_start));
-  p = put_varint (p, zigzag (row->v[2] - row->v[1]));
+  p = put_varint (p, zigzag (wrapping_sub (row->v[1], self->prev_start)));
+  p = put_varint (p, zigzag (wrapping_sub (row->v[2], row->v[1])));
   if (!mstate)
     {
       gint64 aux = 0;
@@ -318,8 +331,8 @@ weft_lod_input_next (WeftLodInput *self, WeftLodInterval *out, GError **error)
   out->mstate = (header & 0x80) != 0;
   out->state = (int) (header & 0x7f);
   out->lane = lane;
-  out->start_ns = self->prev_start + delta;
-  out->end_ns = out->start_ns + length;
+  out->start_ns = wrapping_add (self->prev_start, delta);
+  out->end_ns = wrapping_add (out->start_ns, length);
   if (out->mstate)
     out->aux = 0;
   self->prev_start = out->start_ns;
