@@ -370,6 +370,8 @@ parse_request (const char *head, size_t len, Request *req)
 
   /* request-line = method SP request-target SP HTTP-version CRLF */
   eol = memmem (p, (size_t) (end - p), "\r\n", 2);
+  if (eol == NULL)
+    return 400;
   sp = memchr (p, ' ', (size_t) (eol - p));
   if (sp == NULL || sp == p)
     return 400;
