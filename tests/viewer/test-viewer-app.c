@@ -899,6 +899,8 @@ test_one_window_per_trace (void)
     g_assert_true (weft_window_shows (WEFT_WINDOW (empty), third));
     g_assert_cmpstr (weft_window_get_page (WEFT_WINDOW (empty)), ==, "timeline");
     g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 3);
+    /* Its lanes load on a worker, which must not find the file gone. */
+    weft_timeline_wait (WEFT_TIMELINE (weft_window_get_part (WEFT_WINDOW (empty), "timeline")));
     g_file_delete (third, NULL, NULL);
   }
   while (gtk_application_get_windows (GTK_APPLICATION (app)) != NULL)
