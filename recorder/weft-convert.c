@@ -41,6 +41,7 @@ weft_convert (const char *ctf_path, const char *out_path, const WeftConvertOptio
   g_autofree char *tmp = NULL;
   g_autofree char *now = NULL;
   g_autoptr (WeftStore) store = NULL;
+  g_autoptr (WeftLodInput) lod_input = NULL;
   g_autoptr (GDateTime) dt = NULL;
   g_autoptr (GError) read_error = NULL;
   WeftConvertStats local = { 0 };
@@ -70,9 +71,14 @@ weft_convert (const char *ctf_path, const char *out_path, const WeftConvertOptio
   store = weft_store_create (tmp, WEFT_STORE_CREATE_BULK, error);
   if (store == NULL)
     return FALSE;
+  /* The level of detail reads the state intervals from a record the
+   * writer makes as it goes (weft-lod-input.h), not back from SQLite. */
+  if ((lod_input = weft_lod_input_new (error)) == NULL)
+    goto fail;
   writer = weft_writer_new (store, !options->single_thread, error);
   if (writer == NULL)
     goto fail;
+  weft_writer_set_lod_input (writer, lod_input);
   ingest = weft_ingest_new (writer);
   weft_ingest_set_meta (ingest, "source", ctf_path);
   weft_ingest_set_meta (ingest, "program", options->program);
@@ -114,8 +120,8 @@ weft_convert (const char *ctf_path, const char *out_path, const WeftConvertOptio
           || !weft_store_set_meta_int (store, "unsymbolized_pcs", stats->symbols_unresolved, error))
         goto fail;
     }
-  /* The timeline's level of detail, once the indexes it reads exist. */
-  if (!weft_store_finish (store, error) || !weft_lod_build (store, error))
+  /* The indexes, and the timeline's level of detail beside them. */
+  if (!weft_lod_finish_load (store, lod_input, error))
     goto fail;
   g_clear_pointer (&store, weft_store_free);
   if (g_rename (tmp, out_path) != 0)

@@ -710,6 +710,7 @@ weft_import (const char *trace_path, const char *out_path, const WeftImportOptio
   static const WeftImportOptions defaults = { 0 };
   g_autoptr (WeftGoTrace) t = NULL;
   g_autoptr (WeftStore) store = NULL;
+  g_autoptr (WeftLodInput) lod_input = NULL;
   g_autoptr (GError) read_error = NULL;
   g_autoptr (GDateTime) dt = NULL;
   g_autofree char        *tmp = NULL;
@@ -739,9 +740,12 @@ weft_import (const char *trace_path, const char *out_path, const WeftImportOptio
   store = weft_store_create (tmp, WEFT_STORE_CREATE_BULK, error);
   if (store == NULL)
     return FALSE;
+  if ((lod_input = weft_lod_input_new (error)) == NULL)
+    goto fail;
   imp.w = weft_writer_new (store, !options->single_thread, error);
   if (imp.w == NULL)
     goto fail;
+  weft_writer_set_lod_input (imp.w, lod_input);
   imp.t = t;
   imp.ingest = weft_ingest_new (imp.w);
   imp.gen_stacks = g_hash_table_new (NULL, NULL);
@@ -815,7 +819,7 @@ weft_import (const char *trace_path, const char *out_path, const WeftImportOptio
   stats->read_seconds = (g_get_monotonic_time () - t0) / 1e6;
   /* The timeline's level of detail, as weft convert builds it: without
    * it a big Go trace opens slowly in the viewer. */
-  if (!weft_store_finish (store, error) || !weft_lod_build (store, error))
+  if (!weft_lod_finish_load (store, lod_input, error))
     goto fail;
   g_clear_pointer (&store, weft_store_free);
   if (g_rename (tmp, out_path) != 0)

@@ -12,6 +12,8 @@
  */
 #include "weft-writer.h"
 
+#include "weft-lod-input.h"
+
 #include <string.h>
 
 #define BATCH_ROWS 8192
@@ -89,6 +91,8 @@ static const RowInfo row_info[WEFT_ROW_N_KINDS] = {
                         "VALUES (?, ?, ?, ?, ?, ?)",
                         6, 0 },
   [WEFT_ROW_CPU_SAMPLE] = { "INSERT INTO cpu_sample (ts, goid, p, m, stack) VALUES (?, ?, ?, ?, ?)", 5, 0 },
+  /* weft-lod.c, after the load (the table is created then). */
+  [WEFT_ROW_LOD_BUCKET] = { "INSERT INTO lod_bucket (lane, level, bucket, key, cover) VALUES (?, ?, ?, ?, ?)", 5, 0 },
 };
 
 struct _WeftWriter
@@ -100,6 +104,7 @@ struct _WeftWriter
   sqlite3_stmt *stmts[WEFT_ROW_N_KINDS];
   const Batch  *scan_batch;
   WeftRowKind   scan_kind;
+  WeftLodInput *lod_input; /* not owned; NULL if none */
   GThread      *thread;
   GAsyncQueue  *full;  /* batches to insert */
   GAsyncQueue  *empty; /* batches to fill */
@@ -306,10 +311,34 @@ row_by_row (guint kind)
   return kind == WEFT_ROW_META_INT || kind == WEFT_ROW_META_TEXT;
 }
 
+/* The statement of @kind, prepared on first use: a table may exist only
+ * for some uses of a writer (lod_bucket, weft-lod.c's). */
+static sqlite3_stmt *
+kind_stmt (WeftWriter *self, guint kind)
+{
+  g_autofree char *sql = NULL;
+  GError          *error = NULL;
+
+  if (self->stmts[kind] != NULL)
+    return self->stmts[kind];
+  sql = row_by_row (kind) ? g_strdup (row_info[kind].sql) : bulk_sql (&row_info[kind]);
+  self->stmts[kind] = weft_store_prepare (self->store, sql, &error);
+  if (self->stmts[kind] == NULL)
+    {
+      g_prefix_error (&error, "%s: ", sql);
+      writer_fail (self, error);
+    }
+  return self->stmts[kind];
+}
+
 static gboolean
 step_or_fail (WeftWriter *self, sqlite3_stmt *stmt)
 {
-  int rc = sqlite3_step (stmt);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
 
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
@@ -350,10 +379,12 @@ insert_batch (WeftWriter *self, Batch *b)
     {
       const WeftRow *row = &b->rows[i];
       const RowInfo *info = &row_info[row->kind];
-      sqlite3_stmt  *stmt = self->stmts[row->kind];
+      sqlite3_stmt  *stmt;
 
       if (!row_by_row (row->kind))
         continue;
+      if ((stmt = kind_stmt (self, row->kind)) == NULL)
+        return;
       for (guint c = 0; c < info->n_cols; c++)
         {
           if (row->nulls & (1u << c))
@@ -372,7 +403,7 @@ insert_batch (WeftWriter *self, Batch *b)
     if (!row_by_row (k) && b->kind_start[k + 1] > b->kind_start[k])
       {
         self->scan_kind = (WeftRowKind) k;
-        if (!step_or_fail (self, self->stmts[k]))
+        if (!step_or_fail (self, kind_stmt (self, k)))
           return;
       }
   self->scan_batch = NULL;
@@ -405,6 +436,10 @@ flush (WeftWriter *self, gboolean last)
 {
   Batch *b = self->cur;
 
+  if (self->lod_input != NULL)
+    for (guint i = 0; i < b->n_rows; i++)
+      if (b->rows[i].kind == WEFT_ROW_GSTATE || b->rows[i].kind == WEFT_ROW_MSTATE || b->rows[i].kind == WEFT_ROW_GOROUTINE)
+        weft_lod_input_add (self->lod_input, &b->rows[i]);
   b->last = last;
   if (self->thread != NULL)
     {
@@ -438,21 +473,6 @@ weft_writer_new (WeftStore *store, gboolean threaded, GError **error)
       g_mutex_clear (&self->lock);
       g_free (self);
       return NULL;
-    }
-  for (int k = 0; k < WEFT_ROW_N_KINDS; k++)
-    {
-      g_autofree char *sql = row_by_row (k) ? g_strdup (row_info[k].sql) : bulk_sql (&row_info[k]);
-
-      self->stmts[k] = weft_store_prepare (store, sql, error);
-      if (self->stmts[k] == NULL)
-        {
-          g_prefix_error (error, "%s: ", sql);
-          for (int j = 0; j < k; j++)
-            sqlite3_finalize (self->stmts[j]);
-          g_mutex_clear (&self->lock);
-          g_free (self);
-          return NULL;
-        }
     }
   self->full = g_async_queue_new ();
   self->empty = g_async_queue_new ();
@@ -495,6 +515,14 @@ weft_writer_set_text (WeftWriter *self, WeftRow *row, guint col, const char *tex
     }
   row->v[col] = (gint64) s->len;
   g_string_append_len (s, text, (gssize) strlen (text) + 1);
+}
+
+/* Hands every gstate, mstate and goroutine row written from now on to @input too,
+ * on the producer's thread (weft-lod-input.h). */
+void
+weft_writer_set_lod_input (WeftWriter *self, WeftLodInput *input)
+{
+  self->lod_input = input;
 }
 
 gboolean

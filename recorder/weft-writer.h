@@ -37,6 +37,7 @@ typedef enum
   WEFT_ROW_COUNTER_SAMPLE,
   WEFT_ROW_LEAKED,
   WEFT_ROW_CPU_SAMPLE,
+  WEFT_ROW_LOD_BUCKET,
   WEFT_ROW_N_KINDS
 } WeftRowKind;
 
@@ -51,11 +52,13 @@ typedef struct
   gint64  v[WEFT_ROW_MAX_COLS];
 } WeftRow;
 
-typedef struct _WeftWriter WeftWriter;
+typedef struct _WeftWriter   WeftWriter;
+typedef struct _WeftLodInput WeftLodInput;
 
 WeftWriter *weft_writer_new (WeftStore *store, gboolean threaded, GError **error);
 WeftRow    *weft_writer_row (WeftWriter *self, WeftRowKind kind);
 void        weft_writer_set_text (WeftWriter *self, WeftRow *row, guint col, const char *text);
+void        weft_writer_set_lod_input (WeftWriter *self, WeftLodInput *input);
 gboolean    weft_writer_failed (WeftWriter *self);
 gboolean    weft_writer_close (WeftWriter *self, guint64 *rows, GError **error);
 

@@ -10,9 +10,11 @@
 --   SELECT * FROM (SELECT * FROM gstate WHERE goid = :g AND start_ns < :t0
 --                  ORDER BY start_ns DESC LIMIT 1) WHERE end_ns > :t0;
 --
--- (queries/window-gstate.sql); pstate_p_start and mstate_m_start serve the
--- P and M lanes the same way, and gstate_p_running the P lanes read from
--- the goroutines' running intervals. The cost is proportional to the intervals
+-- (queries/window-gstate.sql); mstate_m_start serves the M lanes the
+-- same way, and gstate_p_running the P lanes, read from the goroutines'
+-- running intervals. pstate has no index: no query reads it by P and time
+-- any more, and keeping pstate_p_start cost a load 5 M entries for 10 M
+-- events (files written before keep theirs). The cost is proportional to the intervals
 -- returned: a zoomed-out view of a busy lane returns many, and a summary
 -- table per zoom level (or an R*Tree with duration as a dimension) is
 -- left for when the viewer needs it. Analyses scan whole tables and need
@@ -28,8 +30,6 @@
 
 -- Goroutines still blocked at the end (leak analysis) and other open ends.
 CREATE INDEX IF NOT EXISTS gstate_open_end ON gstate (goid) WHERE open_end = 1;
--- P lanes by time.
-CREATE INDEX IF NOT EXISTS pstate_p_start ON pstate (p, start_ns);
 -- P lanes by time, as the viewer reads them: the running rows of gstate
 -- (covering: the index alone answers queries/window-pstate.sql).
 CREATE INDEX IF NOT EXISTS gstate_p_running ON gstate (p, start_ns, end_ns, goid) WHERE state = 0;

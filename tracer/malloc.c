@@ -28,6 +28,7 @@
  * owner; spans in central lists are swept.
  */
 #include "mheap.h"
+#include "trace.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -42,20 +43,29 @@ struct WeftMCache
   uint64_t total_bytes; /* bytes allocated (size-class rounded) */
 };
 
+/* A span class's spans that no cache holds. After a mark the lists the
+ * spans were on become the unswept lists, whole: spans leave them only
+ * by their head, each taken by exactly one sweeper (the background
+ * sweeper or an allocator needing a span), so their stale list fields
+ * never matter. Large spans have a Central of their own. */
 typedef struct
 {
   WeftLock lock;
   Span    *partial; /* swept, with free slots */
-  Span    *full;
+  Span    *full;    /* swept, no free slot (large: every swept span) */
+  Span    *unswept[2];
 } Central;
 
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static int32_t        nclasses; /* classes 1..nclasses-1; class 0 is "large" */
-static uint32_t       class_size[WEFT_MAX_CLASSES];
-static uint32_t       class_npages[WEFT_MAX_CLASSES];
-static uint8_t        size_to_class8[1024 / 16 + 1];                       /* by (size + 15) / 16, sizes <= 1024 */
-static uint8_t        size_to_class128[(WEFT_MAX_SMALL - 1024) / 128 + 1]; /* by (size - 1024 + 127) / 128 */
-static Central        central[NUM_SPANCLASS];
+static pthread_once_t   init_once = PTHREAD_ONCE_INIT;
+static int32_t          nclasses; /* classes 1..nclasses-1; class 0 is "large" */
+static uint32_t         class_size[WEFT_MAX_CLASSES];
+static uint32_t         class_npages[WEFT_MAX_CLASSES];
+static uint8_t          size_to_class8[1024 / 16 + 1];                       /* by (size + 15) / 16, sizes <= 1024 */
+static uint8_t          size_to_class128[(WEFT_MAX_SMALL - 1024) / 128 + 1]; /* by (size - 1024 + 127) / 128 */
+static Central          central[NUM_SPANCLASS];
+static Central          large_central;
+static _Atomic int32_t  sweeps_active; /* spans taken off an unswept list, not swept yet */
+static _Atomic uint32_t sweep_cursor;  /* the Central the background sweeper is at: 1 large, 2… classes */
 
 static WeftLock          nop_lock;
 static struct WeftMCache nop_cache;
@@ -165,28 +175,93 @@ central_put (Central *c, Span *s)
     }
 }
 
-void
-weft_central_reinsert (Span *s)
+/* The head of an unswept list, for the caller to sweep (lock held). */
+static Span *
+unswept_pop (Central *c)
 {
-  Central *c = &central[s->spanclass];
+  for (int i = 0; i < 2; i++)
+    {
+      Span *s = c->unswept[i];
+      if (s == NULL)
+        continue;
+      c->unswept[i] = s->next;
+      if (s->next != NULL)
+        s->next->prev = NULL;
+      s->next = s->prev = NULL;
+      s->list = SPAN_LIST_NONE;
+      atomic_fetch_add (&sweeps_active, 1);
+      return s;
+    }
+  return NULL;
+}
 
-  if (s->list == SPAN_LIST_PARTIAL)
-    list_remove (&c->partial, s);
-  else if (s->list == SPAN_LIST_FULL)
-    list_remove (&c->full, s);
-  central_put (c, s);
+/* Sweeps @s, taken off @c's unswept lists, and puts it back where it
+ * belongs; an empty span goes back to the page heap unless @keep. */
+static void
+sweep_taken (Central *c, Span *s, bool keep, WeftSweepStats *st)
+{
+  st->reclaimed += weft_sweep_span (s);
+  st->swept++;
+  if (keep)
+    ;
+  else if (s->nalloc == 0)
+    weft_heap_free_span (s);
+  else
+    {
+      weft_lock (&c->lock);
+      if (s->large)
+        {
+          s->list = SPAN_LIST_FULL;
+          list_push (&c->full, s);
+        }
+      else
+        central_put (c, s);
+      weft_unlock (&c->lock);
+    }
+  atomic_fetch_sub (&sweeps_active, 1);
 }
 
 void
-weft_central_remove (Span *s)
+weft_sweep_start (void)
 {
-  Central *c = &central[s->spanclass];
+  for (int32_t sc = 2; sc < 2 * nclasses; sc++)
+    {
+      Central *c = &central[sc];
+      c->unswept[0] = c->partial;
+      c->unswept[1] = c->full;
+      c->partial = c->full = NULL;
+    }
+  large_central.unswept[0] = large_central.full;
+  large_central.full = NULL;
+  atomic_store (&sweep_cursor, 1);
+}
 
-  if (s->list == SPAN_LIST_PARTIAL)
-    list_remove (&c->partial, s);
-  else if (s->list == SPAN_LIST_FULL)
-    list_remove (&c->full, s);
-  s->list = SPAN_LIST_NONE;
+bool
+weft_sweep_next (WeftSweepStats *st)
+{
+  /* Central by central; sweepers share the cursor. */
+  for (uint32_t i = atomic_load (&sweep_cursor); i < (uint32_t) (2 * nclasses); i = atomic_load (&sweep_cursor))
+    {
+      Central *c = i < 2 ? &large_central : &central[i];
+      Span    *s;
+
+      weft_lock (&c->lock);
+      s = unswept_pop (c);
+      weft_unlock (&c->lock);
+      if (s != NULL)
+        {
+          sweep_taken (c, s, false, st);
+          return true;
+        }
+      atomic_compare_exchange_strong (&sweep_cursor, &i, i + 1);
+    }
+  return false;
+}
+
+bool
+weft_sweep_done (void)
+{
+  return atomic_load (&sweeps_active) == 0;
 }
 
 /* ------------------------------------------------------------------ caches */
@@ -211,18 +286,8 @@ static Span *
 new_small_span (int32_t sc)
 {
   int32_t cls = sc >> 1;
-  Span   *s = weft_heap_alloc_span (class_npages[cls]);
 
-  s->elemsize = class_size[cls];
-  s->nelems = (uint32_t) ((s->npages << WEFT_PAGE_SHIFT) / s->elemsize);
-  s->nalloc = 0;
-  s->freeindex = 0;
-  s->spanclass = (uint16_t) sc;
-  s->noscan = (sc & 1) != 0;
-  s->large = false;
-  memset (s->allocbits, 0, sizeof s->allocbits);
-  memset (s->markbits, 0, sizeof s->markbits);
-  return s;
+  return weft_heap_alloc_span (class_npages[cls], (uint16_t) sc, class_size[cls]);
 }
 
 /* Replaces the cache's full span for @sc with one that has a free slot. */
@@ -237,6 +302,27 @@ refill (struct WeftMCache *mc, int32_t sc)
   s = c->partial;
   if (s != NULL)
     list_remove (&c->partial, s);
+  /* Sweeping lazily: a span not swept since the last mark may have free
+   * slots again. */
+  while (s == NULL && (s = unswept_pop (c)) != NULL)
+    {
+      WeftSweepStats st = { 0 };
+      M             *mp = weft_getm ();
+      P             *pp = mp != NULL ? mp->p : NULL;
+
+      weft_unlock (&c->lock);
+      if (pp != NULL)
+        weft_trace_gc_sweep_begin (pp);
+      sweep_taken (c, s, true, &st);
+      if (pp != NULL)
+        weft_trace_gc_sweep_end (pp, st.swept, st.reclaimed);
+      weft_lock (&c->lock);
+      if (s->nalloc == s->nelems)
+        {
+          central_put (c, s);
+          s = NULL;
+        }
+    }
   weft_unlock (&c->lock);
   if (s == NULL)
     s = new_small_span (sc);
@@ -274,7 +360,8 @@ small_alloc (struct WeftMCache *mc, size_t size, bool noscan)
   if (unlikely (s == NULL || s->nalloc == s->nelems))
     s = refill (mc, sc);
   idx = next_free (s);
-  s->allocbits[idx >> 6] |= (uint64_t) 1 << (idx & 63);
+  /* A concurrent marker reads the bits (mgc.c). */
+  __atomic_store_n (&s->allocbits[idx >> 6], s->allocbits[idx >> 6] | (uint64_t) 1 << (idx & 63), __ATOMIC_RELAXED);
   s->nalloc++;
   s->freeindex = idx + 1;
   p = (void *) (s->base + idx * s->elemsize);
@@ -291,19 +378,15 @@ static void *
 large_alloc (struct WeftMCache *mc, size_t size, bool noscan)
 {
   uintptr_t npages = (size + WEFT_PAGE_SIZE - 1) >> WEFT_PAGE_SHIFT;
-  Span     *s = weft_heap_alloc_span (npages);
+  Span     *s = weft_heap_alloc_span (npages, noscan, 0);
 
-  s->elemsize = npages << WEFT_PAGE_SHIFT;
-  s->nelems = 1;
   s->nalloc = 1;
   s->freeindex = 1;
-  s->spanclass = noscan;
-  s->noscan = noscan;
-  s->large = true;
-  s->list = SPAN_LIST_NONE;
-  memset (s->allocbits, 0, sizeof s->allocbits);
-  memset (s->markbits, 0, sizeof s->markbits);
-  s->allocbits[0] = 1;
+  __atomic_store_n (&s->allocbits[0], 1, __ATOMIC_RELAXED);
+  weft_lock (&large_central.lock);
+  s->list = SPAN_LIST_FULL;
+  list_push (&large_central.full, s);
+  weft_unlock (&large_central.lock);
   WEFT_UNPOISON (s->base, size);
   if (s->needzero)
     memset ((void *) s->base, 0, size);
@@ -345,6 +428,8 @@ mallocgc (size_t size, bool noscan)
     {
       if (unlikely (weft_gc_should_start ()))
         weft_gc_maybe_start ();
+      if (unlikely (__atomic_load_n (&weft_gc_assisting, __ATOMIC_RELAXED)))
+        weft_gc_assist (size);
       weft_safepoint ();
       mp = weft_getm ();
     }

@@ -2,21 +2,24 @@
  * mgcpacer.go, mstats.go).
  *
  * A conservative, non-moving mark-sweep collector over the heap of
- * mheap.c/malloc.c. A cycle, run by the goroutine that triggers it:
+ * mheap.c/malloc.c, marking concurrently with the program. A cycle:
  *
- *   gc_begin
- *   stw_begin(sweep termination)   stop every P at a safepoint
- *     gc_mark_begin                mark from the roots, on this P
- *     gc_mark_end
- *   stw_end / stw_begin(mark termination)
- *     gc_end                       the pacer sets the next goal
- *     gc_sweep_begin … end         free unmarked objects
- *   stw_end(mark termination)      every P runs again
+ *   gc_begin                        (the last cycle's sweep is finished)
+ *   stw_begin(sweep termination)    stop every P at a safepoint, choose
+ *   stw_end                         the leak candidates
+ *   gc_mark_begin                   the GC mark worker (a system goroutine;
+ *     gc_worker_begin … end          weft_gc()'s caller itself) protects
+ *                                    the scan arena, marks from the roots,
+ *                                    rescans the cards written meanwhile
+ *   stw_begin(mark termination)     rescan stacks, globals, roots and
+ *     gc_mark_end, gc_end            dirty cards; prove leaks; the pacer
+ *   stw_end                          sets the next goal
+ *   gc_sweep_begin … end            the worker sweeps, allocators sweep
+ *                                    the spans they take
  *
- * In this version marking and sweeping run inside the pause (the world
- * does not run between the two stops, which are written back to back):
- * the pause grows with the live heap. See HACKING.md, "The heap", for the
- * concurrent design that replaces it.
+ * "Write tracking" below says how writes made during the mark are found.
+ * With WEFT_GCSTW=1, and under ASan or TSan (which own SIGSEGV), the
+ * mark and the sweep run inside the first pause instead.
  *
  * Roots, all scanned conservatively (any aligned word that points into an
  * allocated object, interior pointers included, keeps the object):
@@ -35,19 +38,23 @@
  * marked * (1 + WEFT_GOGC/100), at least 4 MiB * WEFT_GOGC/100; with a
  * soft limit (WEFT_MEMLIMIT) the goal is also kept under the limit.
  *
- * Invariants: one cycle (or ReadMemStats) at a time, under worldsema; the
- * mark bits are all clear outside a cycle; spans are all swept outside a
- * cycle.
+ * Invariants: one cycle (or ReadMemStats) at a time, under worldsema,
+ * held from the start of a cycle to the end of mark termination; only the
+ * marking goroutine writes mark bits; a cycle starts only once every span
+ * is swept (so the mark bits are all clear); the scan arena is writable
+ * whenever `tracking` is false.
  */
 #define _GNU_SOURCE
 #include "mheap.h"
 #include "trace.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,6 +78,7 @@ enum
 enum
 {
   WORKER_DEDICATED = 0,
+  WORKER_IDLE = 2,
 };
 
 _Atomic int64_t weft_heap_live;
@@ -83,12 +91,18 @@ static _Atomic int64_t heap_goal = HEAP_MINIMUM; /* written under worldsema, rea
 static _Atomic int64_t heap_live_reported;       /* last heap_alloc event */
 
 /* Statistics, written under worldsema with the world stopped. */
-static uint32_t num_gc;
-static uint32_t num_forced_gc;
-static uint64_t pause_total_ns;
-static uint64_t pause_ns[PAUSE_HISTORY];
-static int64_t  last_gc_unix_ns;
-static uint64_t heap_marked;
+static uint32_t         num_gc;
+static uint32_t         num_forced_gc;
+static uint64_t         pause_total_ns;
+static uint64_t         pause_ns[PAUSE_HISTORY];
+static int64_t          last_gc_unix_ns;
+static uint64_t         heap_marked;
+static _Atomic uint64_t gc_cpu_ns; /* see WeftMemStats.gc_cpu_ns */
+static int64_t          heap_start_ns;
+
+/* Marking concurrently needs panic.c's SIGSEGV handler (the sanitizers
+ * own the signal) and can be turned off with WEFT_GCSTW=1. */
+static bool stw_only;
 
 /* ------------------------------------------------------------------ registered roots */
 
@@ -157,25 +171,90 @@ typedef struct
   uintptr_t lo, hi;
 } Range;
 
-/* The grey objects: allocated, marked, not yet scanned. malloc'd, so
- * never itself a root. */
+/* The grey objects (allocated, marked, not yet scanned) are shared by
+ * the markers: the mark worker (or the goroutine marking inside a pause)
+ * and, while the mark runs concurrently, allocating goroutines that
+ * assist it. Each marker keeps a few in a GcWork of its own and trades
+ * them with the global stack in batches (Go's gcWork and work.full). The
+ * global stack is malloc'd, so never itself a root. */
+#define GCW_LOCAL 128
+
+typedef struct
+{
+  Range    local[GCW_LOCAL];
+  size_t   n;
+  uint64_t scanned;     /* bytes read */
+  uint64_t marked;      /* bytes of the objects it marked */
+  bool     preemptible; /* the concurrent mark worker: yields when asked */
+} GcWork;
+
+static WeftLock work_lock; /* innermost */
 static Range   *work;
 static size_t   work_n, work_cap;
-static uint64_t scanned_bytes;
+/* The mark worker's, malloc'd: the data segments are roots, and its
+ * stale entries must not keep objects alive. */
+static GcWork *wwork;
+/* Where the marking goroutine's own roots begin: the registers and frames
+ * of the program's code that called into the collector (weft_gc(), or an
+ * allocation under WEFT_GCSTW=1), not the collector's own frames, whose
+ * uninitialised slots hold stale words of earlier cycles (wait objects of
+ * leaked goroutines among them). */
+static uintptr_t self_roots_sp;
 
+/* Moves all but @keep of @gcw's grey objects (the oldest) to the global
+ * stack. */
 static void
-work_push (uintptr_t lo, uintptr_t hi)
+gcw_spill (GcWork *gcw, size_t keep)
 {
-  if (work_n == work_cap)
+  size_t move = gcw->n - keep;
+
+  weft_lock (&work_lock);
+  if (work_n + move > work_cap)
     {
-      size_t cap = work_cap != 0 ? work_cap * 2 : 4096;
+      size_t cap = work_cap != 0 ? work_cap : 4096;
+      while (cap < work_n + move)
+        cap *= 2;
       Range *w = realloc (work, cap * sizeof *w);
       if (w == NULL)
         weft_throw ("runtime: out of memory growing the mark stack");
       work = w;
       work_cap = cap;
     }
-  work[work_n++] = (Range){ lo, hi };
+  memcpy (work + work_n, gcw->local, move * sizeof *work);
+  work_n += move;
+  weft_unlock (&work_lock);
+  memmove (gcw->local, gcw->local + move, keep * sizeof *gcw->local);
+  gcw->n = keep;
+}
+
+static inline void
+gcw_put (GcWork *gcw, uintptr_t lo, uintptr_t hi)
+{
+  if (unlikely (gcw->n == GCW_LOCAL))
+    gcw_spill (gcw, GCW_LOCAL / 2);
+  gcw->local[gcw->n++] = (Range){ lo, hi };
+}
+
+static inline bool
+gcw_get (GcWork *gcw, Range *r)
+{
+  if (unlikely (gcw->n == 0))
+    {
+      size_t take;
+
+      if (__atomic_load_n (&work_n, __ATOMIC_RELAXED) == 0)
+        return false;
+      weft_lock (&work_lock);
+      take = work_n < GCW_LOCAL / 2 ? work_n : GCW_LOCAL / 2;
+      work_n -= take;
+      memcpy (gcw->local, work + work_n, take * sizeof *work);
+      weft_unlock (&work_lock);
+      gcw->n = take;
+      if (take == 0)
+        return false;
+    }
+  *r = gcw->local[--gcw->n];
+  return true;
 }
 
 /* Marks the object @w points into, if any, and queues it for scanning. */
@@ -194,7 +273,7 @@ static uintptr_t cstack_lo_inv, cstack_span;
 static void note_cstack (uintptr_t w);
 
 static inline void
-mark_word (uintptr_t w)
+mark_word (GcWork *gcw, uintptr_t w)
 {
   Span     *s;
   uintptr_t idx, base;
@@ -213,25 +292,29 @@ mark_word (uintptr_t w)
   if (idx >= s->nelems)
     return;
   bit = (uint64_t) 1 << (idx & 63);
-  if ((s->allocbits[idx >> 6] & bit) == 0 || (s->markbits[idx >> 6] & bit) != 0)
+  /* Allocators set alloc bits while a concurrent mark reads them; markers
+   * race for mark bits: whoever sets the bit scans the object. */
+  if ((__atomic_load_n (&s->allocbits[idx >> 6], __ATOMIC_RELAXED) & bit) == 0
+      || (__atomic_load_n (&s->markbits[idx >> 6], __ATOMIC_RELAXED) & bit) != 0
+      || (__atomic_fetch_or (&s->markbits[idx >> 6], bit, __ATOMIC_RELAXED) & bit) != 0)
     return;
-  s->markbits[idx >> 6] |= bit;
+  gcw->marked += s->elemsize;
   if (s->noscan)
     return;
   base = s->base + idx * s->elemsize;
-  work_push (base, base + s->elemsize);
+  gcw_put (gcw, base, base + s->elemsize);
 }
 
 /* Every aligned word of [lo, hi). Reads stacks below their sanitizer
  * bounds, poisoned redzones and words a goroutine in a syscall may be
  * writing: that is what conservative scanning is. */
 static WEFT_NO_SANITIZE void
-scan_range (uintptr_t lo, uintptr_t hi)
+scan_range (GcWork *gcw, uintptr_t lo, uintptr_t hi)
 {
   lo = (lo + sizeof (uintptr_t) - 1) & ~(sizeof (uintptr_t) - 1);
   for (uintptr_t p = lo; p + sizeof (uintptr_t) <= hi; p += sizeof (uintptr_t))
-    mark_word (*(volatile uintptr_t *) p);
-  scanned_bytes += hi > lo ? hi - lo : 0;
+    mark_word (gcw, *(volatile uintptr_t *) p);
+  gcw->scanned += hi > lo ? hi - lo : 0;
 }
 
 /* Grey objects are scanned through a small FIFO whose entries were
@@ -240,25 +323,52 @@ scan_range (uintptr_t lo, uintptr_t hi)
  * and Go's prefetching mark loops do the same). */
 #define PREFETCH_DEPTH 16
 
+static void mark_preempted (void);
+
+/* Scans grey objects until there are none, or (@budget > 0) until
+ * @budget bytes were read; what it took and did not scan goes back. */
 static void
-drain (void)
+drain_budget (GcWork *gcw, uint64_t budget)
 {
   Range    fifo[PREFETCH_DEPTH];
-  unsigned head = 0, n = 0;
+  unsigned head = 0, n = 0, tick = 0;
+  uint64_t start = gcw->scanned;
+  Range    r;
 
-  while (work_n > 0 || n > 0)
+  for (;;)
     {
-      while (n < PREFETCH_DEPTH && work_n > 0)
+      if ((++tick & 255) == 0)
         {
-          Range r = work[--work_n];
+          /* Others (assists) may be waiting for grey objects while this
+           * marker holds them all (Go's gcWork.balance). */
+          if (gcw->n > 8 && __atomic_load_n (&work_n, __ATOMIC_RELAXED) == 0)
+            gcw_spill (gcw, gcw->n / 2);
+          if (gcw->preemptible)
+            mark_preempted ();
+        }
+      if (budget != 0 && gcw->scanned - start >= budget)
+        break;
+      while (n < PREFETCH_DEPTH && gcw_get (gcw, &r))
+        {
           __builtin_prefetch ((const void *) r.lo);
           fifo[(head + n++) % PREFETCH_DEPTH] = r;
         }
-      Range r = fifo[head];
+      if (n == 0)
+        break;
+      r = fifo[head];
       head = (head + 1) % PREFETCH_DEPTH;
       n--;
-      scan_range (r.lo, r.hi);
+      scan_range (gcw, r.lo, r.hi);
     }
+  for (; n > 0; n--, head = (head + 1) % PREFETCH_DEPTH)
+    gcw_put (gcw, fifo[head].lo, fifo[head].hi);
+}
+
+/* The worker's drain: until no grey object is left anywhere. */
+static void
+drain (void)
+{
+  drain_budget (wwork, 0);
 }
 
 /* The writable segments seen by the last scan: globals are roots. */
@@ -316,12 +426,11 @@ scan_segments (struct dl_phdr_info *info, size_t size, void *data)
       skip_hi = skip_lo + sizeof weft_heap;
       if (skip_lo >= lo && skip_hi <= hi)
         {
-          scan_range (lo, skip_lo);
-          scan_range (skip_hi, hi);
+          scan_range (wwork, lo, skip_lo);
+          scan_range (wwork, skip_hi, hi);
         }
       else
-        scan_range (lo, hi);
-      drain ();
+        scan_range (wwork, lo, hi);
     }
   return 0;
 }
@@ -337,7 +446,7 @@ scan_g (G *gp, void *data)
   switch (atomic_load (&gp->status))
     {
     case G_SYSCALL:
-      scan_range ((uintptr_t) gp->syscall_regs, (uintptr_t) (gp->syscall_regs + WEFT_SPILL_WORDS));
+      scan_range (wwork, (uintptr_t) gp->syscall_regs, (uintptr_t) (gp->syscall_regs + WEFT_SPILL_WORDS));
       sp = gp->syscall_sp;
       break;
     case G_RUNNABLE:
@@ -347,12 +456,34 @@ scan_g (G *gp, void *data)
     default:
       return;
     }
-  scan_range ((uintptr_t) &gp->arg, (uintptr_t) (&gp->arg + 1));
-  scan_range ((uintptr_t) &gp->param, (uintptr_t) (&gp->param + 1));
+  scan_range (wwork, (uintptr_t) &gp->arg, (uintptr_t) (&gp->arg + 1));
+  scan_range (wwork, (uintptr_t) &gp->param, (uintptr_t) (&gp->param + 1));
   if (sp < gp->stack_lo || sp > gp->stack_hi)
     weft_throw ("runtime: goroutine %llu: saved sp %p outside its stack [%p, %p)", (unsigned long long) gp->goid,
                 (void *) sp, (void *) gp->stack_lo, (void *) gp->stack_hi);
-  scan_range (sp, gp->stack_hi);
+  scan_range (wwork, sp, gp->stack_hi);
+  drain ();
+}
+
+/* With the world started: what a goroutine's stack held when it last
+ * switched out (a running one's is rescanned at mark termination, like
+ * every stack; this pass only gets most objects marked before the pause).
+ * Stacks are never unmapped and a G keeps its stack for life, so the
+ * range stays readable whatever the goroutine does meanwhile. */
+static void
+scan_g_concurrent (G *gp, G *self)
+{
+  uint32_t  status = atomic_load (&gp->status);
+  uintptr_t sp;
+
+  if (gp == self || gp->stack == NULL || gp->leak_candidate || status == G_IDLE || status == G_DEAD)
+    return;
+  sp = status == G_SYSCALL ? gp->syscall_sp : (uintptr_t) gp->ctx.sp;
+  if (sp < gp->stack_lo || sp >= gp->stack_hi)
+    return;
+  scan_range (wwork, (uintptr_t) &gp->arg, (uintptr_t) (&gp->arg + 1));
+  scan_range (wwork, (uintptr_t) &gp->param, (uintptr_t) (&gp->param + 1));
+  scan_range (wwork, sp, gp->stack_hi);
   drain ();
 }
 
@@ -380,6 +511,7 @@ scan_g (G *gp, void *data)
  * are scanned at the end, so nothing they refer to is freed. */
 
 static G        **cands;
+static int64_t   *cands_since; /* their wait_since when chosen: a new park is a wake-up */
 static size_t     ncands, cands_cap;
 static uintptr_t *chans; /* sorted; chan_found[i] for chans[i] */
 static bool      *chan_found;
@@ -461,7 +593,7 @@ note_chan (uintptr_t w)
 {
   ptrdiff_t i = chan_index (w);
   if (i >= 0)
-    chan_found[i] = true;
+    __atomic_store_n (&chan_found[i], true, __ATOMIC_RELAXED);
 }
 
 static void
@@ -484,7 +616,12 @@ find_candidate (G *gp, void *data)
   else if (!is_sync_wait (r))
     return;
   if (ncands == cands_cap)
-    cands = grow_array (cands, &cands_cap, sizeof *cands);
+    {
+      size_t cap = cands_cap;
+      cands_since = grow_array (cands_since, &cap, sizeof *cands_since);
+      cands = grow_array (cands, &cands_cap, sizeof *cands);
+    }
+  cands_since[ncands] = gp->wait_since;
   cands[ncands++] = gp;
   gp->leak_candidate = true;
   if (ncstacks == cstacks_cap)
@@ -522,7 +659,7 @@ note_cstack (uintptr_t w)
 {
   CandStack *cs = cstack_of (w);
   if (cs != NULL)
-    cs->referenced = true;
+    __atomic_store_n (&cs->referenced, true, __ATOMIC_RELAXED);
 }
 
 static void
@@ -545,6 +682,21 @@ collect_candidates (void)
   memset (chan_found, 0, nchans * sizeof *chan_found);
   chan_lo_inv = ~chans[0];
   chan_span = chans[nchans - 1] - chans[0];
+}
+
+/* Candidates are chosen when the cycle starts, so that the concurrent
+ * mark leaves their stacks alone and notes references to their channels
+ * and stacks; at mark termination, one that was woken since (it ran, or
+ * parked again) is a root like any running goroutine. */
+static void
+drop_woken_candidates (void)
+{
+  for (size_t i = 0; i < ncands; i++)
+    {
+      G *gp = cands[i];
+      if (gp->leak_candidate && (atomic_load (&gp->status) != G_WAITING || gp->wait_since != cands_since[i]))
+        gp->leak_candidate = false;
+    }
 }
 
 static bool
@@ -716,37 +868,373 @@ weft_gc_clear_dead_stack (G *gp)
     zero_run = clear_line ((StackWord *) p) ? 0 : zero_run + 64;
 }
 
-/* Runs in weft_spill_call: @sp is where the collecting goroutine's live
- * frames (and its registers) begin. */
-static void
-mark_roots (void *arg, void *sp)
-{
-  G *self = arg;
+/* ------------------------------------------------------------------ write tracking
+ *
+ * While marking runs with the world started, the scan arena is
+ * write-protected (the noscan arena holds no pointers and stays
+ * writable). The first write to a card faults; panic.c's handler calls
+ * weft_gc_write_fault, which makes the card writable again and sets its
+ * dirty bit. Every write the program makes to the scan arena after the
+ * mark began thus lies in a dirty card, and rescanning the marked objects
+ * of the dirty cards at mark termination (with the stacks and globals)
+ * finds every pointer the concurrent mark may have missed: Boehm, Demers
+ * and Shenker's "mostly parallel" collection. Before stopping the world
+ * the worker rescans the dirty cards with the world running, protecting
+ * each again first, so that the pause sees only the cards written during
+ * the last round. New objects are allocated white: one the program still
+ * holds at termination is reached from a stack, a global or a dirty card.
+ *
+ * A card is 64 KiB, larger on big heaps: every card made writable may
+ * split a kernel mapping, and a process gets vm.max_map_count (65530) of
+ * them. The kernel does not fault on protected pages, it fails the system
+ * call (EFAULT): weft_gc_prepare_kernel_write opens a buffer before a
+ * read(2). */
 
-  nsegs = 0;
-  if (leak_check)
-    collect_candidates ();
-  scan_range ((uintptr_t) sp, self->stack_hi);
-  drain ();
-  weft_forall_g (scan_g, self);
-  weft_lock (&roots_lock);
-  for (WeftRoot *r = roots.next; r != &roots; r = r->next)
+#define CARD_SHIFT_MIN 16
+#define CARDS_MAX 8192
+#define PRECLEAN_ROUNDS 3
+#define PRECLEAN_ENOUGH ((uint64_t) 1 << 20) /* dirty bytes worth another round */
+
+static atomic_bool         tracking; /* the scan arena is (being) protected */
+static int                 card_shift = CARD_SHIFT_MIN;
+static _Atomic (uint64_t) *card_bits; /* one bit per card */
+static size_t              card_words;
+
+static bool
+unprotect_card (size_t card)
+{
+  uintptr_t lo = weft_heap.arena[ARENA_SCAN].start + ((uintptr_t) card << card_shift);
+
+  if (mprotect ((void *) lo, (size_t) 1 << card_shift, PROT_READ | PROT_WRITE) != 0)
+    return false;
+  /* After the mprotect: a rescan that protected the card again in
+   * between finds the bit set and visits the card once more. */
+  atomic_fetch_or (&card_bits[card / 64], (uint64_t) 1 << (card % 64));
+  return true;
+}
+
+bool
+weft_gc_write_fault (uintptr_t addr)
+{
+  WeftArena *a = &weft_heap.arena[ARENA_SCAN];
+  int        saved = errno;
+  bool       ok;
+
+  /* Not only while tracking: a write that faulted just before the arena
+   * was made writable again may reach this handler after `tracking` was
+   * cleared (the thread was descheduled in between). Unprotecting the
+   * card again is then harmless, and the write is retried. */
+  if (addr - a->start >= a->used - a->start)
+    return false;
+  ok = unprotect_card ((addr - a->start) >> card_shift);
+  errno = saved;
+  return ok;
+}
+
+bool
+weft_gc_prepare_kernel_write (void *p, size_t n)
+{
+  WeftArena *a = &weft_heap.arena[ARENA_SCAN];
+  uintptr_t  lo = (uintptr_t) p, hi = lo + n;
+
+  if (likely (!atomic_load_explicit (&tracking, memory_order_relaxed)))
+    return false;
+  lo = lo > a->start ? lo : a->start;
+  hi = hi < a->used ? hi : a->used;
+  if (lo >= hi)
+    return false;
+  for (size_t c = (lo - a->start) >> card_shift; c <= (hi - 1 - a->start) >> card_shift; c++)
+    if (!unprotect_card (c))
+      weft_throw ("runtime: cannot make the heap writable for a read: %s", strerror (errno));
+  return true;
+}
+
+static void
+protect_scan_arena (void)
+{
+  WeftArena *a = &weft_heap.arena[ARENA_SCAN];
+  size_t     len;
+
+  weft_lock (&weft_heap.lock);
+  len = a->used - a->start;
+  for (card_shift = CARD_SHIFT_MIN; (len >> card_shift) > CARDS_MAX; card_shift++)
+    ;
+  if (card_bits == NULL)
     {
-      scan_range ((uintptr_t) r->addr, (uintptr_t) r->addr + r->size);
+      card_words = ((a->end - a->start) >> CARD_SHIFT_MIN) / 64 + 1;
+      card_bits = calloc (card_words, sizeof *card_bits);
+      if (card_bits == NULL)
+        weft_throw ("runtime: out of memory allocating the card table");
+    }
+  else
+    for (size_t i = 0; i < card_words; i++)
+      atomic_store_explicit (&card_bits[i], 0, memory_order_relaxed);
+  weft_heap.protect_scan = true;
+  atomic_store (&tracking, true);
+  if (len != 0 && mprotect ((void *) a->start, len, PROT_READ) != 0)
+    weft_throw ("runtime: cannot write-protect the heap: %s", strerror (errno));
+  weft_unlock (&weft_heap.lock);
+}
+
+static void
+unprotect_scan_arena (void)
+{
+  WeftArena *a = &weft_heap.arena[ARENA_SCAN];
+
+  weft_lock (&weft_heap.lock);
+  weft_heap.protect_scan = false;
+  if (a->used != a->start && mprotect ((void *) a->start, a->used - a->start, PROT_READ | PROT_WRITE) != 0)
+    weft_throw ("runtime: cannot unprotect the heap: %s", strerror (errno));
+  weft_unlock (&weft_heap.lock);
+  atomic_store (&tracking, false);
+}
+
+/* Scans the marked objects of [lo, hi) of the scan arena (their parts in
+ * it: a write to the rest of an object dirtied another card). */
+static void
+scan_marked_in (uintptr_t lo, uintptr_t hi)
+{
+  for (uintptr_t p = lo; p < hi;)
+    {
+      Span     *s = weft_spanof (p);
+      uintptr_t end;
+
+      if (s == NULL)
+        {
+          p = (p & ~(WEFT_PAGE_SIZE - 1)) + WEFT_PAGE_SIZE;
+          continue;
+        }
+      end = s->base + (s->npages << WEFT_PAGE_SHIFT);
+      end = end < hi ? end : hi;
+      for (uintptr_t i = (p - s->base) / s->elemsize; i < s->nelems && s->base + i * s->elemsize < end; i++)
+        if (s->markbits[i >> 6] >> (i & 63) & 1)
+          {
+            uintptr_t olo = s->base + i * s->elemsize, ohi = olo + s->elemsize;
+            scan_range (wwork, olo > p ? olo : p, ohi < end ? ohi : end);
+          }
+      p = end;
       drain ();
     }
+}
+
+/* Rescans the dirty cards, clearing their bits; with @reprotect (the
+ * world runs) each is made read-only again before it is read, so that a
+ * write after the read faults again. Returns the bytes of cards visited. */
+static uint64_t
+rescan_dirty_cards (bool reprotect)
+{
+  WeftArena *a = &weft_heap.arena[ARENA_SCAN];
+  size_t     ncards = ((a->used - a->start) >> card_shift) + 1;
+  uintptr_t  card_size = (uintptr_t) 1 << card_shift;
+  uint64_t   bytes = 0;
+
+  for (size_t w = 0; w * 64 < ncards && w < card_words; w++)
+    {
+      uint64_t bits = atomic_exchange (&card_bits[w], 0);
+      while (bits != 0)
+        {
+          uintptr_t lo = a->start + ((w * 64 + (size_t) __builtin_ctzll (bits)) << card_shift);
+          bits &= bits - 1;
+          if (reprotect && mprotect ((void *) lo, card_size, PROT_READ) != 0)
+            weft_throw ("runtime: cannot write-protect the heap: %s", strerror (errno));
+          scan_marked_in (lo, lo + card_size);
+          bytes += card_size;
+        }
+    }
+  return bytes;
+}
+
+/* ------------------------------------------------------------------ mark phases */
+
+static void
+scan_registered_roots (void)
+{
+  weft_lock (&roots_lock);
+  for (WeftRoot *r = roots.next; r != &roots; r = r->next)
+    scan_range (wwork, (uintptr_t) r->addr, (uintptr_t) r->addr + r->size);
   weft_unlock (&roots_lock);
+  drain ();
+}
+
+/* ------------------------------------------------------------------ mark assists
+ *
+ * While the mark runs, a goroutine that allocates pays for it by marking
+ * (Go's gcAssistAlloc): every ASSIST_GRAIN bytes it allocates, it scans
+ * assist_ratio times as many bytes of grey objects, the ratio chosen when
+ * the mark starts so that the last cycle's live heap is scanned by the
+ * time the heap reaches its goal. An assist that finds no grey object
+ * leaves its debt (Go would park it until the worker makes some). A P
+ * with no goroutine to run marks too (Go's idle mark worker), on its
+ * M's own stack, until goroutines show up. */
+
+#define ASSIST_GRAIN ((int64_t) 64 << 10)
+/* An idle P marks for at most this long before it looks for goroutines. */
+#define IDLE_MARK_NS (1000 * 1000)
+
+static atomic_bool      assists_on;
+static double           assist_ratio; /* bytes to scan per byte allocated */
+static _Atomic uint64_t assist_marked;
+static int32_t          markers_active; /* assists running; work_lock */
+
+bool weft_gc_assisting;
+
+static void
+assists_start (void)
+{
+  int64_t live = atomic_load (&weft_heap_live);
+  int64_t room = heap_goal != INT64_MAX ? heap_goal - live : 0;
+
+  if (room < (int64_t) 4 << 20)
+    room = (int64_t) 4 << 20;
+  assist_ratio = (double) (heap_marked != 0 ? heap_marked : (uint64_t) live) / (double) room;
+  atomic_store (&assists_on, true);
+  __atomic_store_n (&weft_gc_assisting, true, __ATOMIC_RELAXED);
+}
+
+void
+weft_gc_assist (size_t bytes)
+{
+  G      *gp = weft_getg ();
+  GcWork *gcw;
+  P      *pp;
+  int64_t budget, t0;
+
+  gp->gc_assist_debt += (int64_t) bytes;
+  if (gp->gc_assist_debt < ASSIST_GRAIN)
+    return;
+  if (!atomic_load (&assists_on))
+    {
+      gp->gc_assist_debt = 0;
+      return;
+    }
+  weft_lock (&work_lock);
+  if (work_n == 0 || !atomic_load (&assists_on))
+    {
+      weft_unlock (&work_lock);
+      return;
+    }
+  markers_active++;
+  weft_unlock (&work_lock);
+
+  budget = (int64_t) ((double) gp->gc_assist_debt * assist_ratio);
+  gp->gc_assist_debt = 0;
+  pp = weft_getm ()->p;
+  gcw = calloc (1, sizeof *gcw);
+  if (gcw == NULL)
+    weft_throw ("runtime: out of memory assisting the collector");
+  weft_trace_gc_assist_begin (gp, pp);
+  t0 = weft_nanotime ();
+  drain_budget (gcw, budget > 0 ? (uint64_t) budget : 1);
+  if (gcw->n != 0)
+    gcw_spill (gcw, 0);
+  atomic_fetch_add (&assist_marked, gcw->marked);
+  weft_trace_gc_assist_end (gp, pp, gcw->scanned);
+  atomic_fetch_add (&gc_cpu_ns, (uint64_t) (weft_nanotime () - t0));
+  free (gcw);
+  weft_lock (&work_lock);
+  markers_active--;
+  weft_unlock (&work_lock);
+}
+
+bool
+weft_gc_idle_mark (P *pp, bool (*has_work) (P *pp))
+{
+  GcWork *gcw;
+  int64_t t0 = weft_nanotime (), end = t0 + IDLE_MARK_NS;
+
+  weft_lock (&work_lock);
+  if (work_n == 0 || !atomic_load (&assists_on))
+    {
+      weft_unlock (&work_lock);
+      return false;
+    }
+  markers_active++;
+  weft_unlock (&work_lock);
+  gcw = calloc (1, sizeof *gcw);
+  if (gcw == NULL)
+    weft_throw ("runtime: out of memory in an idle mark worker");
+  weft_trace_gc_worker_begin (pp, WORKER_IDLE);
+  do
+    drain_budget (gcw, 64 << 10);
+  while (gcw->n != 0 && weft_nanotime () < end && !has_work (pp));
+  if (gcw->n != 0)
+    gcw_spill (gcw, 0);
+  atomic_fetch_add (&assist_marked, gcw->marked);
+  weft_trace_gc_worker_end (pp, gcw->scanned);
+  atomic_fetch_add (&gc_cpu_ns, (uint64_t) (weft_nanotime () - t0));
+  free (gcw);
+  weft_lock (&work_lock);
+  markers_active--;
+  weft_unlock (&work_lock);
+  return true;
+}
+
+/* Drains until no grey object is left and no assist runs: an assist may
+ * hand back objects it took. */
+static void
+drain_all (void)
+{
+  for (;;)
+    {
+      bool done;
+
+      drain ();
+      weft_lock (&work_lock);
+      done = work_n == 0 && markers_active == 0;
+      weft_unlock (&work_lock);
+      if (done)
+        return;
+      weft_yield ();
+    }
+}
+
+/* The concurrent mark, with the world started: everything reachable from
+ * the roots as they are now, then the cards written meanwhile. */
+static void
+mark_concurrent (G *self)
+{
+  scan_range (wwork, self_roots_sp, self->stack_hi);
+  drain ();
+  scan_registered_roots ();
   dl_iterate_phdr (scan_segments, NULL);
+  drain ();
+  for (G *gp = weft_allgs_racy (); gp != NULL; gp = gp->alllink)
+    scan_g_concurrent (gp, self);
+  drain_all ();
+  for (int round = 0; round < PRECLEAN_ROUNDS; round++)
+    {
+      uint64_t dirty = rescan_dirty_cards (true);
+      drain_all ();
+      if (dirty <= PRECLEAN_ENOUGH)
+        break;
+    }
+  /* No assist from here on: mark termination finishes alone. */
+  __atomic_store_n (&weft_gc_assisting, false, __ATOMIC_RELAXED);
+  atomic_store (&assists_on, false);
+  drain_all ();
+}
+
+/* Mark termination, world stopped. Without a concurrent mark before it,
+ * this is the whole mark. */
+static void
+mark_termination_roots (G *self)
+{
+  nsegs = 0;
+  if (leak_check)
+    drop_woken_candidates ();
+  scan_range (wwork, self_roots_sp, self->stack_hi);
+  drain ();
+  weft_forall_g (scan_g, self);
+  scan_registered_roots ();
+  dl_iterate_phdr (scan_segments, NULL);
+  drain ();
+  if (atomic_load (&tracking))
+    rescan_dirty_cards (false);
   if (leak_check)
     prove_leaks ();
 }
 
 /* ------------------------------------------------------------------ sweep */
-
-typedef struct
-{
-  uint64_t swept, reclaimed, live_bytes, live_objects;
-} SweepResult;
 
 static WEFT_NO_SANITIZE void
 poison_freed (Span *s, uint32_t w, uint64_t freed)
@@ -759,65 +1247,69 @@ poison_freed (Span *s, uint32_t w, uint64_t freed)
     }
 }
 
-/* Walks every span of the arena (they tile it) and frees the unmarked
- * objects; spans left empty go back to the page heap. */
-static SweepResult
-sweep_all (void)
+/* The span at page @*page of @a (pages counted from a->start), moving
+ * @*page past it; NULL at the end. World stopped: the spans tile it. */
+static Span *
+next_span (const WeftArena *a, uintptr_t *page)
 {
-  SweepResult r = { 0 };
-  uintptr_t   npages = (weft_heap.arena_used - weft_heap.arena_start) >> WEFT_PAGE_SHIFT;
-  Span      **empty = NULL;
-  size_t      nempty = 0, empty_cap = 0;
+  Span *s;
 
-  for (uintptr_t page = 0; page < npages;)
+  if (*page >= (a->used - a->start) >> WEFT_PAGE_SHIFT)
+    return NULL;
+  s = weft_heap.spans[((a->start - weft_heap.reserve_start) >> WEFT_PAGE_SHIFT) + *page];
+  if (s == NULL)
+    weft_throw ("runtime: heap page %p belongs to no span", (void *) (a->start + (*page << WEFT_PAGE_SHIFT)));
+  *page += s->npages;
+  return s;
+}
+
+uint64_t
+weft_sweep_span (Span *s)
+{
+  uint32_t nalloc = 0;
+  uint64_t reclaimed;
+
+  for (uint32_t w = 0; w < WEFT_SPAN_BITMAP_WORDS; w++)
     {
-      Span *s = weft_heap.spans[page];
-
-      if (s == NULL)
-        weft_throw ("runtime: heap page %zu belongs to no span", (size_t) page);
-      page += s->npages;
-      if (s->state != SPAN_INUSE)
-        continue;
-      r.swept++;
-      uint32_t nalloc = 0;
-      for (uint32_t w = 0; w < WEFT_SPAN_BITMAP_WORDS; w++)
-        {
-          uint64_t freed = s->allocbits[w] & ~s->markbits[w];
-          if (freed != 0)
-            poison_freed (s, w, freed);
-          s->allocbits[w] = s->markbits[w];
-          s->markbits[w] = 0;
-          nalloc += (uint32_t) __builtin_popcountll (s->allocbits[w]);
-        }
-      r.reclaimed += (uint64_t) (s->nalloc - nalloc) * s->elemsize;
-      if (nalloc != s->nalloc)
-        s->needzero = true;
-      s->nalloc = nalloc;
-      s->freeindex = 0;
-      r.live_bytes += (uint64_t) nalloc * s->elemsize;
-      r.live_objects += nalloc;
-      if (nalloc == 0)
-        {
-          if (!s->large)
-            weft_central_remove (s);
-          if (nempty == empty_cap)
-            {
-              empty_cap = empty_cap != 0 ? empty_cap * 2 : 256;
-              Span **e = realloc (empty, empty_cap * sizeof *e);
-              if (e == NULL)
-                weft_throw ("runtime: out of memory sweeping");
-              empty = e;
-            }
-          empty[nempty++] = s;
-        }
-      else if (!s->large)
-        weft_central_reinsert (s);
+      uint64_t freed = s->allocbits[w] & ~s->markbits[w];
+      if (freed != 0)
+        poison_freed (s, w, freed);
+      s->allocbits[w] = s->markbits[w];
+      s->markbits[w] = 0;
+      nalloc += (uint32_t) __builtin_popcountll (s->allocbits[w]);
     }
-  /* After the walk: freeing coalesces spans the walk has not reached. */
-  for (size_t i = 0; i < nempty; i++)
-    weft_heap_free_span (empty[i]);
-  free (empty);
-  return r;
+  reclaimed = (uint64_t) (s->nalloc - nalloc) * s->elemsize;
+  if (nalloc != s->nalloc)
+    s->needzero = true;
+  s->nalloc = nalloc;
+  s->freeindex = 0;
+  return reclaimed;
+}
+
+/* Sweeps every span still unswept, with allocators sweeping alongside,
+ * and waits for theirs. @background: the mark worker after the pause,
+ * which lets the scheduler preempt it. */
+static void
+sweep_remaining (bool background)
+{
+  WeftSweepStats st = { 0 };
+  P             *pp = weft_getm ()->p;
+  int64_t        t0 = weft_nanotime ();
+
+  weft_trace_gc_sweep_begin (pp);
+  while (weft_sweep_next (&st))
+    if (background && (st.swept & 63) == 0 && atomic_load_explicit (&pp->preempt, memory_order_relaxed))
+      {
+        weft_trace_gc_sweep_end (pp, st.swept, st.reclaimed);
+        st = (WeftSweepStats){ 0 };
+        weft_yield ();
+        pp = weft_getm ()->p;
+        weft_trace_gc_sweep_begin (pp);
+      }
+  while (!weft_sweep_done ())
+    weft_yield ();
+  weft_trace_gc_sweep_end (pp, st.swept, st.reclaimed);
+  atomic_fetch_add (&gc_cpu_ns, (uint64_t) (weft_nanotime () - t0));
 }
 
 /* ------------------------------------------------------------------ pacing */
@@ -935,8 +1427,10 @@ weft_gc_init (void)
   const char *gogc = getenv ("WEFT_GOGC");
   const char *limit = getenv ("WEFT_MEMLIMIT");
   const char *leakcheck = getenv ("WEFT_LEAKCHECK");
+  const char *stw = getenv ("WEFT_GCSTW");
 
   atomic_store (&clear_dead_stacks, true);
+  heap_start_ns = weft_nanotime ();
 
   if (gogc != NULL && *gogc != '\0')
     {
@@ -956,6 +1450,15 @@ weft_gc_init (void)
         bad_env ("WEFT_LEAKCHECK", leakcheck, "0 or 1");
       leak_check = strcmp (leakcheck, "1") == 0;
     }
+  if (stw != NULL && *stw != '\0')
+    {
+      if (strcmp (stw, "0") != 0 && strcmp (stw, "1") != 0)
+        bad_env ("WEFT_GCSTW", stw, "0 or 1");
+      stw_only = strcmp (stw, "1") == 0;
+    }
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  stw_only = true;
+#endif
   if (limit != NULL && *limit != '\0')
     {
       int64_t v = parse_memlimit (limit);
@@ -979,6 +1482,13 @@ acquire_world (void)
       /* Another cycle runs: let it stop this goroutine. */
       weft_yield ();
     }
+}
+
+static bool
+try_acquire_world (void)
+{
+  int32_t free = 0;
+  return atomic_compare_exchange_strong (&worldsema, &free, 1);
 }
 
 static void
@@ -1006,43 +1516,64 @@ unix_ns (void)
   return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* The running cycle; worldsema's holder owns them. */
+static uint32_t cycle_no;
+static int64_t  cycle_pause; /* sweep termination's pause, when the mark ran between the two */
+static uint64_t worker_scanned;
+static int64_t  worker_since;
+
 static void
-gc_cycle (int trigger)
+worker_begin (void)
 {
-  G          *self = collecting_g ("weft_gc");
-  uint32_t    cycle;
-  int64_t     t0, t1;
-  SweepResult sr;
-  P          *pp;
+  worker_scanned = wwork->scanned;
+  worker_since = weft_nanotime ();
+  weft_trace_gc_worker_begin (weft_getm ()->p, WORKER_DEDICATED);
+}
 
-  atomic_store (&clear_dead_stacks, true);
+static void
+worker_end (void)
+{
+  weft_trace_gc_worker_end (weft_getm ()->p, wwork->scanned - worker_scanned);
+  atomic_fetch_add (&gc_cpu_ns, (uint64_t) (weft_nanotime () - worker_since));
+}
 
-  acquire_world ();
-  if (trigger != TRIGGER_FORCED && !weft_gc_should_start ())
-    {
-      /* Another goroutine ran the cycle this allocation was waiting for. */
-      release_world ();
-      return;
-    }
-  if (trigger == TRIGGER_HEAP)
-    trigger = trigger_reason ();
-  cycle = num_gc + 1;
-  weft_trace_gc_begin (cycle, (uint8_t) trigger, (uint64_t) atomic_load (&weft_heap_live),
-                       heap_goal != INT64_MAX ? (uint64_t) heap_goal : 0);
-  weft_trace_stw_begin (STW_SWEEP_TERM, cycle);
-  t0 = weft_nanotime ();
-  weft_stop_the_world ();
+static void
+mark_preempted (void)
+{
+  P *pp = weft_getm ()->p;
+
+  if (!atomic_load_explicit (&pp->preempt, memory_order_relaxed)
+      && !atomic_load_explicit (&weft_sched.runq_size, memory_order_relaxed))
+    return;
+  worker_end ();
+  weft_yield ();
+  worker_begin ();
+}
+
+/* With the world stopped (since @t0): finishes the mark, proves leaks,
+ * sweeps, sets the next goal, starts the world and ends the cycle. */
+static void
+mark_termination (G *self, int64_t t0, bool concurrent)
+{
+  uint32_t cycle = cycle_no;
+  int64_t  t1, pause;
+
   weft_malloc_stop ();
-
-  pp = weft_getm ()->p;
-  weft_trace_gc_mark_begin (cycle);
-  weft_trace_gc_worker_begin (pp, WORKER_DEDICATED);
-  scanned_bytes = 0;
-  weft_spill_call (mark_roots, self);
-  weft_trace_gc_worker_end (pp, scanned_bytes);
-  weft_trace_gc_mark_end (cycle);
-  weft_trace_stw_end (STW_SWEEP_TERM, cycle);
-  weft_trace_stw_begin (STW_MARK_TERM, cycle);
+  if (!concurrent)
+    {
+      weft_trace_gc_mark_begin (cycle);
+      worker_begin ();
+    }
+  mark_termination_roots (self);
+  if (!concurrent)
+    {
+      worker_end ();
+      weft_trace_gc_mark_end (cycle);
+      weft_trace_stw_end (STW_SWEEP_TERM, cycle);
+      weft_trace_stw_begin (STW_MARK_TERM, cycle);
+    }
+  else
+    weft_trace_gc_mark_end (cycle);
   for (size_t i = 0; i < nleaked; i++)
     if (!leaked[i]->leak_reported && weft_tracing ())
       {
@@ -1050,39 +1581,139 @@ gc_cycle (int trigger)
         leaked[i]->leak_reported = true;
       }
 
-  weft_trace_gc_sweep_begin (pp);
-  sr = sweep_all ();
-  weft_trace_gc_sweep_end (pp, sr.swept, sr.reclaimed);
-  heap_marked = sr.live_bytes;
-  atomic_store (&weft_heap_live, (int64_t) sr.live_bytes);
+  heap_marked = wwork->marked + atomic_load (&assist_marked);
+  atomic_store (&weft_heap_live, (int64_t) heap_marked);
+  weft_sweep_start ();
+  if (!concurrent)
+    {
+      sweep_remaining (false);
+      weft_heap_scavenge (scavenge_goal ());
+    }
   set_trigger ();
   weft_trace_gc_end (cycle, heap_marked, heap_goal != INT64_MAX ? (uint64_t) heap_goal : 0);
-  weft_heap_scavenge (scavenge_goal ());
   report_heap ();
 
   num_gc = cycle;
-  if (trigger == TRIGGER_FORCED)
-    num_forced_gc++;
   last_gc_unix_ns = unix_ns ();
   weft_malloc_start ();
   weft_start_the_world ();
   t1 = weft_nanotime ();
   weft_trace_stw_end (STW_MARK_TERM, cycle);
-  pause_ns[(cycle - 1) % PAUSE_HISTORY] = (uint64_t) (t1 - t0);
-  pause_total_ns += (uint64_t) (t1 - t0);
+  pause = (t1 - t0) + (concurrent ? cycle_pause : 0);
+  pause_ns[(cycle - 1) % PAUSE_HISTORY] = (uint64_t) pause;
+  pause_total_ns += (uint64_t) pause;
+  atomic_fetch_add (&gc_cpu_ns, (uint64_t) pause * (uint64_t) weft_nprocs);
+  if (!concurrent)
+    {
+      release_world ();
+      return;
+    }
+  unprotect_scan_arena ();
   release_world ();
+  sweep_remaining (true);
+  weft_heap_scavenge (scavenge_goal ());
+}
+
+/* The mark between the two pauses, on the goroutine @self: a dedicated
+ * worker that yields its P when the scheduler asks for it. */
+static void
+mark_worker (G *self)
+{
+  int64_t t0;
+
+  weft_trace_gc_mark_begin (cycle_no);
+  worker_begin ();
+  protect_scan_arena ();
+  assists_start ();
+  wwork->preemptible = true;
+  mark_concurrent (self);
+  wwork->preemptible = false;
+  worker_end ();
+  weft_trace_stw_begin (STW_MARK_TERM, cycle_no);
+  t0 = weft_nanotime ();
+  weft_stop_the_world ();
+  mark_termination (self, t0, true);
+}
+
+static void
+gc_bg_mark_worker (void *arg)
+{
+  G *self = weft_getg ();
+
+  (void) arg;
+  self_roots_sp = self->stack_hi;
+  mark_worker (self);
+}
+
+/* In weft_spill_call: @sp is where the caller's registers and frames
+ * begin. */
+static void
+gc_cycle (void *arg, void *sp)
+{
+  int     trigger = (int) (intptr_t) arg;
+  G      *self = collecting_g ("weft_gc");
+  bool    concurrent;
+  int64_t t0;
+
+  atomic_store (&clear_dead_stacks, true);
+
+  if (trigger == TRIGGER_FORCED)
+    acquire_world ();
+  else if (!try_acquire_world ())
+    return; /* a cycle runs */
+  if (trigger != TRIGGER_FORCED && !weft_gc_should_start ())
+    {
+      /* Another goroutine ran the cycle this allocation was waiting for. */
+      release_world ();
+      return;
+    }
+  /* Sweep termination: the last cycle's spans must all be swept. */
+  sweep_remaining (false);
+  if (trigger == TRIGGER_HEAP)
+    trigger = trigger_reason ();
+  if (trigger == TRIGGER_FORCED)
+    num_forced_gc++;
+  if (wwork == NULL && (wwork = calloc (1, sizeof *wwork)) == NULL)
+    weft_throw ("runtime: out of memory allocating the mark worker's queue");
+  wwork->marked = 0;
+  atomic_store (&assist_marked, 0);
+  self_roots_sp = (uintptr_t) sp;
+  cycle_no = num_gc + 1;
+  concurrent = !stw_only && weft_segv_handled;
+  /* Allocations go on until the cycle ends without starting another. */
+  atomic_store (&gc_trigger, INT64_MAX);
+  weft_trace_gc_begin (cycle_no, (uint8_t) trigger, (uint64_t) atomic_load (&weft_heap_live),
+                       heap_goal != INT64_MAX ? (uint64_t) heap_goal : 0);
+  weft_trace_stw_begin (STW_SWEEP_TERM, cycle_no);
+  t0 = weft_nanotime ();
+  weft_stop_the_world ();
+  if (leak_check)
+    collect_candidates ();
+  if (!concurrent)
+    {
+      mark_termination (self, t0, false);
+      return;
+    }
+  weft_start_the_world ();
+  cycle_pause = weft_nanotime () - t0;
+  weft_trace_stw_end (STW_SWEEP_TERM, cycle_no);
+  /* weft_gc() waits for the cycle: it marks itself. */
+  if (trigger == TRIGGER_FORCED)
+    mark_worker (self);
+  else
+    weft_newproc_system ("GC mark worker", gc_bg_mark_worker, NULL);
 }
 
 void
 weft_gc_maybe_start (void)
 {
-  gc_cycle (TRIGGER_HEAP);
+  weft_spill_call (gc_cycle, (void *) (intptr_t) TRIGGER_HEAP);
 }
 
 void
 weft_gc (void)
 {
-  gc_cycle (TRIGGER_FORCED);
+  weft_spill_call (gc_cycle, (void *) (intptr_t) TRIGGER_FORCED);
 }
 
 /* ------------------------------------------------------------------ settings */
@@ -1121,31 +1752,29 @@ weft_set_memory_limit (int64_t bytes)
 void
 weft_read_mem_stats (WeftMemStats *ms)
 {
-  uintptr_t npages;
-  uint64_t  mallocs, total_bytes;
+  uint64_t mallocs, total_bytes;
 
   collecting_g ("weft_read_mem_stats");
   acquire_world ();
+  sweep_remaining (false);
   weft_trace_stw_begin (STW_READMEMSTATS, 0);
   weft_stop_the_world ();
   weft_malloc_stop ();
 
   memset (ms, 0, sizeof *ms);
-  npages = (weft_heap.arena_used - weft_heap.arena_start) >> WEFT_PAGE_SHIFT;
-  for (uintptr_t page = 0; page < npages;)
-    {
-      Span *s = weft_heap.spans[page];
-      page += s->npages;
-      if (s->state != SPAN_INUSE)
-        continue;
-      ms->heap_alloc += (uint64_t) s->nalloc * s->elemsize;
-      ms->heap_objects += s->nalloc;
-    }
+  for (uintptr_t page = 0, a = 0; a < ARENA_COUNT; page = 0, a++)
+    for (Span *s; (s = next_span (&weft_heap.arena[a], &page)) != NULL;)
+      {
+        if (s->state != SPAN_INUSE)
+          continue;
+        ms->heap_alloc += (uint64_t) s->nalloc * s->elemsize;
+        ms->heap_objects += s->nalloc;
+      }
   weft_mallocs_total (&mallocs, &total_bytes);
   ms->total_alloc = total_bytes;
   ms->mallocs = mallocs;
   ms->frees = mallocs - ms->heap_objects;
-  ms->heap_sys = (uint64_t) (weft_heap.arena_used - weft_heap.arena_start);
+  ms->heap_sys = weft_heap_committed ();
   ms->heap_inuse = weft_heap.pages_inuse << WEFT_PAGE_SHIFT;
   ms->heap_idle = ms->heap_sys - ms->heap_inuse;
   ms->heap_released = weft_heap.pages_released << WEFT_PAGE_SHIFT;
@@ -1156,6 +1785,9 @@ weft_read_mem_stats (WeftMemStats *ms)
   ms->last_pause_ns = num_gc > 0 ? pause_ns[(num_gc - 1) % PAUSE_HISTORY] : 0;
   ms->last_gc_unix_ns = last_gc_unix_ns;
   memcpy (ms->pause_ns, pause_ns, sizeof ms->pause_ns);
+  ms->gc_cpu_ns = atomic_load (&gc_cpu_ns);
+  ms->gc_cpu_fraction
+      = (double) ms->gc_cpu_ns / ((double) (weft_nanotime () - heap_start_ns) * (double) weft_nprocs + 1.0);
 
   weft_malloc_start ();
   weft_start_the_world ();

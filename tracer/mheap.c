@@ -1,19 +1,22 @@
-/* mheap.c — the arena, the page table and the page heap (Go's mheap.go).
+/* mheap.c — the arenas, the page table and the page heap (Go's mheap.go).
  *
  * At start-up the heap reserves one large range of address space
  * (PROT_NONE, MAP_NORESERVE: 64 GiB, or less where the address space is
- * smaller, e.g. under qemu) and commits it in 64 MiB steps as it grows:
- * every heap address is then in [arena_start, arena_used), which is what
- * makes a conservative pointer test two compares. The page table
- * (spans[]) is itself a lazily touched reservation, 8 bytes per 8 KiB page.
+ * smaller, e.g. under qemu), splits it in two arenas, one for spans that
+ * are scanned and one for noscan spans (the collector write-protects the
+ * first while it marks), and commits each in 64 MiB steps as it grows:
+ * every heap address is then in the reservation, which is what makes a
+ * conservative pointer test one compare. The page table (spans[]) is
+ * itself a lazily touched reservation, 8 bytes per 8 KiB page.
  *
- * Free spans live in free lists by size (exact lists below 128 pages, one
- * best-fit list above), map their first and last pages in the page table
- * and are coalesced with free neighbours when freed. weft_heap_scavenge
- * gives free pages back to the kernel (MADV_DONTNEED) after a cycle, down
- * to what the pacer expects the heap to need.
+ * Free spans live in per-arena free lists by size (exact lists below 128
+ * pages, one best-fit list above), map their first and last pages in the
+ * page table and are coalesced with free neighbours of the same arena
+ * when freed. weft_heap_scavenge gives free pages back to the kernel
+ * (MADV_DONTNEED) after a cycle, down to what the pacer expects the heap
+ * to need.
  *
- * Invariants (heap lock): the spans tile [arena_start, arena_used)
+ * Invariants (heap lock): the spans of an arena tile [start, used)
  * exactly; no two free spans are adjacent; a span is on exactly one list
  * matching its state. Span structs are recycled, never freed.
  */
@@ -35,9 +38,14 @@
 
 WeftHeap weft_heap;
 
-static Span *free_exact[FREE_EXACT];
-static Span *free_large; /* >= FREE_EXACT pages, unsorted: best fit by scan */
-static Span *span_pool;  /* recycled Span structs, linked by next */
+typedef struct
+{
+  Span *exact[FREE_EXACT];
+  Span *large; /* >= FREE_EXACT pages, unsorted: best fit by scan */
+} FreeLists;
+
+static FreeLists free_lists[ARENA_COUNT];
+static Span     *span_pool; /* recycled Span structs, linked by next */
 
 static Span *
 span_new (void)
@@ -59,17 +67,30 @@ span_dispose (Span *s)
   span_pool = s;
 }
 
-static Span **
-free_list_for (uintptr_t npages)
+static WeftArenaKind
+arena_of (const Span *s)
 {
-  return npages < FREE_EXACT ? &free_exact[npages] : &free_large;
+  return s->base >= weft_heap.arena[ARENA_NOSCAN].start ? ARENA_NOSCAN : ARENA_SCAN;
+}
+
+static uintptr_t
+page_index (uintptr_t addr)
+{
+  return (addr - weft_heap.reserve_start) >> WEFT_PAGE_SHIFT;
+}
+
+static Span **
+free_list_for (const Span *s)
+{
+  FreeLists *fl = &free_lists[arena_of (s)];
+  return s->npages < FREE_EXACT ? &fl->exact[s->npages] : &fl->large;
 }
 
 static void
 free_insert (Span *s)
 {
-  Span    **head = free_list_for (s->npages);
-  uintptr_t first = (s->base - weft_heap.arena_start) >> WEFT_PAGE_SHIFT;
+  Span    **head = free_list_for (s);
+  uintptr_t first = page_index (s->base);
 
   s->state = SPAN_FREE;
   s->prev = NULL;
@@ -84,8 +105,8 @@ free_insert (Span *s)
 static void
 free_remove (Span *s)
 {
-  Span    **head = free_list_for (s->npages);
-  uintptr_t first = (s->base - weft_heap.arena_start) >> WEFT_PAGE_SHIFT;
+  Span    **head = free_list_for (s);
+  uintptr_t first = page_index (s->base);
 
   if (s->prev != NULL)
     s->prev->next = s->next;
@@ -116,11 +137,11 @@ merge_flags (Span *s, Span *o)
 static void
 free_coalesce (Span *s)
 {
-  uintptr_t first = (s->base - weft_heap.arena_start) >> WEFT_PAGE_SHIFT;
-  uintptr_t end = first + s->npages;
-  uintptr_t nused = (weft_heap.arena_used - weft_heap.arena_start) >> WEFT_PAGE_SHIFT;
+  WeftArena *arena = &weft_heap.arena[arena_of (s)];
+  uintptr_t  first = page_index (s->base);
+  uintptr_t  end = first + s->npages;
 
-  if (first > 0)
+  if (first > page_index (arena->start))
     {
       Span *b = weft_heap.spans[first - 1];
       if (b != NULL && b->state == SPAN_FREE)
@@ -132,7 +153,7 @@ free_coalesce (Span *s)
           span_dispose (b);
         }
     }
-  if (end < nused)
+  if (end < page_index (arena->used))
     {
       Span *a = weft_heap.spans[end];
       if (a != NULL && a->state == SPAN_FREE)
@@ -146,28 +167,34 @@ free_coalesce (Span *s)
   free_insert (s);
 }
 
-/* Commits at least @npages more pages at the end of the arena. */
+/* Commits at least @npages more pages at the end of arena @k. */
 static void
-grow (uintptr_t npages)
+grow (WeftArenaKind k, uintptr_t npages)
 {
-  uintptr_t want = npages << WEFT_PAGE_SHIFT;
-  uintptr_t len = (want + ARENA_COMMIT_STEP - 1) & ~(ARENA_COMMIT_STEP - 1);
-  Span     *s;
+  WeftArena *a = &weft_heap.arena[k];
+  uintptr_t  want = npages << WEFT_PAGE_SHIFT;
+  uintptr_t  len = (want + ARENA_COMMIT_STEP - 1) & ~(ARENA_COMMIT_STEP - 1);
+  int        prot = PROT_READ | PROT_WRITE;
+  Span      *s;
 
-  if (len > weft_heap.arena_end - weft_heap.arena_used)
-    len = weft_heap.arena_end - weft_heap.arena_used;
+  if (len > a->end - a->used)
+    len = a->end - a->used;
   if (len < want)
-    weft_throw ("runtime: out of memory: the heap's %zu MiB reservation is exhausted",
-                (size_t) ((weft_heap.arena_end - weft_heap.arena_start) >> 20));
-  if (mprotect ((void *) weft_heap.arena_used, len, PROT_READ | PROT_WRITE) != 0)
+    weft_throw ("runtime: out of memory: the heap's %zu MiB %s arena is exhausted", (size_t) ((a->end - a->start) >> 20),
+                k == ARENA_SCAN ? "scan" : "noscan");
+  /* Writes to new scan memory during a concurrent mark must fault like
+   * writes to the old (mgc.c, weft_gc_write_fault). */
+  if (k == ARENA_SCAN && weft_heap.protect_scan)
+    prot = PROT_READ;
+  if (mprotect ((void *) a->used, len, prot) != 0)
     weft_throw ("runtime: out of memory: cannot commit %zu MiB of heap", (size_t) (len >> 20));
   /* Marking chases pointers across the whole heap: with 2 MiB pages it
    * misses the TLB far less (the kernel may refuse; that is fine). */
-  madvise ((void *) weft_heap.arena_used, len, MADV_HUGEPAGE);
+  madvise ((void *) a->used, len, MADV_HUGEPAGE);
   s = span_new ();
-  s->base = weft_heap.arena_used;
+  s->base = a->used;
   s->npages = len >> WEFT_PAGE_SHIFT;
-  weft_heap.arena_used += len;
+  a->used += len;
   WEFT_POISON (s->base, len);
   free_coalesce (s);
 }
@@ -175,7 +202,7 @@ grow (uintptr_t npages)
 void
 weft_heap_init (void)
 {
-  uintptr_t size;
+  uintptr_t size, half;
   void     *mem = MAP_FAILED;
 
   for (size = ARENA_RESERVE_MAX; size >= ARENA_RESERVE_MIN; size /= 2)
@@ -190,10 +217,14 @@ weft_heap_init (void)
                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (weft_heap.spans == MAP_FAILED)
     weft_throw ("runtime: cannot reserve the heap's page table");
-  /* Page-align the arena on WEFT_PAGE_SIZE (mmap gives the system page). */
-  weft_heap.arena_start = ((uintptr_t) mem + WEFT_PAGE_SIZE - 1) & ~(WEFT_PAGE_SIZE - 1);
-  weft_heap.arena_end = ((uintptr_t) mem + size) & ~(WEFT_PAGE_SIZE - 1);
-  weft_heap.arena_used = weft_heap.arena_start;
+  /* Page-align the arenas on WEFT_PAGE_SIZE (mmap gives the system page). */
+  weft_heap.reserve_start = ((uintptr_t) mem + WEFT_PAGE_SIZE - 1) & ~(WEFT_PAGE_SIZE - 1);
+  weft_heap.reserve_end = ((uintptr_t) mem + size) & ~(WEFT_PAGE_SIZE - 1);
+  half = ((weft_heap.reserve_end - weft_heap.reserve_start) / 2) & ~(WEFT_PAGE_SIZE - 1);
+  weft_heap.arena[ARENA_SCAN] = (WeftArena){ weft_heap.reserve_start, weft_heap.reserve_start + half,
+                                             weft_heap.reserve_start };
+  weft_heap.arena[ARENA_NOSCAN] = (WeftArena){ weft_heap.reserve_start + half, weft_heap.reserve_end,
+                                               weft_heap.reserve_start + half };
 #if defined(__SANITIZE_ADDRESS__)
   /* malloc'd memory referenced from collected objects (a Cond's waiters
    * in a weft_alloc'd struct…) is not leaked: LeakSanitizer scans the
@@ -203,22 +234,25 @@ weft_heap_init (void)
 }
 
 Span *
-weft_heap_alloc_span (uintptr_t npages)
+weft_heap_alloc_span (uintptr_t npages, uint16_t spanclass, uintptr_t elemsize)
 {
-  Span *s = NULL;
+  bool          noscan = (spanclass & 1) != 0;
+  WeftArenaKind k = noscan ? ARENA_NOSCAN : ARENA_SCAN;
+  FreeLists    *fl = &free_lists[k];
+  Span         *s = NULL;
 
   weft_lock (&weft_heap.lock);
   for (;;)
     {
       for (uintptr_t n = npages; n < FREE_EXACT && s == NULL; n++)
-        s = free_exact[n];
+        s = fl->exact[n];
       if (s == NULL)
-        for (Span *t = free_large; t != NULL; t = t->next)
+        for (Span *t = fl->large; t != NULL; t = t->next)
           if (t->npages >= npages && (s == NULL || t->npages < s->npages))
             s = t;
       if (s != NULL)
         break;
-      grow (npages);
+      grow (k, npages);
     }
   free_remove (s);
   if (s->npages > npages)
@@ -238,10 +272,23 @@ weft_heap_alloc_span (uintptr_t npages)
       s->needzero = false;
       s->scavenged = false;
     }
-  s->state = SPAN_INUSE;
-  uintptr_t first = (s->base - weft_heap.arena_start) >> WEFT_PAGE_SHIFT;
+  /* A concurrent marker may find this struct through the page table
+   * (its first page mapped it while it was free): it must see the span
+   * whole once the state says in use. */
+  s->large = spanclass < 2;
+  s->elemsize = s->large ? npages << WEFT_PAGE_SHIFT : elemsize;
+  s->nelems = s->large ? 1 : (uint32_t) ((npages << WEFT_PAGE_SHIFT) / elemsize);
+  s->nalloc = 0;
+  s->freeindex = 0;
+  s->spanclass = spanclass;
+  s->noscan = noscan;
+  s->list = SPAN_LIST_NONE;
+  memset (s->allocbits, 0, sizeof s->allocbits);
+  memset (s->markbits, 0, sizeof s->markbits);
+  __atomic_store_n (&s->state, SPAN_INUSE, __ATOMIC_RELEASE);
+  uintptr_t first = page_index (s->base);
   for (uintptr_t i = 0; i < npages; i++)
-    weft_heap.spans[first + i] = s;
+    __atomic_store_n (&weft_heap.spans[first + i], s, __ATOMIC_RELEASE);
   weft_heap.pages_inuse += npages;
   weft_unlock (&weft_heap.lock);
   return s;
@@ -250,7 +297,7 @@ weft_heap_alloc_span (uintptr_t npages)
 void
 weft_heap_free_span (Span *s)
 {
-  uintptr_t first = (s->base - weft_heap.arena_start) >> WEFT_PAGE_SHIFT;
+  uintptr_t first = page_index (s->base);
 
   WEFT_POISON (s->base, s->npages << WEFT_PAGE_SHIFT);
   weft_lock (&weft_heap.lock);
@@ -286,18 +333,29 @@ scavenge_list (Span *head, uint64_t *excess)
 }
 
 uint64_t
+weft_heap_committed (void)
+{
+  uint64_t bytes = 0;
+
+  for (int k = 0; k < ARENA_COUNT; k++)
+    bytes += weft_heap.arena[k].used - weft_heap.arena[k].start;
+  return bytes;
+}
+
+uint64_t
 weft_heap_scavenge (uint64_t retain)
 {
   uint64_t released = 0, committed, excess;
 
   weft_lock (&weft_heap.lock);
-  committed = (uint64_t) (weft_heap.arena_used - weft_heap.arena_start)
-              - (weft_heap.pages_released << WEFT_PAGE_SHIFT);
+  committed = weft_heap_committed () - (weft_heap.pages_released << WEFT_PAGE_SHIFT);
   excess = committed > retain ? committed - retain : 0;
   /* Largest spans first: fewest system calls for the most memory. */
-  released += scavenge_list (free_large, &excess);
+  for (int k = 0; k < ARENA_COUNT; k++)
+    released += scavenge_list (free_lists[k].large, &excess);
   for (int n = FREE_EXACT - 1; n > 0 && excess > 0; n--)
-    released += scavenge_list (free_exact[n], &excess);
+    for (int k = 0; k < ARENA_COUNT; k++)
+      released += scavenge_list (free_lists[k].exact[n], &excess);
   weft_unlock (&weft_heap.lock);
   return released;
 }

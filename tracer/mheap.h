@@ -82,25 +82,52 @@ struct WeftSpan
 };
 
 /* ------------------------------------------------------------------ mheap.c */
+/* The reservation is split in two arenas: spans of objects that may hold
+ * pointers, and noscan spans. While marking runs concurrently the scan
+ * arena is write-protected to find the objects the program changes
+ * (mgc.c); noscan memory (byte buffers, often handed to read(2), which
+ * would fail with EFAULT on a protected page) stays writable. */
+typedef enum
+{
+  ARENA_SCAN = 0,
+  ARENA_NOSCAN = 1,
+  ARENA_COUNT = 2,
+} WeftArenaKind;
+
+typedef struct
+{
+  uintptr_t start;
+  uintptr_t end;
+  uintptr_t used; /* committed up to here; readable without the lock during STW */
+} WeftArena;
+
 typedef struct
 {
   WeftLock  lock;
-  uintptr_t arena_start; /* the reservation */
-  uintptr_t arena_end;
-  uintptr_t arena_used; /* committed up to here; readable without the lock during STW */
-  Span    **spans;      /* page table: one entry per page of the reservation */
+  uintptr_t reserve_start; /* both arenas */
+  uintptr_t reserve_end;
+  WeftArena arena[ARENA_COUNT];
+  Span    **spans; /* page table: one entry per page of the reservation */
   uint64_t  pages_inuse;
   uint64_t  pages_released; /* free pages returned to the kernel */
+  /* Set by the collector (under lock) while the scan arena is
+   * write-protected: grow() then commits new scan memory read-only too. */
+  bool protect_scan;
 } WeftHeap;
 
 extern WEFT_HIDDEN WeftHeap weft_heap;
 
 WEFT_HIDDEN void weft_heap_init (void);
-/* An in-use span of @npages (heap lock taken inside). Its memory is zero
- * unless span->needzero. Never NULL: out of memory is fatal. */
-WEFT_HIDDEN Span *weft_heap_alloc_span (uintptr_t npages);
+/* An in-use span of @npages for @spanclass (class << 1 | noscan; class 0:
+ * one large object) holding objects of @elemsize, with no object
+ * allocated yet, in the scan or noscan arena (heap lock taken inside). Its
+ * memory is zero unless span->needzero. Never NULL: out of memory is
+ * fatal. */
+WEFT_HIDDEN Span *weft_heap_alloc_span (uintptr_t npages, uint16_t spanclass, uintptr_t elemsize);
 /* Returns @s's pages to the page heap, coalescing with free neighbours. */
 WEFT_HIDDEN void weft_heap_free_span (Span *s);
+/* Bytes of both arenas committed so far (in use, free or released). */
+WEFT_HIDDEN uint64_t weft_heap_committed (void);
 /* Gives free pages back to the kernel until at most @retain bytes of
  * committed memory are kept (in use or free). Returns bytes released. */
 WEFT_HIDDEN uint64_t weft_heap_scavenge (uint64_t retain);
@@ -109,13 +136,14 @@ WEFT_HIDDEN uint64_t weft_heap_scavenge (uint64_t retain);
 static inline Span *
 weft_spanof (uintptr_t addr)
 {
-  uintptr_t off = addr - weft_heap.arena_start;
+  uintptr_t off = addr - weft_heap.reserve_start;
   Span     *s;
 
-  if (off >= weft_heap.arena_used - weft_heap.arena_start)
+  /* Page-table entries of uncommitted pages are NULL. */
+  if (off >= weft_heap.reserve_end - weft_heap.reserve_start)
     return NULL;
-  s = weft_heap.spans[off >> WEFT_PAGE_SHIFT];
-  return s != NULL && s->state == SPAN_INUSE ? s : NULL;
+  s = __atomic_load_n (&weft_heap.spans[off >> WEFT_PAGE_SHIFT], __ATOMIC_ACQUIRE);
+  return s != NULL && __atomic_load_n (&s->state, __ATOMIC_ACQUIRE) == SPAN_INUSE ? s : NULL;
 }
 
 /* ------------------------------------------------------------------ malloc.c */
@@ -126,11 +154,20 @@ WEFT_HIDDEN void weft_malloc_init (void);
  * cache's spans to the central lists, so that the sweeper owns them all. */
 WEFT_HIDDEN void weft_malloc_stop (void);
 WEFT_HIDDEN void weft_malloc_start (void);
-/* Puts a swept small span back on its central list (world stopped). */
-WEFT_HIDDEN void weft_central_reinsert (Span *s);
-/* Removes a small span from its central list before it is freed (world
- * stopped). */
-WEFT_HIDDEN void weft_central_remove (Span *s);
+/* Sweeping (Go's mgcsweep.go): after a mark, every span is unswept
+ * until the background sweeper or an allocator that needs a span sweeps
+ * it; the next cycle starts only once all are swept. */
+typedef struct
+{
+  uint64_t swept;     /* spans */
+  uint64_t reclaimed; /* bytes freed */
+} WeftSweepStats;
+/* World stopped, caches flushed: every span becomes unswept. */
+WEFT_HIDDEN void weft_sweep_start (void);
+/* Sweeps one unswept span; false when none is left to take. */
+WEFT_HIDDEN bool weft_sweep_next (WeftSweepStats *st);
+/* No span is being swept (with weft_sweep_next false: all are swept). */
+WEFT_HIDDEN bool weft_sweep_done (void);
 /* Objects and bytes allocated since start-up by every P and by threads
  * without one (world stopped). */
 WEFT_HIDDEN void weft_mallocs_total (uint64_t *objects, uint64_t *bytes);
@@ -144,11 +181,23 @@ extern WEFT_HIDDEN _Atomic int64_t weft_heap_live;
  * goroutine that holds a P, at a point where it may be stopped. */
 WEFT_HIDDEN void weft_gc_maybe_start (void);
 WEFT_HIDDEN bool weft_gc_should_start (void);
+/* Set while a concurrent mark takes assists: allocating goroutines then
+ * call weft_gc_assist with the bytes they allocate (at a safepoint). */
+extern WEFT_HIDDEN bool weft_gc_assisting;
+WEFT_HIDDEN void        weft_gc_assist (size_t bytes);
+/* From the scheduler, for a P that found nothing to run: marks while the
+ * mark has grey objects and @has_work(pp) says nothing waits; false if it
+ * did not mark. */
+WEFT_HIDDEN bool weft_gc_idle_mark (P *pp, bool (*has_work) (P *pp));
 /* heap_live moved: writes a heap_alloc event if it moved by more than
  * 1/64 of the goal since the last one. */
 WEFT_HIDDEN void weft_gc_note_heap_change (void);
 /* Reads WEFT_GOGC and WEFT_MEMLIMIT (once, with the heap). */
 WEFT_HIDDEN void weft_gc_init (void);
+
+/* Frees @s's unmarked objects (its mark bits become its alloc bits and
+ * are cleared); returns the bytes freed. The caller owns the span. */
+WEFT_HIDDEN uint64_t weft_sweep_span (Span *s);
 
 /* Clears the deepest frames an exited goroutine used: the next goroutine
  * on its stack would otherwise carry its stale pointers in uninitialised

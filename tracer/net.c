@@ -244,10 +244,12 @@ read_on (WeftPollDesc *pd, int fd, void *buf, size_t len, int64_t deadline)
 
       if (weft_poll_closing (pd))
         return -EBADF;
+      weft_gc_prepare_kernel_write (buf, len);
       n = sysret (read (fd, buf, len));
       if (n >= 0)
         return n;
-      if (n == -EINTR)
+      /* The collector protected the buffer again in between. */
+      if (n == -EINTR || (n == -EFAULT && weft_gc_prepare_kernel_write (buf, len)))
         continue;
       if (n != -EAGAIN)
         return n;

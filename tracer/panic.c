@@ -284,7 +284,7 @@ weft_dump_goroutines (int fd)
   if (ctx.self != NULL)
     dump_one (ctx.self, &ctx);
   for (G *gp = weft_allgs_racy (); gp != NULL; gp = gp->alllink)
-    if (gp != ctx.self)
+    if (gp != ctx.self && !gp->system)
       dump_one (gp, &ctx);
   for (int i = 0; i <= G_DEAD; i++)
     omitted += ctx.omitted[i];
@@ -339,6 +339,9 @@ fatal_signal (int sig, siginfo_t *info, void *uctx)
   G        *gp = weft_getg ();
   (void) uctx;
 
+  /* A write to the heap the collector protects while it marks. */
+  if (sig == SIGSEGV && info->si_code == SEGV_ACCERR && weft_gc_write_fault (addr))
+    return;
   if (sig == SIGQUIT)
     {
       fdprint (2, "SIGQUIT: quit\n\n");
@@ -369,6 +372,8 @@ fatal_signal (int sig, siginfo_t *info, void *uctx)
   _exit (2);
 }
 
+bool weft_segv_handled;
+
 void
 weft_signals_init (void)
 {
@@ -385,7 +390,8 @@ weft_signals_init (void)
       /* Leave alone handlers the program (or a sanitizer) installed. */
       if (sigaction (sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_DFL && sigs[i] != SIGQUIT)
         continue;
-      sigaction (sigs[i], &sa, NULL);
+      if (sigaction (sigs[i], &sa, NULL) == 0 && sigs[i] == SIGSEGV)
+        weft_segv_handled = true;
     }
 }
 

@@ -986,7 +986,7 @@ weft_injectglist (G *list)
 /* ------------------------------------------------------------------ goroutine creation and exit */
 
 static G *
-newproc1 (const char *name, WeftFunc fn, void *arg, uintptr_t start_pc, uintptr_t create_pc)
+newproc1 (const char *name, bool system, WeftFunc fn, void *arg, uintptr_t start_pc, uintptr_t create_pc)
 {
   M *mp = weft_getm ();
   P *pp = mp != NULL ? mp->p : NULL;
@@ -1035,7 +1035,10 @@ newproc1 (const char *name, WeftFunc fn, void *arg, uintptr_t start_pc, uintptr_
   weft_ctx_init (&newg->ctx, newg->stack_lo, newg->stack_hi);
   newg->create_stack = weft_trace_stack (0);
 
-  atomic_fetch_add (&weft_sched.ngoroutines, 1);
+  newg->system = system;
+  newg->gc_assist_debt = 0;
+  if (!system)
+    atomic_fetch_add (&weft_sched.ngoroutines, 1);
   casgstatus (newg, atomic_load (&newg->status) == G_DEAD ? G_DEAD : G_IDLE, G_RUNNABLE);
   weft_trace_go_create (newg);
 
@@ -1048,19 +1051,25 @@ newproc1 (const char *name, WeftFunc fn, void *arg, uintptr_t start_pc, uintptr_
 G *
 weft_newproc (const char *name, WeftFunc fn, void *arg)
 {
-  return newproc1 (name, fn, arg, (uintptr_t) fn, (uintptr_t) __builtin_return_address (0));
+  return newproc1 (name, false, fn, arg, (uintptr_t) fn, (uintptr_t) __builtin_return_address (0));
+}
+
+G *
+weft_newproc_system (const char *name, WeftFunc fn, void *arg)
+{
+  return newproc1 (name, true, fn, arg, (uintptr_t) fn, (uintptr_t) __builtin_return_address (0));
 }
 
 uint64_t
 weft_go (WeftFunc fn, void *arg)
 {
-  return newproc1 (NULL, fn, arg, (uintptr_t) fn, (uintptr_t) __builtin_return_address (0))->goid;
+  return newproc1 (NULL, false, fn, arg, (uintptr_t) fn, (uintptr_t) __builtin_return_address (0))->goid;
 }
 
 uint64_t
 weft_go_named (const char *name, WeftFunc fn, void *arg)
 {
-  return newproc1 (name, fn, arg, (uintptr_t) fn, (uintptr_t) __builtin_return_address (0))->goid;
+  return newproc1 (name, false, fn, arg, (uintptr_t) fn, (uintptr_t) __builtin_return_address (0))->goid;
 }
 
 static G *
@@ -1073,7 +1082,8 @@ goexit0 (G *gp)
   gp->m = NULL;
   mp->prev_g = gp;
   mp->prev_reason = WEFT_STOP_EXITED;
-  atomic_fetch_sub (&weft_sched.ngoroutines, 1);
+  if (!gp->system)
+    atomic_fetch_sub (&weft_sched.ngoroutines, 1);
   weft_stack_check (gp);
   weft_gc_clear_dead_stack (gp);
   return NULL;
@@ -1448,6 +1458,12 @@ steal_work (M *mp, int64_t now)
   return NULL;
 }
 
+static bool
+has_runnable (P *pp)
+{
+  return !runqempty (pp) || weft_sched.runq_size != 0;
+}
+
 /* Finds a runnable goroutine, blocking the M (and releasing its P) until
  * there is one. On return mp holds a P. */
 static G *
@@ -1501,6 +1517,19 @@ top:
         }
       if ((gp = steal_work (mp, now)) != NULL)
         return gp;
+    }
+
+  /* Nothing to run while the collector marks: mark (Go's idle worker). */
+  if (unlikely (__atomic_load_n (&weft_gc_assisting, __ATOMIC_RELAXED)))
+    {
+      if (mp->spinning)
+        {
+          mp->spinning = false;
+          if (atomic_fetch_sub (&weft_sched.nmspinning, 1) - 1 < 0)
+            weft_throw ("findrunnable: negative nmspinning");
+        }
+      if (weft_gc_idle_mark (pp, has_runnable))
+        goto top;
     }
 
   /* Nothing: give up the P. */
@@ -2003,7 +2032,7 @@ weft_main (WeftMainFunc fn, int argc, char **argv)
   main_fn = fn;
   main_argc = argc;
   main_argv = argv;
-  main_g = newproc1 (NULL, main_goroutine, NULL, (uintptr_t) fn, 0);
+  main_g = newproc1 (NULL, false, main_goroutine, NULL, (uintptr_t) fn, 0);
 
   weft_lock (&weft_sched.lock);
   pp = pidleget ();

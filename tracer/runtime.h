@@ -181,9 +181,11 @@ struct WeftG
   uintptr_t syscall_regs[WEFT_SPILL_WORDS];
   /* mgc.c, with the world stopped: blocked on objects not yet proven
    * reachable this cycle; its go_leaked event is written (once per life). */
-  bool  leak_candidate;
-  bool  leak_reported;
-  void *tsan_fiber; /* ThreadSanitizer builds only: this G's fiber */
+  bool    leak_candidate;
+  bool    leak_reported;
+  bool    system;         /* the runtime's own (GC mark worker): not counted, not dumped */
+  int64_t gc_assist_debt; /* mgc.c: bytes allocated during a mark not yet paid for by marking */
+  void   *tsan_fiber;     /* ThreadSanitizer builds only: this G's fiber */
 };
 
 /* ------------------------------------------------------------------ P */
@@ -338,6 +340,9 @@ WEFT_HIDDEN void weft_injectglist (G *list);
 
 /* Creates a goroutine; callable from g0 as well (weft_after_func). */
 WEFT_HIDDEN G *weft_newproc (const char *name, WeftFunc fn, void *arg);
+/* A goroutine of the runtime itself (the GC's mark worker): traced like
+ * any other, but not counted by weft_num_goroutine or the deadlock check. */
+WEFT_HIDDEN G *weft_newproc_system (const char *name, WeftFunc fn, void *arg);
 
 /* ------------------------------------------------------------------ sudog
  * A goroutine waiting in a channel's queue (or a sema's). One goroutine
@@ -433,7 +438,17 @@ WEFT_HIDDEN int32_t weft_netpoll_waiters (void);
 /* Go's throw: a runtime invariant or a program error; never returns. */
 WEFT_HIDDEN _Noreturn void weft_throw (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 WEFT_HIDDEN void           weft_signals_init (void);
-WEFT_HIDDEN void           weft_signals_init_thread (M *mp);
+/* panic.c's handler got SIGSEGV (no sanitizer or program handler had it):
+ * the collector may then mark concurrently. */
+extern WEFT_HIDDEN bool weft_segv_handled;
+/* mgc.c, from the SIGSEGV handler: true if @addr is in the heap the
+ * collector write-protected; the page is then writable again. */
+WEFT_HIDDEN bool weft_gc_write_fault (uintptr_t addr);
+/* mgc.c: the kernel is about to write [p, p + n) (read(2) into a buffer):
+ * a write-protected heap page would make it fail with EFAULT. True if
+ * some of it was protected (a call failing with EFAULT may be retried). */
+WEFT_HIDDEN bool weft_gc_prepare_kernel_write (void *p, size_t n);
+WEFT_HIDDEN void weft_signals_init_thread (M *mp);
 /* The list of every G (linked by alllink) without locking: entries are
  * only ever prepended, so a walk is safe but may miss new ones. */
 WEFT_HIDDEN G *weft_allgs_racy (void);

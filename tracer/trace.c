@@ -97,6 +97,8 @@ static int64_t rise_seen; /* sysmon: when events were first seen enabled, 0 if n
   X (gc_mark_end) \
   X (gc_worker_begin) \
   X (gc_worker_end) \
+  X (gc_assist_begin) \
+  X (gc_assist_end) \
   X (gc_sweep_begin) \
   X (gc_sweep_end) \
   X (heap_alloc) \
@@ -753,6 +755,18 @@ void
 _weft_trace_gc_worker_end (P *pp, uint64_t scanned)
 {
   lttng_ust_tracepoint (weft, gc_worker_end, p_id (pp), scanned);
+}
+
+void
+_weft_trace_gc_assist_begin (G *gp, P *pp)
+{
+  lttng_ust_tracepoint (weft, gc_assist_begin, gp->goid, p_id (pp));
+}
+
+void
+_weft_trace_gc_assist_end (G *gp, P *pp, uint64_t scanned)
+{
+  lttng_ust_tracepoint (weft, gc_assist_end, gp->goid, p_id (pp), scanned);
 }
 
 void

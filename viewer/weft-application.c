@@ -1,5 +1,6 @@
-/* weft-application.c — see weft-application.h. One window per trace;
- * opening a file reuses a window that has none. The style (light, dark,
+/* weft-application.c — see weft-application.h. One window per trace:
+ * opening a file shown already presents its window, another reuses a
+ * window that has none. The style (light, dark,
  * as the system prefers) follows the color-scheme setting. */
 #include "weft-application.h"
 
@@ -26,6 +27,17 @@ empty_window (WeftApplication *self)
   return WEFT_WINDOW (weft_window_new (GTK_APPLICATION (self)));
 }
 
+GtkWindow *
+weft_application_find_window (WeftApplication *self, GFile *file)
+{
+  g_return_val_if_fail (WEFT_IS_APPLICATION (self) && G_IS_FILE (file), NULL);
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (WEFT_IS_WINDOW (l->data) && weft_window_shows (l->data, file))
+      return l->data;
+  return NULL;
+}
+
 static void
 weft_application_activate (GApplication *app)
 {
@@ -41,10 +53,14 @@ weft_application_open (GApplication *app, GFile **files, int n_files, const char
 {
   for (int i = 0; i < n_files; i++)
     {
-      WeftWindow *window = empty_window (WEFT_APPLICATION (app));
+      GtkWindow *window = weft_application_find_window (WEFT_APPLICATION (app), files[i]);
 
-      weft_window_open (window, files[i]);
-      gtk_window_present (GTK_WINDOW (window));
+      if (window == NULL)
+        {
+          window = GTK_WINDOW (empty_window (WEFT_APPLICATION (app)));
+          weft_window_open (WEFT_WINDOW (window), files[i]);
+        }
+      gtk_window_present (window);
     }
 }
 
@@ -194,6 +210,10 @@ weft_application_init (WeftApplication *self)
 WeftApplication *
 weft_application_new (void)
 {
-  return g_object_new (WEFT_TYPE_APPLICATION, "application-id", WEFT_VIEWER_APP_ID, "flags",
-                       G_APPLICATION_HANDLES_OPEN, NULL);
+  WeftApplication *self = g_object_new (WEFT_TYPE_APPLICATION, "application-id", WEFT_VIEWER_APP_ID, "flags",
+                                        G_APPLICATION_HANDLES_OPEN, NULL);
+
+  /* Translators: what weft-viewer --help says it takes. */
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _ ("[FILE.weft…]"));
+  return self;
 }

@@ -13,5 +13,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (WeftApplication, weft_application, WEFT, APPLICATION, AdwApplication)
 
 WeftApplication *weft_application_new (void);
+/* The window that shows @file, or NULL: opening a file shown already
+ * presents its window (one window per trace). */
+GtkWindow *weft_application_find_window (WeftApplication *self, GFile *file);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* weft-window.c — see weft-window.h. The layout is weft-window.ui.
  *
- * The window checks the file with libweft-store (on the main thread: an
- * open and two PRAGMAs), then hands its path to every view, each of which
+ * The window has the timeline check the file (on the main thread: an open
+ * and two PRAGMAs), then hands its path to every view, each of which
  * queries it from a worker thread on a connection of its own. The window
  * only routes: a clicked slice to the details pane, a selected range to
  * the totals,
@@ -100,7 +100,6 @@ gboolean
 weft_window_open (WeftWindow *self, GFile *file)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (WeftStore) store = NULL;
   g_autofree char *path = g_file_get_path (file);
   g_autofree char *base = g_file_get_basename (file);
   g_autofree char *uri = g_file_get_uri (file);
@@ -113,21 +112,18 @@ weft_window_open (WeftWindow *self, GFile *file)
       show_error (self, base, _ ("Only local files can be opened."));
       return FALSE;
     }
-  if ((store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, &error)) == NULL)
+  /* The timeline checks the file (an open and two PRAGMAs on the main
+   * thread, the rest on workers). */
+  if (!weft_timeline_load (self->timeline, path, &error))
     {
       g_autofree char *message = describe_error (error);
 
       show_error (self, base, message);
       return FALSE;
     }
-  if (!weft_timeline_load (self->timeline, path, &error))
-    {
-      show_error (self, base, error->message);
-      return FALSE;
-    }
   g_free (self->path);
   self->path = g_strdup (path);
-  self->end_ns = weft_store_get_meta_int (store, "end_ns", 0);
+  weft_timeline_get_trace (self->timeline, NULL, &self->end_ns);
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
     weft_query_view_load (views[i], path);
   load_leaks (self);
@@ -149,6 +145,15 @@ gboolean
 weft_window_is_empty (WeftWindow *self)
 {
   return self->path == NULL;
+}
+
+gboolean
+weft_window_shows (WeftWindow *self, GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+
+  g_return_val_if_fail (WEFT_IS_WINDOW (self) && G_IS_FILE (file), FALSE);
+  return self->path != NULL && path != NULL && strcmp (self->path, path) == 0;
 }
 
 const char *
@@ -390,18 +395,20 @@ on_recent_activated (GtkListBox *box, GtkListBoxRow *row, WeftWindow *self)
 static gboolean
 on_drop (GtkDropTarget *target, const GValue *value, double x, double y, WeftWindow *self)
 {
-  GSList *files = gdk_file_list_get_files (g_value_get_boxed (value));
+  GSList         *files = gdk_file_list_get_files (g_value_get_boxed (value));
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
   for (GSList *l = files; l != NULL; l = l->next)
     {
       GFile *file = l->data;
 
-      /* The first file here if this window has none, the rest in windows
-       * of their own. */
-      if (weft_window_is_empty (self))
+      /* The first file here if this window has none (and no other window
+       * shows it), the rest through the application: a window of their
+       * own, or the one that shows them already. */
+      if (weft_window_is_empty (self) && (app == NULL || weft_application_find_window (WEFT_APPLICATION (app), file) == NULL))
         weft_window_open (self, file);
-      else
-        g_application_open (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))), &file, 1, "");
+      else if (app != NULL)
+        g_application_open (G_APPLICATION (app), &file, 1, "");
     }
   g_slist_free (files);
   return TRUE;
@@ -428,22 +435,43 @@ find (GtkWidget *widget, const char *action, GVariant *param)
 }
 
 static void
+export_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autofree char *path = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkTexture) texture = weft_timeline_render_texture_finish (WEFT_TIMELINE (source), result, &error);
+  GtkRoot         *root = gtk_widget_get_root (GTK_WIDGET (source));
+  g_autofree char *message = NULL;
+
+  if (!WEFT_IS_WINDOW (root))
+    return;
+  if (texture != NULL && gdk_texture_save_to_png (texture, path))
+    message = g_strdup_printf (_ ("Saved %s"), path);
+  else
+    message = g_strdup_printf (_ ("Could not save %s"), path);
+  adw_toast_overlay_add_toast (WEFT_WINDOW (root)->toast_overlay, adw_toast_new (message));
+}
+
+/* The timeline's lanes are read on workers, then drawn and saved. */
+static void
 on_export_response (GtkNativeDialog *dialog, int response, WeftWindow *self)
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      int              width = MAX (gtk_widget_get_width (GTK_WIDGET (self->timeline)), 800);
-      int              height = MAX (gtk_widget_get_height (GTK_WIDGET (self->timeline)), 400);
-      g_autoptr (GdkTexture) texture = weft_timeline_render_texture (self->timeline, width, height);
-      g_autofree char *message = NULL;
+      char *path = g_file_get_path (file);
+      int   width = MAX (gtk_widget_get_width (GTK_WIDGET (self->timeline)), 800);
+      int   height = MAX (gtk_widget_get_height (GTK_WIDGET (self->timeline)), 400);
 
-      if (path != NULL && texture != NULL && gdk_texture_save_to_png (texture, path))
-        message = g_strdup_printf (_ ("Saved %s"), path);
+      if (path == NULL)
+        {
+          g_autofree char *uri = g_file_get_uri (file);
+          g_autofree char *message = g_strdup_printf (_ ("Could not save %s"), uri);
+
+          adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+        }
       else
-        message = g_strdup_printf (_ ("Could not save %s"), path != NULL ? path : g_file_peek_path (file));
-      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+        weft_timeline_render_texture_async (self->timeline, width, height, NULL, export_done, path);
     }
   g_object_unref (dialog);
 }

@@ -14,6 +14,8 @@ GtkWidget *weft_window_new (GtkApplication *app);
 gboolean weft_window_open (WeftWindow *self, GFile *file);
 /* TRUE until a trace was opened in it. */
 gboolean weft_window_is_empty (WeftWindow *self);
+/* TRUE if it shows @file. */
+gboolean weft_window_shows (WeftWindow *self, GFile *file);
 /* Shows goroutine @goid in a lane of its own, the view centred on @ts_ns,
  * and its details. */
 void weft_window_reveal_goroutine (WeftWindow *self,

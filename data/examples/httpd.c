@@ -367,9 +367,13 @@ parse_request (const char *head, size_t len, Request *req)
   const char *p = head, *end = head + len, *eol, *sp;
 
   memset (req, 0, sizeof *req);
+  if (head == NULL)
+    return 400;
 
   /* request-line = method SP request-target SP HTTP-version CRLF */
   eol = memmem (p, (size_t) (end - p), "\r\n", 2);
+  if (eol == NULL)
+    return 400;
   sp = memchr (p, ' ', (size_t) (eol - p));
   if (sp == NULL || sp == p)
     return 400;

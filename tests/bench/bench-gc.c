@@ -137,7 +137,7 @@ heap (long mib, uint64_t *pauses, int *npauses, double *gc_cpu, int64_t *elapsed
   *npauses = 0;
   for (uint32_t c = ms0.num_gc + 1; c <= ms1.num_gc && *npauses < 256; c++)
     pauses[(*npauses)++] = ms1.pause_ns[(c - 1) % 256];
-  *gc_cpu = (double) (ms1.pause_total_ns - ms0.pause_total_ns) / (double) *elapsed;
+  *gc_cpu = ms1.gc_cpu_fraction;
   /* Keep the live heap live to the end. */
   if (lists[0] == NULL)
     abort ();

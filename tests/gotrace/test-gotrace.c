@@ -19,6 +19,7 @@
  * Without `go`, or when the oracle's module cannot be fetched through the
  * module proxy, the test skips (exit 77) and says why.
  */
+#include "../recorder/test-util.h"
 #include "gotrace-writer.h"
 #include "weft-store.h"
 
@@ -99,6 +100,7 @@ import (const char *trace)
   WeftStore *store;
 
   g_assert_cmpint (weft (&out, &err, "import", trace, "-o", db), ==, 0);
+  test_lod_matches_tables (db);
   store = weft_store_open (db, WEFT_STORE_OPEN_READ_ONLY, &error);
   g_assert_no_error (error);
   return store;

@@ -79,16 +79,15 @@ string (Reader *r, GStringChunk *chunk)
 {
   static const char *const names[] = { "", "a", "b", "main", "http-conn", "spawn" };
   guint8                   v = u8 (r);
-  char                     buf[256];
   guint                    n;
 
   if (v < 0xf0)
     return names[v % G_N_ELEMENTS (names)];
+  /* The bytes left, up to a length byte's worth. */
   n = u8 (r);
-  for (guint i = 0; i < n; i++)
-    buf[i] = (char) u8 (r);
-  buf[n] = '\0';
-  return g_string_chunk_insert (chunk, buf);
+  n = MIN (n, (gsize) (r->end - r->p));
+  r->p += n;
+  return g_string_chunk_insert_len (chunk, (const char *) r->p - n, n);
 }
 
 static const char *const reports[] = { "summary", "goroutines", "leaks", "pauses", "gc", "blocking", "latency" };

@@ -530,6 +530,11 @@ test_pingpong (void)
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM goroutine"), >=, 3);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 2 AND wait_reason IN (1, 2, 3)"), >, 0);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate WHERE end_ns < start_ns"), ==, 0);
+
+  /* The level of detail the conversion built from the writer's record of
+   * the intervals is the one the tables give: P, M and goroutine lanes. */
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM lod_lane WHERE kind IN (0, 1, 2)"), >=, 3);
+  g_assert_cmpint (test_lod_matches_tables (weft_store_get_path (store)), >=, 3);
 }
 
 int

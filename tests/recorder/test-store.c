@@ -1,5 +1,6 @@
 /* test-store.c — opening and creating .weft files. */
 #include "test-util.h"
+#include "weft-lod.h"
 #include "weft-store.h"
 
 #include <glib/gstdio.h>
@@ -167,6 +168,50 @@ test_p_lane_index (void)
   g_remove (path);
 }
 
+/* A level-of-detail build with more buckets than weft-lod.c holds in
+ * memory (PENDING_MAX, 2^20): sorted runs spill to a temporary file and
+ * are merged. Goroutine 2 is runnable over 2^22 intervals of 128 ns that
+ * tile the trace, so that every bucket of every stored level (9, 11, …,
+ * 29 and the top one, 30) is covered whole by one key: 1.4M buckets. */
+static void
+test_lod_spilled (void)
+{
+  g_autofree char *path = tmp_path ("lod.weft");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = weft_store_create (path, WEFT_STORE_CREATE_DEFAULT, &error);
+  const gint64 n = (gint64) 1 << 22, trace = n * 128;
+  gint64       buckets = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (weft_store_exec (store,
+                                  "INSERT OR REPLACE INTO meta VALUES ('start_ns', 0), ('end_ns', 536870912);"
+                                  "INSERT INTO goroutine (goid, start_pc) VALUES (2, 4096);"
+                                  "WITH RECURSIVE i (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 4194303)"
+                                  " INSERT INTO gstate (goid, start_ns, end_ns, state) SELECT 2, n * 128, n * 128 + 128, 1 FROM i;",
+                                  &error));
+  g_assert_no_error (error);
+  g_assert_true (weft_lod_build (store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (test_scalar (store, "SELECT base_level FROM lod_lane WHERE kind = 2 AND lane = 2"), ==, 9);
+  g_assert_cmpint (test_scalar (store, "SELECT top_level FROM lod_lane WHERE kind = 2 AND lane = 2"), ==, 30);
+  for (int level = 9; level <= 30; level += level == 29 ? 1 : 2)
+    {
+      gint64           count = (trace + ((gint64) 1 << level) - 1) >> level;
+      g_autofree char *sql = g_strdup_printf ("SELECT COUNT(*) = %" G_GINT64_FORMAT " AND SUM(cover) = %" G_GINT64_FORMAT
+                                              " AND MIN(bucket) = 0 AND MAX(bucket) = COUNT(*) - 1"
+                                              " AND MIN(key) = MAX(key) AND MIN(key) = %" G_GINT64_FORMAT
+                                              " FROM lod_bucket WHERE level = %d",
+                                              count, trace, (gint64) 1 << 56, level);
+
+      g_test_message ("level %d", level);
+      g_assert_cmpint (test_scalar (store, sql), ==, 1);
+      buckets += count;
+    }
+  g_assert_cmpint (buckets, >, 1 << 20);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM lod_bucket"), ==, buckets);
+  g_remove (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -178,5 +223,6 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Store/missing-file", test_missing);
   g_test_add_func ("/Weft/Store/create-reopen", test_create_reopen);
   g_test_add_func ("/Weft/Store/p-lane-index", test_p_lane_index);
+  g_test_add_func ("/Weft/Store/lod-spilled", test_lod_spilled);
   return g_test_run ();
 }

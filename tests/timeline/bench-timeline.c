@@ -6,10 +6,12 @@
  *   bench-timeline FILE.weft [--width PX] [--filter QUERY]
  *
  * A frame here is weft_timeline_render_texture: the frame's queries (which
- * the widget runs on a worker thread), the snapshot (the main thread's
- * part) and the software rasterisation of the texture, all in one thread:
- * an upper bound of what the widget's worker and main thread each spend.
- * Each frame's CPU time (the thread's) is shown too: on a machine shared
+ * the widget runs on worker threads), the snapshot (the main thread's
+ * part) and the software rasterisation of the texture, one after the
+ * other: an upper bound of what the widget's workers and main thread each
+ * spend. The session runs twice, side by side: the frame's lanes read on
+ * one thread, then on the default (a thread per processor, up to 4). Each
+ * frame's CPU time (of all threads) is shown too: on a machine shared
  * with other work it is the steadier figure. --filter adds goroutine
  * lanes as the search does.
  */
@@ -47,12 +49,13 @@ typedef struct
   gint64 span;
 } Frame;
 
+/* The process's CPU time: a frame's parts run on threads of their own. */
 static double
-thread_cpu_ms (void)
+cpu_ms (void)
 {
   struct timespec ts;
 
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
   return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
 }
 
@@ -72,20 +75,68 @@ static void
 frame (WeftTimeline *timeline, int width, GArray *frames)
 {
   gint64 t0 = g_get_monotonic_time (), start, end;
-  double cpu0 = thread_cpu_ms ();
+  double cpu0 = cpu_ms ();
   g_autoptr (GdkTexture) texture = weft_timeline_render_texture (timeline, width, 600);
-  Frame f = { (double) (g_get_monotonic_time () - t0) / 1e3, thread_cpu_ms () - cpu0, 0 };
+  Frame f = { (double) (g_get_monotonic_time () - t0) / 1e3, cpu_ms () - cpu0, 0 };
 
   weft_timeline_get_range (timeline, &start, &end);
   f.span = end - start;
   g_array_append_val (frames, f);
 }
 
+/* In to 1 µs, panning 5 × 20% right then 5 left at each zoom, and out,
+ * each frame's lanes read on @threads threads (0: the default). */
+static void
+session (WeftTimeline *timeline, int width, int threads)
+{
+  g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (Frame));
+  gint64 start, end, span;
+  double over = 0;
+  Frame *f;
+  guint  n;
+
+  weft_timeline_set_frame_threads (timeline, threads);
+  weft_timeline_zoom_fit (timeline);
+  weft_timeline_get_range (timeline, &start, &end);
+  span = end - start;
+  for (int dir = 0; dir < 2; dir++)
+    for (gint64 s = span; s >= 1000; s = (gint64) (s / 1.5))
+      {
+        weft_timeline_zoom (timeline, dir == 0 ? 1.5 : 1 / 1.5);
+        frame (timeline, width, frames);
+        for (int i = 0; i < 10; i++)
+          {
+            weft_timeline_pan (timeline, i < 5 ? 0.2 : -0.2);
+            frame (timeline, width, frames);
+          }
+      }
+
+  f = (Frame *) frames->data;
+  n = frames->len;
+  qsort (f, n, sizeof f[0], compare_frame);
+  for (guint i = 0; i < n; i++)
+    over += f[i].ms > 16.0;
+  if (threads > 0)
+    g_print ("frames on %d thread%s:\n", threads, threads > 1 ? "s" : "");
+  else
+    g_print ("frames on the default threads (%d processors):\n", g_get_num_processors ());
+  g_print ("  frames: %u (zoom 1.5x from the whole trace to 1 us and back, 10 pans at each zoom)\n", n);
+  g_print ("  frame time: p50 %.1f ms, p99 %.1f ms, max %.1f ms; over 16 ms: %.0f\n", f[n / 2].ms, f[(n * 99) / 100].ms,
+           f[n - 1].ms, over);
+  qsort (f, n, sizeof f[0], compare_cpu);
+  g_print ("  frame CPU time (all threads): p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", f[n / 2].cpu_ms,
+           f[(n * 99) / 100].cpu_ms, f[n - 1].cpu_ms);
+  qsort (f, n, sizeof f[0], compare_frame);
+  g_print ("  slowest:");
+  for (guint i = n - MIN (n, 5); i < n; i++)
+    g_print (" %.1f ms (view %" G_GINT64_FORMAT " ns)", f[i].ms, f[i].span);
+  g_print ("\n");
+}
+
 int
 main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (Frame));
   g_autofree char *filter = NULL;
   int              width = 1200;
   GOptionEntry     entries[] = {
@@ -95,11 +146,9 @@ main (int argc, char **argv)
   };
   g_autoptr (GOptionContext) options = g_option_context_new ("FILE.weft");
   WeftTimeline *timeline;
-  gint64        start, end, t0, span;
-  double        first, over = 0;
-  Frame        *f;
+  gint64        t0;
+  double        opened, first;
   struct rusage ru;
-  guint         n;
 
   g_option_context_add_main_entries (options, entries, NULL);
   if (!g_option_context_parse (options, &argc, &argv, &error) || argc != 2 || width < 200)
@@ -122,48 +171,21 @@ main (int argc, char **argv)
       g_printerr ("bench-timeline: %s\n", error->message);
       return 1;
     }
+  opened = (double) (g_get_monotonic_time () - t0) / 1e3;
   if (filter != NULL)
-    {
-      weft_timeline_set_filter (timeline, filter);
-      weft_timeline_wait_search (timeline);
-    }
+    weft_timeline_set_filter (timeline, filter);
+  weft_timeline_wait (timeline);
   g_object_unref (weft_timeline_render_texture (timeline, width, 600));
   first = (double) (g_get_monotonic_time () - t0) / 1e3;
 
-  /* In to 1 µs, panning 5 × 20% right then 5 left at each zoom, and out. */
-  weft_timeline_get_range (timeline, &start, &end);
-  span = end - start;
-  for (int dir = 0; dir < 2; dir++)
-    for (gint64 s = span; s >= 1000; s = (gint64) (s / 1.5))
-      {
-        weft_timeline_zoom (timeline, dir == 0 ? 1.5 : 1 / 1.5);
-        frame (timeline, width, frames);
-        for (int i = 0; i < 10; i++)
-          {
-            weft_timeline_pan (timeline, i < 5 ? 0.2 : -0.2);
-            frame (timeline, width, frames);
-          }
-      }
-
-  f = (Frame *) frames->data;
-  n = frames->len;
-  qsort (f, n, sizeof f[0], compare_frame);
-  for (guint i = 0; i < n; i++)
-    over += f[i].ms > 16.0;
-  getrusage (RUSAGE_SELF, &ru);
   g_print ("file: %s, %d px wide%s%s\n", argv[1], width, filter ? ", goroutine lanes: " : "", filter ? filter : "");
-  g_print ("open and first frame: %.1f ms\n", first);
-  g_print ("frames: %u (zoom 1.5x from the whole trace to 1 us and back, 10 pans at each zoom)\n", n);
-  g_print ("frame time: p50 %.1f ms, p99 %.1f ms, max %.1f ms; over 16 ms: %.0f\n", f[n / 2].ms, f[(n * 99) / 100].ms,
-           f[n - 1].ms, over);
-  qsort (f, n, sizeof f[0], compare_cpu);
-  g_print ("frame CPU time: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", f[n / 2].cpu_ms, f[(n * 99) / 100].cpu_ms,
-           f[n - 1].cpu_ms);
-  qsort (f, n, sizeof f[0], compare_frame);
-  g_print ("slowest:");
-  for (guint i = n - MIN (n, 5); i < n; i++)
-    g_print (" %.1f ms (view %" G_GINT64_FORMAT " ns)", f[i].ms, f[i].span);
-  g_print ("\n");
+  g_print ("open: %.1f ms on the main thread (the rest on workers); open and first frame: %.1f ms\n", opened, first);
+  /* One thread per frame, then the default (a thread per processor, up
+   * to 4), side by side. */
+  session (timeline, width, 1);
+  if (g_get_num_processors () > 1)
+    session (timeline, width, 0);
+  getrusage (RUSAGE_SELF, &ru);
   g_print ("resident memory: %.0f MiB now, %.0f MiB peak\n", rss_kib () / 1024.0, ru.ru_maxrss / 1024.0);
   g_object_unref (timeline);
   return 0;

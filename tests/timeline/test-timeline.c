@@ -93,6 +93,7 @@ open_timeline (const char *path)
 
   g_assert_true (weft_timeline_load (WEFT_TIMELINE (timeline), path, &error));
   g_assert_no_error (error);
+  weft_timeline_wait (WEFT_TIMELINE (timeline));
   return timeline;
 }
 
@@ -518,6 +519,7 @@ test_empty (void)
   g_assert_cmpint (end, >, start);
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 0);
   weft_timeline_reveal_goroutine (WEFT_TIMELINE (timeline), 42, 0);
+  weft_timeline_wait (WEFT_TIMELINE (timeline));
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 0);
   p = render (WEFT_TIMELINE (timeline), 100, "timeline-empty");
   picture_clear (&p);
@@ -606,6 +608,7 @@ test_properties (void)
   g_assert_false (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "G2", &y, &h));
   /* Revealing a time outside the view centres it, keeping the zoom. */
   weft_timeline_reveal_goroutine (WEFT_TIMELINE (timeline), 2, 70000000);
+  weft_timeline_wait (WEFT_TIMELINE (timeline));
   weft_timeline_get_range (WEFT_TIMELINE (timeline), &start, &end);
   g_assert_cmpint (start, ==, 65000000);
   g_assert_cmpint (end, ==, 75000000);
@@ -615,6 +618,7 @@ test_properties (void)
   g_assert_cmpint (end, ==, -1);
   /* Revealing a slice gives its goroutine a lane and selects the slice. */
   weft_timeline_reveal_goroutine (WEFT_TIMELINE (timeline), 2, 20000100);
+  weft_timeline_wait (WEFT_TIMELINE (timeline));
   g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "G2", &y, &h));
   g_assert_cmpint (y, ==, gy + h + 2); /* right under its group's header, which expanded */
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 1);
@@ -622,21 +626,22 @@ test_properties (void)
   g_assert_cmpint (start, ==, 20000000);
   g_assert_cmpint (end, ==, 20002000);
   weft_timeline_reveal_goroutine (WEFT_TIMELINE (timeline), 2, 30000100);
+  weft_timeline_wait (WEFT_TIMELINE (timeline));
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 1);
   g_object_get (timeline, "selection-start-ns", &start, "selection-end-ns", &end, NULL);
   g_assert_cmpint (start, ==, 30000000);
   /* A search keeps only matching goroutines, their groups expanded; an
    * empty one brings every group back, collapsed. */
   weft_timeline_set_filter (WEFT_TIMELINE (timeline), "0x2000");
-  g_assert_true (weft_timeline_is_searching (WEFT_TIMELINE (timeline)));
-  weft_timeline_wait_search (WEFT_TIMELINE (timeline));
+  g_assert_true (weft_timeline_is_busy (WEFT_TIMELINE (timeline)));
+  weft_timeline_wait (WEFT_TIMELINE (timeline));
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 1);
   g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "G3", &y, &h));
   g_assert_false (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "group 4096", &y, &h));
   /* A search replaced before it ends leaves nothing behind. */
   weft_timeline_set_filter (WEFT_TIMELINE (timeline), "0x1000");
   weft_timeline_set_filter (WEFT_TIMELINE (timeline), "no such goroutine");
-  weft_timeline_wait_search (WEFT_TIMELINE (timeline));
+  weft_timeline_wait (WEFT_TIMELINE (timeline));
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 0);
   weft_timeline_set_filter (WEFT_TIMELINE (timeline), "");
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (WEFT_TIMELINE (timeline)), ==, 0);

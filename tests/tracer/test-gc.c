@@ -191,6 +191,11 @@ test_mem_stats_counts (void)
   CHECK (after.heap_inuse >= after.heap_alloc && after.heap_sys >= after.heap_inuse,
          "heap_alloc <= heap_inuse <= heap_sys");
   CHECK_EQ (after.heap_idle, after.heap_sys - after.heap_inuse, "heap_idle is heap_sys - heap_inuse");
+  weft_gc ();
+  weft_read_mem_stats (&after);
+  CHECK (after.gc_cpu_ns > before.gc_cpu_ns && after.gc_cpu_ns - before.gc_cpu_ns >= after.last_pause_ns,
+         "a cycle adds at least its pause to the collector's CPU time");
+  CHECK (after.gc_cpu_fraction > 0 && after.gc_cpu_fraction <= 1, "gc_cpu_fraction is a share of the Ps' time");
 }
 
 /* ------------------------------------------------------------------ collector */
@@ -982,16 +987,35 @@ stress_worker (void *arg)
   atomic_fetch_add (&stress_done, 1);
 }
 
+/* Cycles back to back while the graphs mutate: most of each one's mark
+ * runs concurrently with the workers, whatever the pacer does. */
+static void
+stress_collector (void *arg)
+{
+  _Atomic int *cycles = arg;
+
+  while (atomic_load (&stress_done) < STRESS_G)
+    {
+      weft_gc ();
+      atomic_fetch_add (cycles, 1);
+      /* Back to back, the stops would preempt the workers before they
+       * ever ran. */
+      weft_sleep (2 * 1000 * 1000);
+    }
+}
+
 static void
 test_stress (void)
 {
-  WeftMemStats ms0, ms1;
-  int          old = weft_set_gc_percent (25);
-  int          bad = 0;
+  static _Atomic int forced;
+  WeftMemStats       ms0, ms1;
+  int                old = weft_set_gc_percent (25);
+  int                bad = 0;
 
   weft_read_mem_stats (&ms0);
   for (int g = 0; g < STRESS_G; g++)
     weft_go (stress_worker, (void *) (intptr_t) g);
+  weft_go (stress_collector, &forced);
   int64_t deadline = now_ns () + 60 * SEC;
   while (atomic_load (&stress_done) < STRESS_G && now_ns () < deadline)
     {
@@ -1006,10 +1030,94 @@ test_stress (void)
   CHECK_EQ (atomic_load (&stress_done), STRESS_G, "stress goroutines finish");
   CHECK_EQ (atomic_load (&stress_bad) + bad, 0, "no reachable node is freed or corrupted while graphs mutate on 2+ Ps");
   CHECK (atomic_load (&stress_checked) > 1000, "the checks visited nodes");
-  CHECK (ms1.num_gc - ms0.num_gc >= 3, "the pacer ran cycles during the stress");
+  CHECK (ms1.num_gc - ms0.num_gc >= 2 && atomic_load (&forced) >= 1, "cycles ran during the stress");
   printf ("# stress: %u cycles, %llu frees, heap %llu KiB, total pause %.1f ms\n", ms1.num_gc - ms0.num_gc,
           (unsigned long long) (ms1.frees - ms0.frees), (unsigned long long) (ms1.heap_alloc >> 10),
           (double) (ms1.pause_total_ns - ms0.pause_total_ns) / 1e6);
+}
+
+/* ---- reads into the heap while it is write-protected for a mark */
+
+#define READ_TOTAL (8 << 20)
+#define READ_CHUNK 65536
+
+static _Atomic int reads_done, read_cycles;
+
+static unsigned char
+read_byte (size_t off)
+{
+  return (unsigned char) (off * 7 + 3);
+}
+
+/* Sends its pattern until the reader is done. */
+static void
+read_server (void *arg)
+{
+  int            lfd = (int) (intptr_t) arg;
+  int            fd = weft_net_accept (lfd, 10 * SEC);
+  unsigned char *chunk = weft_alloc_noscan (READ_CHUNK);
+
+  for (size_t off = 0; fd >= 0 && !atomic_load (&reads_done); off += READ_CHUNK)
+    {
+      for (size_t i = 0; i < READ_CHUNK; i++)
+        chunk[i] = read_byte (off + i);
+      if (weft_net_write_all (fd, chunk, READ_CHUNK, 10 * SEC) != READ_CHUNK)
+        break;
+    }
+  weft_net_close (fd);
+  weft_net_close (lfd);
+}
+
+static void
+read_collector (void *arg)
+{
+  (void) arg;
+  while (!atomic_load (&reads_done))
+    {
+      weft_gc ();
+      atomic_fetch_add (&read_cycles, 1);
+      weft_sleep (1000 * 1000);
+    }
+}
+
+/* The kernel fails read(2) into a write-protected page (EFAULT) instead
+ * of faulting: weft_net_read must work on a buffer allocated with
+ * weft_alloc (scanned, so protected while a cycle marks) whenever cycles
+ * run. A live heap of 16 MiB makes each mark last long enough that most
+ * reads overlap one. */
+static void
+test_read_during_mark (void)
+{
+  void         **live = weft_alloc (4096 * sizeof *live);
+  int            lfd = weft_net_listen_tcp ("127.0.0.1", 0, 1);
+  int            fd;
+  size_t         got = 0, bad = 0;
+  ssize_t        n = 0;
+  int64_t        deadline = now_ns () + 60 * SEC;
+  unsigned char *buf;
+
+  for (int i = 0; i < 4096; i++)
+    live[i] = weft_alloc (4096);
+  weft_go (read_server, (void *) (intptr_t) lfd);
+  fd = weft_net_dial_tcp ("127.0.0.1", (uint16_t) weft_net_local_port (lfd), 10 * SEC);
+  weft_go (read_collector, NULL);
+  while (fd >= 0 && (got < READ_TOTAL || atomic_load (&read_cycles) < 3) && now_ns () < deadline)
+    {
+      buf = weft_alloc (READ_CHUNK);
+      n = weft_net_read (fd, buf, READ_CHUNK, 10 * SEC);
+      if (n <= 0)
+        break;
+      for (ssize_t i = 0; i < n; i++)
+        bad += buf[i] != read_byte (got + (size_t) i);
+      got += (size_t) n;
+    }
+  atomic_store (&reads_done, 1);
+  weft_net_close (fd);
+  CHECK (n > 0 && got >= READ_TOTAL, "every read into a collected buffer succeeds while cycles mark");
+  CHECK_EQ (bad, 0, "and the bytes are the ones sent");
+  CHECK (atomic_load (&read_cycles) >= 3, "cycles ran during the reads");
+  if (live[4095] == NULL)
+    abort ();
 }
 
 static int
@@ -1032,6 +1140,7 @@ test_main (int argc, char **argv)
   test_after_func_arg ();
   test_large_released ();
   test_leaks ();
+  test_read_during_mark ();
   test_stress ();
   return tap_done ();
 }

@@ -14,6 +14,7 @@
  * WEFT_TEST_PNG_DIR=DIR keeps screenshots of the window's pages.
  * Skipped (77) without a display.
  */
+#include "weft-application.h"
 #include "weft-chart.h"
 #include "weft-columns.h"
 #include "weft-convert.h"
@@ -30,6 +31,7 @@
 #include <glib/gstdio.h>
 #include <locale.h>
 #include <string.h>
+#include <time.h>
 
 #define MS G_GINT64_CONSTANT (1000000)
 
@@ -200,7 +202,7 @@ test_analyses (void)
   weft_query_view_activate_row (leaks, 0);
   g_assert_cmpstr (weft_window_get_page (w), ==, "timeline");
   g_assert_cmpstr (gtk_editable_get_text (search), ==, "4");
-  weft_timeline_wait_search (timeline);
+  weft_timeline_wait (timeline);
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 1);
   weft_timeline_get_range (timeline, &start, &end);
   g_assert_cmpint (start, <, 100 * MS - 1);
@@ -217,7 +219,7 @@ test_analyses (void)
   weft_query_view_activate_row (goroutines, row);
   g_assert_cmpstr (weft_window_get_page (w), ==, "timeline");
   g_assert_cmpstr (gtk_editable_get_text (search), ==, "leaker");
-  weft_timeline_wait_search (timeline);
+  weft_timeline_wait (timeline);
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 2);
   screenshot (window, "window-timeline-leakers");
 
@@ -536,6 +538,376 @@ test_preferences (void)
 
 /* Records @example (data/examples/NAME, its path in @env) with LTTng and
  * converts it into tmpdir/NAME.weft; NULL (test skipped) if it cannot. */
+/* ------------------------------------------------------------------ the main thread never waits */
+
+/* A frame, the longest the main thread may be away from its loop; under
+ * AddressSanitizer, which makes the code it instruments 2-3 times slower,
+ * three. */
+#ifdef __SANITIZE_ADDRESS__
+#define FRAME_MS 48.0
+#else
+#define FRAME_MS 16.0
+#endif
+
+/* The main thread's CPU time, ms. */
+static double
+main_cpu_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
+}
+
+/* A timeout source of the test's main context, ticking every
+ * millisecond: the longest gap between two ticks is the longest the main
+ * thread was kept from its loop, counted in its own CPU time (what it
+ * spent on the work, whatever else the machine runs) and in wall time. */
+typedef struct
+{
+  double last_cpu, max_cpu;
+  gint64 last_wall, max_wall;
+  guint  source;
+} Watchdog;
+
+static gboolean
+watchdog_tick (gpointer data)
+{
+  Watchdog *w = data;
+  double    cpu = main_cpu_ms ();
+  gint64    wall = g_get_monotonic_time ();
+
+  w->max_cpu = MAX (w->max_cpu, cpu - w->last_cpu);
+  w->max_wall = MAX (w->max_wall, wall - w->last_wall);
+  w->last_cpu = cpu;
+  w->last_wall = wall;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+watchdog_start (Watchdog *w)
+{
+  *w = (Watchdog){ main_cpu_ms (), 0, g_get_monotonic_time (), 0, 0 };
+  w->source = g_timeout_add_full (G_PRIORITY_HIGH, 1, watchdog_tick, w, NULL);
+}
+
+/* The longest CPU gap so far, ms, and starts over. */
+static double
+watchdog_take (Watchdog *w, const char *what)
+{
+  double max;
+
+  watchdog_tick (w);
+  max = w->max_cpu;
+  g_test_message ("%s: the main thread was away from its loop at most %.1f ms of CPU time (%.1f ms of wall time)", what,
+                  max, (double) w->max_wall / 1e3);
+  w->max_cpu = 0;
+  w->max_wall = 0;
+  return max;
+}
+
+/* A database big enough that anything reading many of its rows on the
+ * main thread misses frames: 600,000 goroutines of four start functions,
+ * each running then blocked, 1.2M intervals over 60 ms. */
+static char *
+make_big_database (void)
+{
+  g_autoptr (GError) error = NULL;
+  char      *path = g_build_filename (tmpdir, "big.weft", NULL);
+  WeftStore *store = weft_store_create (path, WEFT_STORE_CREATE_DEFAULT, &error);
+
+  g_assert_no_error (error);
+  weft_store_exec (store,
+                   "INSERT OR REPLACE INTO meta VALUES ('start_ns', 0), ('end_ns', 60100000), ('nprocs', 4);"
+                   "INSERT INTO symbol (pc, function, file, line, runtime) VALUES"
+                   " (4096, 'accept_loop', 's.c', 10, 0), (8192, 'serve', 's.c', 20, 0),"
+                   " (12288, 'flush', 's.c', 30, 0), (16384, 'tick', 's.c', 40, 0);"
+                   "WITH RECURSIVE i (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 599999)"
+                   " INSERT INTO goroutine (goid, parent, start_pc, created_ns, ended_ns)"
+                   " SELECT n + 2, 1, 4096 * (1 + n % 4), n * 100, n * 100 + 100000 FROM i;"
+                   "INSERT INTO gstate (goid, start_ns, end_ns, state, p, m, open_start, open_end)"
+                   " SELECT goid, created_ns, created_ns + 50000, 0, goid % 4, goid % 4, 0, 0 FROM goroutine;"
+                   "INSERT INTO gstate (goid, start_ns, end_ns, state, wait_reason, open_start, open_end)"
+                   " SELECT goid, created_ns + 50000, ended_ns, 2, 1, 0, 0 FROM goroutine;",
+                   &error);
+  g_assert_no_error (error);
+  g_assert_true (weft_store_finish (store, &error));
+  g_assert_no_error (error);
+  weft_store_free (store);
+  return path;
+}
+
+/* Opening a big trace, expanding a group, searching, revealing a
+ * goroutine, the totals of the whole range, a slice's details, zooming
+ * and panning: the main thread never spends more than a frame (16 ms)
+ * away from its loop. */
+static void
+test_never_blocks (void)
+{
+  g_autofree char *path = make_big_database ();
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFile) known = g_file_new_for_path (db_path);
+  g_autoptr (GHashTable) params = weft_query_params_new ();
+  g_autoptr (WeftQueryResult) groups = NULL;
+  g_autoptr (GError) error = NULL;
+  GtkWidget     *window = weft_window_new (NULL);
+  WeftWindow    *w = WEFT_WINDOW (window);
+  WeftTimeline  *timeline = WEFT_TIMELINE (weft_window_get_part (w, "timeline"));
+  WeftQueryView *range = WEFT_QUERY_VIEW (weft_window_get_part (w, "range_totals"));
+  Watchdog       dog;
+  double         before;
+
+  /* The database is big enough for this test to fail: listing its groups
+   * alone, as the timeline did on the main thread, takes more than a
+   * frame. */
+  before = main_cpu_ms ();
+  groups = weft_query_run (path, "goroutine-groups", params, NULL, &error);
+  g_assert_no_error (error);
+  before = main_cpu_ms () - before;
+  g_test_message ("listing the groups of 600,000 goroutines: %.1f ms", before);
+  g_assert_cmpuint (groups->rows->len, ==, 4);
+  g_assert_cmpfloat (before, >, 16.0);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  /* The first frame of a trace's pages lays out and renders every widget
+   * (25–45 ms of GTK's own work here, whatever the trace): done on the
+   * small trace first, so that the watchdog measures what the big one
+   * costs. */
+  g_assert_true (weft_window_open (w, known));
+  weft_timeline_wait (timeline);
+  pump (300);
+  watchdog_start (&dog);
+  g_assert_true (weft_window_open (w, file));
+  weft_timeline_wait (timeline);
+  pump (100);
+  g_assert_cmpfloat (watchdog_take (&dog, "open"), <, FRAME_MS);
+  g_assert_true (weft_timeline_lane_geometry (timeline, "group 8192", &(int){ 0 }, &(int){ 0 }));
+
+  weft_timeline_reveal_goroutine (timeline, 300001, 30000000);
+  weft_timeline_wait (timeline);
+  pump (100);
+  g_assert_cmpfloat (watchdog_take (&dog, "reveal"), <, FRAME_MS);
+  g_assert_true (weft_timeline_lane_geometry (timeline, "G300001", &(int){ 0 }, &(int){ 0 }));
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, WEFT_TIMELINE_MAX_GOROUTINE_LANES + 1);
+
+  weft_timeline_set_filter (timeline, "flush");
+  weft_timeline_wait (timeline);
+  pump (100);
+  g_assert_cmpfloat (watchdog_take (&dog, "search"), <, FRAME_MS);
+  g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, WEFT_TIMELINE_MAX_GOROUTINE_LANES);
+
+  weft_timeline_set_selection (timeline, 0, 60100000);
+  wait_for (range, "loaded");
+  pump (100);
+  g_assert_cmpfloat (watchdog_take (&dog, "range totals"), <, FRAME_MS);
+  g_assert_cmpstr (totals (range, "state", "running", "intervals"), ==, "600000");
+
+  g_signal_emit_by_name (timeline, "slice-activated", (gint64) 300001, 29999900 * G_GINT64_CONSTANT (1),
+                         30049900 * G_GINT64_CONSTANT (1), 0);
+  wait_for (weft_window_get_part (w, "details"), "loaded");
+  for (int i = 0; i < 20; i++)
+    {
+      weft_timeline_zoom (timeline, i < 10 ? 2 : 0.5);
+      weft_timeline_pan (timeline, 0.3);
+      pump (20);
+    }
+  g_assert_cmpfloat (watchdog_take (&dog, "details, zoom and pan"), <, FRAME_MS);
+  /* A file without level of detail: its sampled lanes take a while. */
+  if (g_getenv ("WEFT_TEST_PNG_DIR") != NULL)
+    pump (3000);
+  screenshot (window, "window-big");
+  g_source_remove (dog.source);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* ------------------------------------------------------------------ shortcuts, windows, drops */
+
+/* Adds the accelerator (normalised) of every key trigger of @widget's
+ * shortcut controllers (its class's bindings and actions) to @keys. */
+static void
+add_widget_shortcuts (GtkWidget *widget, GHashTable *keys)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint k = 0; k < g_list_model_get_n_items (G_LIST_MODEL (controller)); k++)
+        {
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), k);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger))
+            g_hash_table_add (keys,
+                              gtk_accelerator_name (gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)),
+                                                    gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger))));
+        }
+    }
+}
+
+/* Every accelerator the application, a window and its timeline answer
+ * to is in the keyboard shortcuts window. */
+static void
+test_shortcuts (void)
+{
+  g_autoptr (WeftApplication) app = weft_application_new ();
+  g_autoptr (GtkBuilder) builder = gtk_builder_new_from_resource ("/org/weft/Viewer/gtk/help-overlay.ui");
+  g_autoptr (GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) actions = NULL;
+  GSList        *objects = gtk_builder_get_objects (builder);
+  GtkWidget     *window;
+  GHashTableIter iter;
+  gpointer       key;
+  guint          missing = 0;
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  window = weft_window_new (GTK_APPLICATION (app));
+  add_widget_shortcuts (window, keys);
+  /* Not those every window has (GtkWindow's focus keys, the
+   * application's accelerators, counted below). */
+  {
+    g_autoptr (GHashTable) base = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    GtkWidget *plain = adw_application_window_new (GTK_APPLICATION (app));
+
+    add_widget_shortcuts (plain, base);
+    g_hash_table_iter_init (&iter, base);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      g_hash_table_remove (keys, key);
+    gtk_window_destroy (GTK_WINDOW (plain));
+  }
+  actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
+  for (guint i = 0; actions[i] != NULL; i++)
+    {
+      g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), actions[i]);
+
+      for (guint k = 0; accels[k] != NULL; k++)
+        {
+          guint           keyval;
+          GdkModifierType mods;
+
+          g_assert_true (gtk_accelerator_parse (accels[k], &keyval, &mods));
+          g_hash_table_add (keys, gtk_accelerator_name (keyval, mods));
+        }
+    }
+  add_widget_shortcuts (weft_window_get_part (WEFT_WINDOW (window), "timeline"), keys);
+  /* The collection sees all three: the application's, the window's and
+   * the timeline's. */
+  g_assert_true (g_hash_table_contains (keys, "<Control>o"));
+  g_assert_true (g_hash_table_contains (keys, "<Control>t"));
+  g_assert_true (g_hash_table_contains (keys, "w"));
+
+  for (GSList *l = objects; l != NULL; l = l->next)
+    if (GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+      {
+        g_autofree char *accelerator = NULL;
+        g_auto (GStrv) each = NULL;
+
+        g_object_get (l->data, "accelerator", &accelerator, NULL);
+        each = g_strsplit (accelerator != NULL ? accelerator : "", " ", -1);
+        for (guint k = 0; each[k] != NULL; k++)
+          {
+            guint           keyval;
+            GdkModifierType mods;
+
+            if (gtk_accelerator_parse (each[k], &keyval, &mods) && keyval != 0)
+              g_hash_table_add (listed, gtk_accelerator_name (keyval, mods));
+          }
+      }
+  g_slist_free (objects);
+  g_hash_table_iter_init (&iter, keys);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (listed, key))
+      {
+        g_test_message ("not in the shortcuts window: %s", (const char *) key);
+        missing++;
+      }
+  g_assert_cmpuint (missing, ==, 0);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Opening a trace shown already presents its window: one per trace. */
+static void
+test_one_window_per_trace (void)
+{
+  g_autoptr (WeftApplication) app = weft_application_new ();
+  g_autoptr (GFile) file = g_file_new_for_path (db_path);
+  g_autoptr (GFile) same = g_file_new_for_commandline_arg (db_path);
+  g_autofree char *other_path = g_build_filename (tmpdir, "other.weft", NULL);
+  g_autoptr (GFile) other = NULL;
+  g_autoptr (GError) error = NULL;
+  GtkWindow *window;
+
+  g_assert_true (g_file_copy (file, (other = g_file_new_for_path (other_path)), G_FILE_COPY_NONE, NULL, NULL, NULL, &error));
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  window = weft_application_find_window (app, file);
+  g_assert_nonnull (window);
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 1);
+  g_application_open (G_APPLICATION (app), &same, 1, "");
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 1);
+  g_assert_true (gtk_application_get_active_window (GTK_APPLICATION (app)) == window);
+  g_application_open (G_APPLICATION (app), &other, 1, "");
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 2);
+  g_assert_true (weft_application_find_window (app, other) != window);
+
+  /* Dropping a trace shown already on another window presents that one;
+   * a new one on an empty window opens there. */
+  {
+    GtkWidget *empty = weft_window_new (GTK_APPLICATION (app));
+    g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (empty);
+    g_autofree char *third_path = g_build_filename (tmpdir, "third.weft", NULL);
+    g_autoptr (GFile) third = g_file_new_for_path (third_path);
+    GtkDropTarget *target = NULL;
+    GValue         value = G_VALUE_INIT;
+    gboolean       dropped = FALSE;
+    GSList        *list;
+
+    g_assert_true (g_file_copy (file, third, G_FILE_COPY_NONE, NULL, NULL, NULL, &error));
+    for (guint i = 0; i < g_list_model_get_n_items (controllers) && target == NULL; i++)
+      {
+        g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_DROP_TARGET (controller))
+          target = GTK_DROP_TARGET (controller);
+      }
+    g_assert_nonnull (target);
+    g_value_init (&value, GDK_TYPE_FILE_LIST);
+    list = g_slist_prepend (NULL, file);
+    g_value_take_boxed (&value, gdk_file_list_new_from_list (list));
+    g_slist_free (list);
+    g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &dropped);
+    g_value_unset (&value);
+    g_assert_true (dropped);
+    g_assert_true (weft_window_is_empty (WEFT_WINDOW (empty)));
+    g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 3);
+
+    g_value_init (&value, GDK_TYPE_FILE_LIST);
+    list = g_slist_prepend (NULL, third);
+    g_value_take_boxed (&value, gdk_file_list_new_from_list (list));
+    g_slist_free (list);
+    g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &dropped);
+    g_value_unset (&value);
+    g_assert_true (weft_window_shows (WEFT_WINDOW (empty), third));
+    g_assert_cmpstr (weft_window_get_page (WEFT_WINDOW (empty)), ==, "timeline");
+    g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 3);
+    /* Its lanes load on a worker, which must not find the file gone. */
+    weft_timeline_wait (WEFT_TIMELINE (weft_window_get_part (WEFT_WINDOW (empty), "timeline")));
+    g_file_delete (third, NULL, NULL);
+  }
+  while (gtk_application_get_windows (GTK_APPLICATION (app)) != NULL)
+    gtk_window_destroy (gtk_application_get_windows (GTK_APPLICATION (app))->data);
+  g_file_delete (other, NULL, NULL);
+}
+
 static char *
 record_example (const char *name, const char *env)
 {
@@ -729,6 +1101,9 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/ViewerApp/bad-files", test_bad_files);
   g_test_add_func ("/Weft/ViewerApp/threshold", test_threshold);
   g_test_add_func ("/Weft/ViewerApp/preferences", test_preferences);
+  g_test_add_func ("/Weft/ViewerApp/never-blocks", test_never_blocks);
+  g_test_add_func ("/Weft/ViewerApp/shortcuts", test_shortcuts);
+  g_test_add_func ("/Weft/ViewerApp/one-window-per-trace", test_one_window_per_trace);
   g_test_add_func ("/Weft/ViewerApp/recorded-leaks", test_recorded_leaks);
   g_test_add_func ("/Weft/ViewerApp/recorded-gc", test_recorded_gc);
   g_test_add_func ("/Weft/ViewerApp/zh_CN", test_zh_cn);

@@ -157,6 +157,12 @@ test_mapping (void)
 }
 
 static void
+on_result (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static void
 test_stw_lane (void)
 {
   GtkWidget *timeline = g_object_ref_sink (weft_timeline_new ());
@@ -165,6 +171,8 @@ test_stw_lane (void)
   Picture p;
 
   g_assert_true (weft_timeline_load (WEFT_TIMELINE (timeline), db_path, &error));
+  weft_timeline_wait (WEFT_TIMELINE (timeline));
+
   g_assert_no_error (error);
   g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "STW", &y, &h));
   p = render (WEFT_TIMELINE (timeline), x0 + plot, 300, "timeline-all");
@@ -188,6 +196,24 @@ test_stw_lane (void)
   /* No other lane shows the pause colour. */
   for (int x = 0; x < plot; x++)
     g_assert_false (is_color (&p, x0 + x, y + h + 10, STW_RGB));
+
+  /* Rendered with its data read on workers ("export PNG"): the same
+   * pixels. */
+  {
+    g_autoptr (GAsyncResult) result = NULL;
+    g_autoptr (GdkTexture) texture = NULL;
+    g_autofree guchar *a = g_malloc ((gsize) (x0 + plot) * 4 * 300);
+    g_autofree guchar *b = g_malloc ((gsize) (x0 + plot) * 4 * 300);
+
+    weft_timeline_render_texture_async (WEFT_TIMELINE (timeline), x0 + plot, 300, NULL, on_result, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    texture = weft_timeline_render_texture_finish (WEFT_TIMELINE (timeline), result, &error);
+    g_assert_no_error (error);
+    gdk_texture_download (texture, a, (gsize) (x0 + plot) * 4);
+    gdk_texture_download (p.texture, b, (gsize) (x0 + plot) * 4);
+    g_assert_cmpmem (a, (gsize) (x0 + plot) * 4 * 300, b, (gsize) (x0 + plot) * 4 * 300);
+  }
   picture_clear (&p);
   g_object_unref (timeline);
 }
@@ -203,6 +229,8 @@ test_zoomed_slice (void)
   guchar  slice[3];
 
   g_assert_true (weft_timeline_load (WEFT_TIMELINE (timeline), db_path, &error));
+  weft_timeline_wait (WEFT_TIMELINE (timeline));
+
   /* [35, 45) ms: goroutine 3 starts on P1 at 40 ms, the middle. */
   weft_timeline_zoom_to (WEFT_TIMELINE (timeline), 35 * MS, 45 * MS);
   weft_timeline_get_range (WEFT_TIMELINE (timeline), &start, &end);
@@ -248,6 +276,8 @@ test_busy_lane (void)
   guchar  busy[3], lone[3];
 
   g_assert_true (weft_timeline_load (WEFT_TIMELINE (timeline), busy_path, &error));
+  weft_timeline_wait (WEFT_TIMELINE (timeline));
+
   g_assert_no_error (error);
   g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "P0", &y, &h));
   p = render (WEFT_TIMELINE (timeline), x0 + plot, 200, "timeline-busy");
@@ -281,8 +311,10 @@ test_goroutine_lanes (void)
   Picture p;
 
   g_assert_true (weft_timeline_load (timeline, db_path, &error));
+  weft_timeline_wait (timeline);
+
   weft_timeline_set_filter (timeline, "leaker");
-  weft_timeline_wait_search (timeline);
+  weft_timeline_wait (timeline);
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 2);
   g_assert_true (weft_timeline_lane_geometry (timeline, "G4", &y, &h));
   g_assert_true (weft_timeline_lane_geometry (timeline, "G5", &py, &ph));
@@ -298,7 +330,7 @@ test_goroutine_lanes (void)
 
   /* By id: goroutine 2's lane runs exactly when P0 shows it, in its colour. */
   weft_timeline_set_filter (timeline, "2");
-  weft_timeline_wait_search (timeline);
+  weft_timeline_wait (timeline);
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 1);
   g_assert_true (weft_timeline_lane_geometry (timeline, "G2", &y, &h));
   g_assert_true (weft_timeline_lane_geometry (timeline, "P0", &py, &ph));
@@ -313,7 +345,7 @@ test_goroutine_lanes (void)
   picture_clear (&p);
 
   weft_timeline_set_filter (timeline, "blocked");
-  weft_timeline_wait_search (timeline);
+  weft_timeline_wait (timeline);
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 2);
   weft_timeline_set_filter (timeline, NULL);
   g_assert_cmpuint (weft_timeline_get_n_goroutine_lanes (timeline), ==, 0);

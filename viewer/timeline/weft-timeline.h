@@ -25,14 +25,16 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (WeftTimeline, weft_timeline, WEFT, TIMELINE, GtkWidget)
 
 GtkWidget *weft_timeline_new (void);
-/* Opens its own read-only SQLite connection(s) to @path (the app validated
- * the file first); queries run on worker threads, cancelled when the view
- * moves on. */
+/* Checks @path is a Weft database it can read (FALSE and @error if not),
+ * then reads what its lanes need on a worker thread: the timeline is
+ * empty until then (weft_timeline_is_busy). Frames and searches run on
+ * worker threads too, cancelled when the view or the search moves on: the
+ * main thread never waits for a scan of the database. */
 gboolean weft_timeline_load (WeftTimeline *self, const char *path, GError **error);
 void     weft_timeline_zoom_to (WeftTimeline *self, gint64 start_ns, gint64 end_ns);
 void     weft_timeline_zoom_fit (WeftTimeline *self);
 /* Scrolls to the goroutine's lane (expanding its group) and selects its
- * slice at @ts_ns. */
+ * slice at @ts_ns, once they are looked up on a worker thread. */
 void weft_timeline_reveal_goroutine (WeftTimeline *self, gint64 goid, gint64 ts_ns);
 /* Shows only goroutine lanes matching @query (id, start function
  * substring, or state name; the first WEFT_TIMELINE_MAX_GOROUTINE_LANES),
@@ -41,20 +43,37 @@ void weft_timeline_reveal_goroutine (WeftTimeline *self, gint64 goid, gint64 ts_
  * function), collapsed until its header is clicked, at once. Lanes are
  * named "G<goid>", group headers "group <start_pc>". */
 void weft_timeline_set_filter (WeftTimeline *self, const char *query);
-/* TRUE while a search of weft_timeline_set_filter () runs. */
-gboolean weft_timeline_is_searching (WeftTimeline *self);
-/* Runs the default main context until that search has ended (for tests
- * and benchmarks that need its lanes at once). */
-void weft_timeline_wait_search (WeftTimeline *self);
+/* TRUE while the lanes wait for a worker: loading the file, a search of
+ * weft_timeline_set_filter (), expanding a group or a reveal. */
+gboolean weft_timeline_is_busy (WeftTimeline *self);
+/* Runs the default main context until none of those is left (for tests
+ * and benchmarks that need the lanes at once). */
+void weft_timeline_wait (WeftTimeline *self);
+/* The threads a frame's lanes are read on at once, each with its own
+ * connection (at most 4; 0: one per processor, the default). */
+void weft_timeline_set_frame_threads (WeftTimeline *self, int n);
 /* Renders the current view at @width x @height into a texture, its data
- * read synchronously (used by tests and "export PNG"). */
+ * read synchronously (for tests and benchmarks). */
 GdkTexture *weft_timeline_render_texture (WeftTimeline *self, int width, int height);
+/* The same, its data read on worker threads ("export PNG": the main
+ * thread only draws it). Fails with G_IO_ERROR_CANCELLED if the lanes
+ * changed meanwhile. */
+void        weft_timeline_render_texture_async (WeftTimeline       *self,
+                                                int                 width,
+                                                int                 height,
+                                                GCancellable       *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer            data);
+GdkTexture *weft_timeline_render_texture_finish (WeftTimeline *self, GAsyncResult *result, GError **error);
 
 /* Beyond the contract: zooms by @factor (> 1: in) around the middle; pans
  * by @fraction of the view; the visible range. */
 void weft_timeline_zoom (WeftTimeline *self, double factor);
 void weft_timeline_pan (WeftTimeline *self, double fraction);
 void weft_timeline_get_range (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns);
+/* The trace's span (meta start_ns, end_ns), known as soon as
+ * weft_timeline_load () returns; either pointer may be NULL. */
+void weft_timeline_get_trace (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns);
 /* The selected range; FALSE if there is none. Setting one (clamped to the
  * trace; empty: none) shades it and emits "range-selected" (start, end). */
 gboolean weft_timeline_get_selection (WeftTimeline *self, gint64 *start_ns, gint64 *end_ns);

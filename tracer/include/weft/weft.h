@@ -315,6 +315,11 @@ extern "C"
     int64_t  last_gc_unix_ns; /* when the last cycle ended (CLOCK_REALTIME) */
     /* Recent pauses: cycle n's is pause_ns[(n - 1) % 256]. */
     uint64_t pause_ns[256];
+    /* CPU time the collector took since the heap was first used: pauses
+     * (times every P), mark worker, assists, idle marking and background
+     * sweeping; and its share of the time the Ps had (Go's GCCPUFraction). */
+    uint64_t gc_cpu_ns;
+    double   gc_cpu_fraction;
   } WeftMemStats;
 
   /* Fills @ms; stops the world for a moment (as Go's ReadMemStats does).

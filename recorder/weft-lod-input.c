@@ -1,0 +1,340 @@
+/* weft-lod-input.c — see weft-lod-input.h.
+ *
+ * The writer hands over every gstate and mstate row as it hands a batch
+ * to SQLite, on the producer's thread (which mostly waits for SQLite
+ * during a load). They go, in that order — each table's rowid order —
+ * to an unlinked temporary file, compactly: a byte for the table and the
+ * state, then varints: the lane, the start as a difference from the
+ * previous record's start, the length and, for gstate rows, aux (all
+ * zigzag-coded: rows come in the order intervals end, so starts go back
+ * and forth, and an inconsistent trace may have negative lengths). Ping-
+ * pong takes 6.5 bytes per interval, not the 40 of a struct. The file
+ * is read back once, in order, by weft_lod_finish_load()'s thread.
+ *
+ * It also counts the intervals of each lane, so that the level of
+ * detail knows its lanes without a pass over the tables (weft_lod_finish_load()
+ * runs while the store builds its indexes). A goroutine's count is kept
+ * while it lives — its row is written when it exits, after its last
+ * interval — then only if it makes a lane: memory follows the live
+ * goroutines and the busy lanes, not every goroutine of the trace.
+ *
+ * A write error is kept and reported by weft_lod_input_rewind().
+ */
+#include "weft-lod-input.h"
+
+#include "weft-lod.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BUF_SIZE (1 << 20)
+/* The longest record: the header byte and four varints of 10 bytes. */
+#define MAX_RECORD 41
+
+struct _WeftLodInput
+{
+  FILE    *file;
+  guint8  *buf;        /* [BUF_SIZE] */
+  gsize    len, pos;   /* writing: len bytes buffered; reading: [pos, len) unread */
+  gint64   prev_start; /* of the last record written or read */
+  gboolean reading;
+  int      write_errno; /* the first write error, 0 if none */
+  /* Intervals per lane: running gstate rows per P, mstate rows per M (by
+   * id), gstate rows per live goroutine and per busy exited one. */
+  GArray     *p_counts, *m_counts; /* of gint64 */
+  GHashTable *live, *busy;         /* goid -> count */
+};
+
+/* Differences of any two times, in two's complement: no overflow. */
+static inline gint64
+wrapping_sub (gint64 a, gint64 b)
+{
+  return (gint64) ((guint64) a - (guint64) b);
+}
+
+static inline gint64
+wrapping_add (gint64 a, gint64 b)
+{
+  return (gint64) ((guint64) a + (guint64) b);
+}
+
+static inline guint64
+zigzag (gint64 v)
+{
+  return ((guint64) v << 1) ^ (guint64) (v >> 63);
+}
+
+static inline gint64
+unzigzag (guint64 v)
+{
+  return (gint64) (v >> 1) ^ -(gint64) (v & 1);
+}
+
+static inline guint8 *
+put_varint (guint8 *p, guint64 v)
+{
+  while (v >= 0x80)
+    {
+      *p++ = (guint8) (v | 0x80);
+      v >>= 7;
+    }
+  *p++ = (guint8) v;
+  return p;
+}
+
+static inline gboolean
+get_varint (WeftLodInput *self, gint64 *out)
+{
+  guint64 v = 0;
+
+  for (int shift = 0; shift < 64 && self->pos < self->len; shift += 7)
+    {
+      guint8 c = self->buf[self->pos++];
+
+      v |= (guint64) (c & 0x7f) << shift;
+      if ((c & 0x80) == 0)
+        {
+          *out = unzigzag (v);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+write_out (WeftLodInput *self)
+{
+  if (self->len > 0 && self->write_errno == 0 && fwrite (self->buf, 1, self->len, self->file) != self->len)
+    self->write_errno = errno != 0 ? errno : EIO;
+  self->len = 0;
+}
+
+static gboolean
+set_io_error (GError **error, int saved, const char *what)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "level of detail: %s its temporary file: %s", what,
+               g_strerror (saved));
+  return FALSE;
+}
+
+WeftLodInput *
+weft_lod_input_new (GError **error)
+{
+  g_autofree char *path = NULL;
+  WeftLodInput    *self;
+  int              fd = g_file_open_tmp ("weft-lod-input-XXXXXX", &path, error);
+  FILE            *file;
+
+  if (fd < 0)
+    return NULL;
+  g_unlink (path);
+  if ((file = fdopen (fd, "w+b")) == NULL)
+    {
+      set_io_error (error, errno, "opening");
+      close (fd);
+      return NULL;
+    }
+  self = g_new0 (WeftLodInput, 1);
+  self->file = file;
+  self->buf = g_malloc (BUF_SIZE);
+  self->p_counts = g_array_new (FALSE, TRUE, sizeof (gint64));
+  self->m_counts = g_array_new (FALSE, TRUE, sizeof (gint64));
+  self->live = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->busy = g_hash_table_new (g_direct_hash, g_direct_equal);
+  return self;
+}
+
+void
+weft_lod_input_free (WeftLodInput *self)
+{
+  if (self == NULL)
+    return;
+  fclose (self->file);
+  g_free (self->buf);
+  g_array_unref (self->p_counts);
+  g_array_unref (self->m_counts);
+  g_hash_table_unref (self->live);
+  g_hash_table_unref (self->busy);
+  g_free (self);
+}
+
+static void
+count_id (GArray *counts, gint64 id)
+{
+  /* The state machine keeps P and M ids small (weft-ingest.c). */
+  if (id < 0 || id > G_MAXUINT16)
+    return;
+  if ((guint) id >= counts->len)
+    g_array_set_size (counts, (guint) id + 1);
+  g_array_index (counts, gint64, id)++;
+}
+
+static void
+count_goid (GHashTable *table, gint64 goid, gint64 n)
+{
+  gpointer key = GSIZE_TO_POINTER ((gsize) goid);
+
+  g_hash_table_insert (table, key, GSIZE_TO_POINTER (GPOINTER_TO_SIZE (g_hash_table_lookup (table, key)) + (gsize) n));
+}
+
+/* Records @row, a WEFT_ROW_GSTATE, WEFT_ROW_MSTATE or WEFT_ROW_GOROUTINE
+ * row (weft-writer.c has their columns), before any
+ * weft_lod_input_rewind(). */
+void
+weft_lod_input_add (WeftLodInput *self, const WeftRow *row)
+{
+  gboolean mstate = row->kind == WEFT_ROW_MSTATE;
+  guint8  *p;
+
+  g_return_if_fail (!self->reading);
+  g_return_if_fail (mstate || row->kind == WEFT_ROW_GSTATE || row->kind == WEFT_ROW_GOROUTINE);
+
+  if (row->kind == WEFT_ROW_GOROUTINE)
+    {
+      gpointer key = GSIZE_TO_POINTER ((gsize) row->v[0]);
+      gint64   n = (gint64) GPOINTER_TO_SIZE (g_hash_table_lookup (self->live, key));
+
+      /* Exited, or the end: it will have no more intervals. */
+      g_hash_table_remove (self->live, key);
+      if (n >= WEFT_LOD_MIN_INTERVALS || g_hash_table_contains (self->busy, key))
+        count_goid (self->busy, row->v[0], n);
+      return;
+    }
+  if (mstate)
+    count_id (self->m_counts, row->v[0]);
+  else
+    {
+      count_goid (self->live, row->v[0], 1);
+      if (row->v[3] == 0 && !(row->nulls & (1u << 8)))
+        count_id (self->p_counts, row->v[8]);
+    }
+
+  if (self->len > BUF_SIZE - MAX_RECORD)
+    write_out (self);
+  p = self->buf + self->len;
+  *p++ = (guint8) ((mstate ? 0x80 : 0) | (row->v[3] & 0x7f));
+  p = put_varint (p, zigzag (row->v[0]));
+  p = put_varint (p, zigzag (wrapping_sub (row->v[1], self->prev_start)));
+  p = put_varint (p, zigzag (wrapping_sub (row->v[2], row->v[1])));
+  if (!mstate)
+    {
+      gint64 aux = 0;
+
+      if (row->v[3] == 0)
+        aux = (row->nulls & (1u << 8)) ? -1 : row->v[8];
+      else if (row->v[3] == 2 && !(row->nulls & (1u << 4)))
+        aux = row->v[4];
+      p = put_varint (p, zigzag (aux));
+    }
+  self->prev_start = row->v[1];
+  self->len = (gsize) (p - self->buf);
+}
+
+static int
+lane_cmp (gconstpointer a, gconstpointer b)
+{
+  const WeftLodLaneCount *x = a, *y = b;
+
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The lanes of @kind (WEFT_LOD_P, WEFT_LOD_M or WEFT_LOD_GOROUTINE) with
+ * at least WEFT_LOD_MIN_INTERVALS intervals, by id, as an array of
+ * WeftLodLaneCount. */
+GArray *
+weft_lod_input_lanes (WeftLodInput *self, int kind)
+{
+  GArray *lanes = g_array_new (FALSE, FALSE, sizeof (WeftLodLaneCount));
+
+  if (kind == WEFT_LOD_GOROUTINE)
+    {
+      GHashTableIter iter;
+      gpointer       key, value;
+
+      /* Goroutines alive at the end have had their row too; any left
+       * (an unfinished recording) count as they are. */
+      g_hash_table_iter_init (&iter, self->live);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        count_goid (self->busy, (gint64) GPOINTER_TO_SIZE (key), (gint64) GPOINTER_TO_SIZE (value));
+      g_hash_table_remove_all (self->live);
+      g_hash_table_iter_init (&iter, self->busy);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        if ((gint64) GPOINTER_TO_SIZE (value) >= WEFT_LOD_MIN_INTERVALS)
+          g_array_append_val (lanes, ((WeftLodLaneCount){ (gint64) GPOINTER_TO_SIZE (key), (gint64) GPOINTER_TO_SIZE (value) }));
+      g_array_sort (lanes, lane_cmp);
+    }
+  else
+    {
+      GArray *counts = kind == WEFT_LOD_P ? self->p_counts : self->m_counts;
+
+      for (guint id = 0; id < counts->len; id++)
+        if (g_array_index (counts, gint64, id) >= WEFT_LOD_MIN_INTERVALS)
+          g_array_append_val (lanes, ((WeftLodLaneCount){ id, g_array_index (counts, gint64, id) }));
+    }
+  return lanes;
+}
+
+/* Ends the recording (reporting a write error, if any) and goes back to
+ * the first interval. */
+gboolean
+weft_lod_input_rewind (WeftLodInput *self, GError **error)
+{
+  if (!self->reading)
+    {
+      write_out (self);
+      if (self->write_errno == 0 && fflush (self->file) != 0)
+        self->write_errno = errno;
+      if (self->write_errno != 0)
+        return set_io_error (error, self->write_errno, "writing");
+    }
+  if (fseeko (self->file, 0, SEEK_SET) != 0)
+    return set_io_error (error, errno, "rewinding");
+  self->reading = TRUE;
+  self->len = self->pos = 0;
+  self->prev_start = 0;
+  return TRUE;
+}
+
+/* Reads the next interval into @out. FALSE at the end (@error unset) or
+ * on a failure. */
+gboolean
+weft_lod_input_next (WeftLodInput *self, WeftLodInterval *out, GError **error)
+{
+  gint64 header, lane, delta, length;
+
+  g_return_val_if_fail (self->reading, FALSE);
+
+  if (self->len - self->pos < MAX_RECORD)
+    {
+      gsize rest = self->len - self->pos;
+      gsize n;
+
+      memmove (self->buf, self->buf + self->pos, rest);
+      n = fread (self->buf + rest, 1, BUF_SIZE - rest, self->file);
+      if (n == 0 && ferror (self->file))
+        return set_io_error (error, errno, "reading");
+      self->len = rest + n;
+      self->pos = 0;
+    }
+  if (self->pos == self->len)
+    return FALSE;
+  header = self->buf[self->pos++];
+  if (!get_varint (self, &lane) || !get_varint (self, &delta) || !get_varint (self, &length)
+      || (!(header & 0x80) && !get_varint (self, &out->aux)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "level of detail: its temporary file is truncated");
+      return FALSE;
+    }
+  out->mstate = (header & 0x80) != 0;
+  out->state = (int) (header & 0x7f);
+  out->lane = lane;
+  out->start_ns = wrapping_add (self->prev_start, delta);
+  out->end_ns = wrapping_add (out->start_ns, length);
+  if (out->mstate)
+    out->aux = 0;
+  self->prev_start = out->start_ns;
+  return TRUE;
+}
