@@ -3,7 +3,7 @@
  * from the whole trace to 1 µs in steps of 1.5×, panning both ways at each
  * zoom, zooming back out), every frame timed, and the resident memory.
  *
- *   bench-timeline FILE.weft [--width PX] [--filter QUERY]
+ *   bench-timeline FILE.weft [--width PX] [--filter QUERY] [--each]
  *
  * A frame here is weft_timeline_render_texture: the frame's queries (which
  * the widget runs on worker threads), the snapshot (the main thread's
@@ -71,6 +71,9 @@ compare_frame (const void *a, const void *b)
   return compare_double (&((const Frame *) a)->ms, &((const Frame *) b)->ms);
 }
 
+/* --each: every frame's view (start, span ns), wall and CPU time, ms. */
+static gboolean each;
+
 static void
 frame (WeftTimeline *timeline, int width, GArray *frames)
 {
@@ -82,6 +85,8 @@ frame (WeftTimeline *timeline, int width, GArray *frames)
   weft_timeline_get_range (timeline, &start, &end);
   f.span = end - start;
   g_array_append_val (frames, f);
+  if (each)
+    g_print ("frame\t%" G_GINT64_FORMAT "\t%" G_GINT64_FORMAT "\t%.2f\t%.2f\n", start, f.span, f.ms, f.cpu_ms);
 }
 
 /* In to 1 µs, panning 5 × 20% right then 5 left at each zoom, and out,
@@ -142,6 +147,7 @@ main (int argc, char **argv)
   GOptionEntry     entries[] = {
         { "width", 0, 0, G_OPTION_ARG_INT, &width, "Width of the frames (px)", "PX" },
         { "filter", 0, 0, G_OPTION_ARG_STRING, &filter, "Goroutine lanes to add, as the search does", "QUERY" },
+        { "each", 0, 0, G_OPTION_ARG_NONE, &each, "Print every frame: view start and span (ns), wall and CPU time (ms)", NULL },
         { NULL },
   };
   g_autoptr (GOptionContext) options = g_option_context_new ("FILE.weft");
@@ -153,7 +159,7 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (options, entries, NULL);
   if (!g_option_context_parse (options, &argc, &argv, &error) || argc != 2 || width < 200)
     {
-      g_printerr ("usage: bench-timeline FILE.weft [--width PX] [--filter QUERY]%s%s\n", error ? ": " : "",
+      g_printerr ("usage: bench-timeline FILE.weft [--width PX] [--filter QUERY] [--each]%s%s\n", error ? ": " : "",
                   error ? error->message : "");
       return 2;
     }

@@ -169,6 +169,7 @@ typedef struct
   guint       generation;
   guint8     *wanted;  /* per lane from LANE_P: in those rows */
   int         threads; /* parts of the frame computed at once */
+  gint64     *edges;   /* width + 1: column c is [edges[c], edges[c + 1]) */
 } Request;
 
 struct _WeftTimeline
@@ -335,6 +336,7 @@ request_free (Request *r)
   g_clear_pointer (&r->blocked_keys, g_array_unref);
   g_clear_pointer (&r->pool, pool_unref);
   g_free (r->wanted);
+  g_free (r->edges);
   g_array_unref (r->glanes);
   g_free (r);
 }
@@ -568,59 +570,58 @@ static gboolean
 fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs, gint64 budget, KeyMode mode, gint64 start_pc)
 {
   g_autofree Column *cols = g_new (Column, r->width);
-  double             span = (double) (r->end - r->start);
+  const gint64      *edge = r->edges;
+  double             per_ns = r->width / (double) (r->end - r->start);
   gint64             n = 0;
 
   for (int c = 0; c < r->width; c++)
     cols[c] = (Column){ -1, 0 };
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
+      gint64 row_start = sqlite3_column_int64 (stmt, 0), row_end = sqlite3_column_int64 (stmt, 1);
+      gint64 s = MAX (row_start, r->start), e = MIN (row_end, r->end);
+      gint64 key = sqlite3_column_int64 (stmt, 2);
+      double weight = 1;
+      int    c;
+
       if (budget > 0 && ++n > budget)
         return FALSE;
-      {
-        gint64 s = MAX (sqlite3_column_int64 (stmt, 0), r->start);
-        gint64 e = MIN (sqlite3_column_int64 (stmt, 1), r->end);
-        gint64 key = sqlite3_column_int64 (stmt, 2);
-        double weight = 1;
-        int    c0, c1;
+      if (e <= s)
+        continue;
+      if (mode == KEY_WEIGHTED)
+        weight = (double) sqlite3_column_int64 (stmt, 3) / (double) MAX (row_end - row_start, 1);
+      else if (mode == KEY_GSTATE)
+        {
+          gint64 reason = sqlite3_column_int64 (stmt, 3);
 
-        if (mode == KEY_WEIGHTED)
-          weight = (double) sqlite3_column_int64 (stmt, 3)
-                   / (double) MAX (sqlite3_column_int64 (stmt, 1) - sqlite3_column_int64 (stmt, 0), 1);
-        else if (mode == KEY_GSTATE)
-          {
-            gint64 reason = sqlite3_column_int64 (stmt, 3);
+          /* Per row: a table lookup, not a string comparison. */
+          if (key == 2)
+            key = reason >= 0 && reason < r->blocked_keys->len ? g_array_index (r->blocked_keys, gint64, reason)
+                                                               : weft_lod_goroutine_key (2, 0, NULL);
+          else
+            key = weft_lod_goroutine_key ((int) key, start_pc, NULL);
+        }
 
-            /* Per row: a table lookup, not a string comparison. */
-            if (key == 2)
-              key = reason >= 0 && reason < r->blocked_keys->len ? g_array_index (r->blocked_keys, gint64, reason)
-                                                                 : weft_lod_goroutine_key (2, 0, NULL);
-            else
-              key = weft_lod_goroutine_key ((int) key, start_pc, NULL);
-          }
+      /* The column holding @s: the estimate may be one off at the edges
+       * of the columns ([edge[c], edge[c + 1]), weft_x_to_time ()). */
+      c = CLAMP ((int) ((double) (s - r->start) * per_ns), 0, r->width - 1);
+      while (c > 0 && edge[c] > s)
+        c--;
+      while (c < r->width - 1 && edge[c + 1] <= s)
+        c++;
+      /* Most rows of a busy view lie within one column. */
+      for (; c < r->width && edge[c] < e; c++)
+        {
+          gint64 overlap = MIN (e, edge[c + 1]) - MAX (s, edge[c]), cover;
 
-        if (e <= s)
-          continue;
-        c0 = (int) ((double) (s - r->start) * r->width / span);
-        c1 = (int) ((double) (e - 1 - r->start) * r->width / span);
-        /* Columns are [weft_x_to_time (c), weft_x_to_time (c + 1)); the
-         * estimate above may be one off at their edges. */
-        c0 = CLAMP (c0 - 1, 0, r->width - 1);
-        c1 = CLAMP (c1 + 1, 0, r->width - 1);
-        for (int c = c0; c <= c1; c++)
-          {
-            gint64 cs = weft_x_to_time (c, r->start, r->end, r->width);
-            gint64 ce = weft_x_to_time (c + 1, r->start, r->end, r->width);
-            gint64 overlap = MIN (e, ce) - MAX (s, cs), cover;
-
-            if (overlap <= 0)
-              continue;
-            /* Anything at all beats nothing, so no slice disappears. */
-            cover = MAX ((gint64) ((double) overlap * weight), 1);
-            if (cover > cols[c].cover)
-              cols[c] = (Column){ key, cover };
-          }
-      }
+          /* Columns narrower than a ns are empty. */
+          if (overlap <= 0)
+            continue;
+          /* Anything at all beats nothing, so no slice disappears. */
+          cover = MAX ((gint64) ((double) overlap * weight), 1);
+          if (cover > cols[c].cover)
+            cols[c] = (Column){ key, cover };
+        }
     }
   emit_runs (cols, r, lane, runs);
   return TRUE;
@@ -1029,6 +1030,9 @@ request_new (WeftTimeline *self, int width, int top, int bottom)
   r->bottom = bottom;
   r->generation = self->generation;
   r->threads = self->frame_threads;
+  r->edges = g_new (gint64, r->width + 1);
+  for (int c = 0; c <= r->width; c++)
+    r->edges[c] = weft_x_to_time (c, r->start, r->end, r->width);
   r->wanted = g_new0 (guint8, n_lanes (self) - LANE_P + 1);
   for (int l = LANE_P; l < n_lanes (self); l++)
     r->wanted[l - LANE_P] = lane_y (self, l) < bottom && lane_y (self, l) + lane_height (l) > top;
