@@ -123,6 +123,7 @@ enum
   Q_MSTATE,
   Q_TASK,
   Q_REGION,
+  Q_START_PC,
   Q_LOD, /* the level-of-detail ones last: not in every file */
   Q_LOD_COUNTER,
   N_QUERIES
@@ -135,6 +136,11 @@ typedef struct
 {
   WeftStore    *store;
   sqlite3_stmt *q[N_QUERIES];
+  /* goid -> start function of the goroutines the P lanes ran lately:
+   * joined in the query, each row cost a lookup in the goroutine table
+   * (80% of a busy P lane's time), though a P runs the same few
+   * goroutines over and over. */
+  GHashTable *start_pcs;
 } Reader;
 
 /* The idle readers of one file, shared by the widget and the frames being
@@ -251,6 +257,7 @@ reader_free (Reader *reader)
 {
   for (int i = 0; i < N_QUERIES; i++)
     sqlite3_finalize (reader->q[i]);
+  g_clear_pointer (&reader->start_pcs, g_hash_table_unref);
   weft_store_free (reader->store);
   g_free (reader);
 }
@@ -292,7 +299,7 @@ pool_take (Pool *pool, GError **error)
 {
   static const char *const names[N_QUERIES] = { "window-stw", "window-gc", "window-pstate", "at-pstate",
                                                 "window-glane", "at-gstate", "window-counter", "window-gc-span",
-                                                "window-mstate", "window-task", "window-region", "window-lod",
+                                                "window-mstate", "window-task", "window-region", "window-start-pc", "window-lod",
                                                 "window-lod-counter" };
   Reader                  *reader = NULL;
 
@@ -303,6 +310,7 @@ pool_take (Pool *pool, GError **error)
   if (reader != NULL)
     return reader;
   reader = g_new0 (Reader, 1);
+  reader->start_pcs = g_hash_table_new (NULL, NULL);
   if ((reader->store = weft_store_open (pool->path, WEFT_STORE_OPEN_READ_ONLY, error)) == NULL)
     {
       g_free (reader);
@@ -559,15 +567,42 @@ typedef enum
   KEY_PLAIN,    /* (start, end, key) */
   KEY_WEIGHTED, /* (start, end, key, cover): level-of-detail buckets */
   KEY_GSTATE,   /* (start, end, state, wait_reason) of a goroutine lane */
+  KEY_GOID,     /* (start, end, goid): keyed by the goroutine's start function */
 } KeyMode;
+
+/* Goroutines whose start function a reader keeps. */
+#define START_PCS_MAX 65536
+
+/* The start function of goroutine @goid (0 if unknown), from @reader's
+ * cache or the goroutine table. */
+static gint64
+start_pc_of (Reader *reader, gint64 goid)
+{
+  sqlite3_stmt *stmt = reader->q[Q_START_PC];
+  gpointer      value;
+  gint64        start_pc = 0;
+
+  if (g_hash_table_lookup_extended (reader->start_pcs, GSIZE_TO_POINTER ((gsize) goid), NULL, &value))
+    return (gint64) GPOINTER_TO_SIZE (value);
+  sqlite3_reset (stmt);
+  sqlite3_bind_int64 (stmt, 1, goid);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    start_pc = sqlite3_column_int64 (stmt, 0);
+  /* Bounded: a search's worth of goroutines, a few MiB. */
+  if (g_hash_table_size (reader->start_pcs) >= START_PCS_MAX)
+    g_hash_table_remove_all (reader->start_pcs);
+  g_hash_table_insert (reader->start_pcs, GSIZE_TO_POINTER ((gsize) goid), GSIZE_TO_POINTER ((gsize) start_pc));
+  return start_pc;
+}
 
 /* Folds the intervals of @stmt into columns and appends the runs of equal
  * keys to @runs. A level-of-detail bucket counts in each column it meets
  * for the part of it its key covers. Gives up (FALSE, nothing appended)
  * after @budget intervals, when @budget > 0. @start_pc: a goroutine
- * lane's start function (KEY_GSTATE). */
+ * lane's start function (KEY_GSTATE); @reader: the one @stmt belongs to
+ * (KEY_GOID). */
 static gboolean
-fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs, gint64 budget, KeyMode mode, gint64 start_pc)
+fold_intervals (sqlite3_stmt *stmt, Reader *reader, const Request *r, int lane, GArray *runs, gint64 budget, KeyMode mode, gint64 start_pc)
 {
   g_autofree Column *cols = g_new (Column, r->width);
   const gint64      *edge = r->edges;
@@ -601,6 +636,8 @@ fold_intervals (sqlite3_stmt *stmt, const Request *r, int lane, GArray *runs, gi
           else
             key = weft_lod_goroutine_key ((int) key, start_pc, NULL);
         }
+      else if (mode == KEY_GOID)
+        key = start_pc_of (reader, key);
 
       /* The column holding @s: the estimate may be one off at the edges
        * of the columns ([edge[c], edge[c + 1]), weft_x_to_time ()). */
@@ -749,9 +786,9 @@ bind_lod (sqlite3_stmt *stmt, const Request *r, WeftLodKind kind, gint64 lane)
 /* One lane of intervals: read in full through @window, or sampled through
  * @at (both already bound to the lane) when there are too many. */
 static void
-fold_lane (sqlite3_stmt *window, sqlite3_stmt *at, const Request *r, int lane, GArray *runs, KeyMode mode, gint64 start_pc)
+fold_lane (sqlite3_stmt *window, sqlite3_stmt *at, Reader *reader, const Request *r, int lane, GArray *runs, KeyMode mode, gint64 start_pc)
 {
-  if (!fold_intervals (window, r, lane, runs, at != NULL ? DETAIL_BUDGET : 0, mode, start_pc))
+  if (!fold_intervals (window, reader, r, lane, runs, at != NULL ? DETAIL_BUDGET : 0, mode, start_pc))
     sample_lane (at, r, lane, runs);
 }
 
@@ -833,13 +870,13 @@ frame_compute_part (const Request *r, int part, int n_parts, GCancellable *cance
   if (mine (&unit, part, n_parts))
     {
       bind (q[Q_STW], r, r->longest[LANE_STW], 0, 0, 0, 0);
-      fold_lane (q[Q_STW], NULL, r, LANE_STW, f->runs, KEY_PLAIN, 0);
+      fold_lane (q[Q_STW], NULL, reader, r, LANE_STW, f->runs, KEY_PLAIN, 0);
       bind (q[Q_GC], r, r->longest[LANE_GC], 0, 0, 0, 0);
-      fold_lane (q[Q_GC], NULL, r, LANE_GC, f->runs, KEY_PLAIN, 0);
+      fold_lane (q[Q_GC], NULL, reader, r, LANE_GC, f->runs, KEY_PLAIN, 0);
       bind (q[Q_TASK], r, 0, 0, 0, 0, 0);
-      fold_lane (q[Q_TASK], NULL, r, LANE_TASKS, f->runs, KEY_PLAIN, 0);
+      fold_lane (q[Q_TASK], NULL, reader, r, LANE_TASKS, f->runs, KEY_PLAIN, 0);
       bind (q[Q_REGION], r, r->longest[LANE_REGIONS], 0, 0, 0, 0);
-      fold_lane (q[Q_REGION], NULL, r, LANE_REGIONS, f->runs, KEY_PLAIN, 0);
+      fold_lane (q[Q_REGION], NULL, reader, r, LANE_REGIONS, f->runs, KEY_PLAIN, 0);
     }
   for (int l = LANE_GC_WORKERS; l <= LANE_GC_SWEEP; l++)
     {
@@ -852,13 +889,13 @@ frame_compute_part (const Request *r, int part, int n_parts, GCancellable *cance
        * hundreds of thousands of sweeps and assists. */
       if (bind_lod (q[Q_LOD], r, WEFT_LOD_GC, l - LANE_GC_WORKERS))
         {
-          fold_intervals (q[Q_LOD], r, l, f->runs, 0, KEY_WEIGHTED, 0);
+          fold_intervals (q[Q_LOD], NULL, r, l, f->runs, 0, KEY_WEIGHTED, 0);
           continue;
         }
       bind (q[Q_GC_SPAN], r, r->longest[l], 0, 0, 0, 0);
       sqlite3_bind_text (q[Q_GC_SPAN], sqlite3_bind_parameter_index (q[Q_GC_SPAN], ":kind"), kinds[l - LANE_GC_WORKERS], -1,
                          SQLITE_STATIC);
-      fold_lane (q[Q_GC_SPAN], NULL, r, l, f->runs, KEY_PLAIN, 0);
+      fold_lane (q[Q_GC_SPAN], NULL, reader, r, l, f->runs, KEY_PLAIN, 0);
     }
   for (int p = 0; p < r->n_procs && !g_cancellable_is_cancelled (cancellable); p++)
     {
@@ -866,12 +903,12 @@ frame_compute_part (const Request *r, int part, int n_parts, GCancellable *cance
         continue;
       if (bind_lod (q[Q_LOD], r, WEFT_LOD_P, p))
         {
-          fold_intervals (q[Q_LOD], r, LANE_P + p, f->runs, 0, KEY_WEIGHTED, 0);
+          fold_intervals (q[Q_LOD], NULL, r, LANE_P + p, f->runs, 0, KEY_WEIGHTED, 0);
           continue;
         }
       bind (q[Q_PSTATE], r, 0, p, 0, 0, 0);
       bind (q[Q_AT_PSTATE], r, 0, p, 0, 0, 0);
-      fold_lane (q[Q_PSTATE], q[Q_AT_PSTATE], r, LANE_P + p, f->runs, KEY_PLAIN, 0);
+      fold_lane (q[Q_PSTATE], q[Q_AT_PSTATE], reader, r, LANE_P + p, f->runs, KEY_GOID, 0);
     }
   for (int m = 0; m < r->n_threads && !g_cancellable_is_cancelled (cancellable); m++)
     {
@@ -880,11 +917,11 @@ frame_compute_part (const Request *r, int part, int n_parts, GCancellable *cance
       if (!r->wanted[lane - LANE_P] || !mine (&unit, part, n_parts))
         continue;
       if (bind_lod (q[Q_LOD], r, WEFT_LOD_M, m))
-        fold_intervals (q[Q_LOD], r, lane, f->runs, 0, KEY_WEIGHTED, 0);
+        fold_intervals (q[Q_LOD], NULL, r, lane, f->runs, 0, KEY_WEIGHTED, 0);
       else
         {
           bind (q[Q_MSTATE], r, 0, m, 0, 0, 0);
-          fold_lane (q[Q_MSTATE], NULL, r, lane, f->runs, KEY_PLAIN, 0);
+          fold_lane (q[Q_MSTATE], NULL, reader, r, lane, f->runs, KEY_PLAIN, 0);
         }
     }
   for (guint i = 0; i < r->glanes->len && !g_cancellable_is_cancelled (cancellable); i++)
@@ -896,12 +933,12 @@ frame_compute_part (const Request *r, int part, int n_parts, GCancellable *cance
         continue;
       if (bind_lod (q[Q_LOD], r, WEFT_LOD_GOROUTINE, g->goid))
         {
-          fold_intervals (q[Q_LOD], r, LANE_P + r->n_procs + r->n_threads + (int) i, f->runs, 0, KEY_WEIGHTED, 0);
+          fold_intervals (q[Q_LOD], NULL, r, LANE_P + r->n_procs + r->n_threads + (int) i, f->runs, 0, KEY_WEIGHTED, 0);
           continue;
         }
       bind (q[Q_GLANE], r, 0, 0, g->goid, g->start_pc, 0);
       bind (q[Q_AT_GSTATE], r, 0, 0, g->goid, g->start_pc, 0);
-      fold_lane (q[Q_GLANE], q[Q_AT_GSTATE], r, LANE_P + r->n_procs + r->n_threads + (int) i, f->runs, KEY_GSTATE,
+      fold_lane (q[Q_GLANE], q[Q_AT_GSTATE], reader, r, LANE_P + r->n_procs + r->n_threads + (int) i, f->runs, KEY_GSTATE,
                  g->start_pc);
     }
 
