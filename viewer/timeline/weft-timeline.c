@@ -70,10 +70,12 @@ typedef struct
   guint64 key;
 } Run;
 
+/* Columns [x, x + n) of a chart at one value: a counter holds its value
+ * over many columns, and each rectangle drawn costs the rasteriser. */
 typedef struct
 {
   int    lane;
-  int    x;
+  int    x, n;
   double value;  /* 0..1 of the chart's height */
   int    series; /* 0 main, 1 second (e.g. the heap goal) */
 } Bar;
@@ -826,12 +828,16 @@ fold_counter (sqlite3_stmt *stmt, sqlite3_stmt *lod, const Request *r, int lane,
     max = MAX (max, col_max[c]);
   if (scale <= 0)
     scale = max;
-  for (int c = 0; c < r->width && scale > 0; c++)
-    if (col_max[c] >= 0)
-      {
-        Bar bar = { lane, c, MIN (col_max[c] / scale, 1.0), series };
-        g_array_append_val (bars, bar);
-      }
+  for (int c = 0, n; c < r->width && scale > 0; c += n)
+    {
+      for (n = 1; c + n < r->width && col_max[c + n] == col_max[c]; n++)
+        ;
+      if (col_max[c] >= 0)
+        {
+          Bar bar = { lane, c, n, MIN (col_max[c] / scale, 1.0), series };
+          g_array_append_val (bars, bar);
+        }
+    }
   return max;
 }
 
@@ -1336,17 +1342,17 @@ draw (WeftTimeline *self, GtkSnapshot *snapshot, int width, int height, int top,
           const Bar *bar = &g_array_index (f->bars, Bar, i);
           int        by = bar->lane < n && shown[bar->lane] ? ys[bar->lane] : -1;
           double     x0 = LABEL_WIDTH + shift + bar->x * scale;
-          double     h = bar->value * (CHART_HEIGHT - 4);
+          double     h = bar->value * (CHART_HEIGHT - 4), w = MAX (bar->n * scale, 1.0);
           GdkRGBA    c = bar->series == 0 ? (GdkRGBA){ 0.21f, 0.52f, 0.89f, 0.8f } : (GdkRGBA){ 0.18f, 0.76f, 0.49f, 1 };
 
           if (by < 0)
             continue;
           if (bar->series == 0)
             gtk_snapshot_append_color (snapshot, &c,
-                                       &GRAPHENE_RECT_INIT (x0, by + CHART_HEIGHT - 2 - h, MAX (scale, 1.0), h));
+                                       &GRAPHENE_RECT_INIT (x0, by + CHART_HEIGHT - 2 - h, w, h));
           else /* the goal: a line */
             gtk_snapshot_append_color (snapshot, &c,
-                                       &GRAPHENE_RECT_INIT (x0, by + CHART_HEIGHT - 3 - h, MAX (scale, 1.0), 2));
+                                       &GRAPHENE_RECT_INIT (x0, by + CHART_HEIGHT - 3 - h, w, 2));
         }
       gtk_snapshot_pop (snapshot);
       if (f->heap_label != NULL && shown[LANE_HEAP])
