@@ -7,7 +7,9 @@
  *    known goroutine slice at the right x-range. Skipped when LTTng cannot
  *    trace here;
  *  - on a hand-built database with a busy P lane, read through its level
- *    of detail and without it: no gap, no blur, the lone slice kept;
+ *    of detail and without it: no gap, no blur, the lone slice kept; and
+ *    on one of more goroutines than a frame keeps the start functions of,
+ *    each slice coloured by its own;
  *  - time ↔ pixel mapping and tick steps; the view and selection
  *    properties.
  * WEFT_TEST_PNG_DIR=DIR keeps the renderings as PNG files.
@@ -418,6 +420,59 @@ test_lod_lane (void)
   check_busy (without, "timeline-busy-detail", 0);
 }
 
+/* A P lane of more goroutines than a frame's reader keeps the start
+ * functions of (65,536): P0 runs 90,000 goroutines one after the other
+ * for 1 µs each, the first 45,000 started by 0x1000, the others by 0x2000,
+ * and no level of detail, so that every frame reads each goroutine's
+ * slice. Each half of what ran shows its own start function, in the
+ * first frame (the readers' cache filled, emptied and filled again) and
+ * in the next ones (goroutines looked up before). */
+static void
+test_many_goroutines (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (tmpdir, "many.weft", NULL);
+  WeftStore       *store = weft_store_create (path, WEFT_STORE_CREATE_DEFAULT, &error);
+  GtkWidget       *timeline;
+  guint32          first = 0, second = 0;
+  int              y, h;
+
+  g_assert_no_error (error);
+  g_assert_true (weft_store_exec (store,
+                                  "INSERT OR REPLACE INTO meta VALUES ('start_ns', 0), ('end_ns', 100000000), ('nprocs', 1);"
+                                  "WITH RECURSIVE i (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 89999)"
+                                  " INSERT INTO goroutine (goid, start_pc) SELECT n + 2, CASE WHEN n < 45000 THEN 4096 ELSE 8192 END FROM i;"
+                                  "INSERT INTO gstate (goid, start_ns, end_ns, state, p)"
+                                  " SELECT goid, (goid - 2) * 1000, (goid - 1) * 1000, 0, 0 FROM goroutine ORDER BY goid;",
+                                  &error));
+  g_assert_no_error (error);
+  weft_store_free (store);
+
+  timeline = open_timeline (path);
+  g_assert_true (weft_timeline_lane_geometry (WEFT_TIMELINE (timeline), "P0", &y, &h));
+  for (int frame = 0; frame < 3; frame++)
+    {
+      g_autofree char *png = g_strdup_printf ("timeline-many-goroutines-%d", frame);
+      Picture          p = render (WEFT_TIMELINE (timeline), 200, png);
+
+      /* 100 µs per column: columns [0, 450) ran 0x1000's goroutines,
+       * [450, 900) 0x2000's, and nothing ran after. */
+      if (frame == 0)
+        {
+          first = pixel (&p, 0, y + h / 2);
+          second = pixel (&p, 899, y + h / 2);
+          g_assert_false (near (first, second));
+        }
+      for (int x = 0; x < 900; x++)
+        if (!near (pixel (&p, x, y + h / 2), x < 450 ? first : second))
+          g_error ("frame %d: column %d is %06x", frame, x, pixel (&p, x, y + h / 2));
+      for (int x = 900; x < PLOT; x++)
+        g_assert_false (near (pixel (&p, x, y + h / 2), first) || near (pixel (&p, x, y + h / 2), second));
+      picture_clear (&p);
+    }
+  g_object_unref (timeline);
+}
+
 /* 10 s; the goroutine count is 100 until 5 s, then 50, but 500 for the
  * 1 ms from 7.5 s: at 10 ms per column (level of detail, or the samples)
  * the chart's bars are a fifth of its height, then a tenth, and the spike
@@ -670,6 +725,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Timeline/mapping", test_mapping);
   g_test_add_func ("/Weft/Timeline/properties", test_properties);
   g_test_add_func ("/Weft/Timeline/lod-lane", test_lod_lane);
+  g_test_add_func ("/Weft/Timeline/many-goroutines", test_many_goroutines);
   g_test_add_func ("/Weft/Timeline/counter-chart", test_counter_chart);
   g_test_add_func ("/Weft/Timeline/empty", test_empty);
   g_test_add_func ("/Weft/Timeline/recorded-stw", test_recorded_stw);
