@@ -587,7 +587,7 @@ start_pc_of (Reader *reader, gint64 goid)
   if (g_hash_table_lookup_extended (reader->start_pcs, GSIZE_TO_POINTER ((gsize) goid), NULL, &value))
     return (gint64) GPOINTER_TO_SIZE (value);
   sqlite3_reset (stmt);
-  sqlite3_bind_int64 (stmt, 1, goid);
+  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":goid"), goid);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     start_pc = sqlite3_column_int64 (stmt, 0);
   /* Bounded: a search's worth of goroutines, a few MiB. */
