@@ -320,6 +320,20 @@ extern "C"
      * sweeping; and its share of the time the Ps had (Go's GCCPUFraction). */
     uint64_t gc_cpu_ns;
     double   gc_cpu_fraction;
+    /* Parts of gc_cpu_ns (Go's /cpu/classes/gc/mark/… metrics): the mark
+     * worker's time as a dedicated, fractional (25 % of a P, when
+     * WEFT_MAXPROCS is 1, 2, 3 or 6) or idle worker (on Ps with nothing
+     * else to run, idle-P marking included), and mark assists. */
+    uint64_t gc_mark_dedicated_ns;
+    uint64_t gc_mark_fractional_ns;
+    uint64_t gc_mark_idle_ns;
+    uint64_t gc_mark_assist_ns;
+    /* Wall time of the concurrent marks (between each cycle's two pauses),
+     * and the last one's bounds on weft_nanotime()'s clock (0 if none:
+     * under WEFT_GCSTW=1 the mark runs inside the pause). */
+    uint64_t gc_mark_ns;
+    int64_t  last_mark_begin_ns;
+    int64_t  last_mark_end_ns;
   } WeftMemStats;
 
   /* Fills @ms; stops the world for a moment (as Go's ReadMemStats does).
