@@ -10,7 +10,9 @@
  *   gc_mark_begin                   the GC mark worker (a system goroutine;
  *     gc_worker_begin … end          weft_gc()'s caller itself) protects
  *                                    the scan arena, marks from the roots,
- *                                    rescans the cards written meanwhile
+ *                                    rescans the cards written meanwhile;
+ *                                    a slice per P it runs on, dedicated,
+ *                                    fractional or idle ("mark workers")
  *   stw_begin(mark termination)     rescan stacks, globals, roots and
  *     gc_mark_end, gc_end            dirty cards; prove leaks; the pacer
  *   stw_end                          sets the next goal
@@ -36,13 +38,19 @@
  *
  * Pacing as Go's: the next cycle starts when the heap reaches
  * marked * (1 + WEFT_GOGC/100), at least 4 MiB * WEFT_GOGC/100; with a
- * soft limit (WEFT_MEMLIMIT) the goal is also kept under the limit.
+ * soft limit (WEFT_MEMLIMIT) the goal is also kept under the limit; and
+ * sysmon starts one when none ran for two minutes. The mark worker takes
+ * 25 % of the Ps as Go's pacer plans it: dedicated, or fractional on 1,
+ * 2, 3 and 6 Ps, where the scheduler hands it a P only while the P is
+ * under its share of the mark's time.
  *
  * Invariants: one cycle (or ReadMemStats) at a time, under worldsema,
- * held from the start of a cycle to the end of mark termination; only the
- * marking goroutine writes mark bits; a cycle starts only once every span
- * is swept (so the mark bits are all clear); the scan arena is writable
- * whenever `tracking` is false.
+ * held from the start of a cycle to the end of mark termination; markers
+ * set mark bits with an atomic OR, and whoever sets one scans the object;
+ * a cycle starts only once every span is swept (so the mark bits are all
+ * clear); the scan arena is writable whenever `tracking` is false; the
+ * mark worker is held (weft_gc_worker_held) only during the concurrent
+ * mark, and only by itself.
  */
 #define _GNU_SOURCE
 #include "mheap.h"
@@ -345,6 +353,9 @@ scan_range (GcWork *gcw, uintptr_t lo, uintptr_t hi)
 
 static void mark_preempted (void);
 static void worker_yield (void);
+/* The mark's end (precleaning the dirty cards, then mark termination)
+ * runs: a fractional worker no longer stops for its budget. */
+static bool mark_finishing;
 
 /* The worker asks whether to give its P up every POLL_BYTES it scans
  * (about 50 us), whatever scanned them: a drain, a stack, the marked
@@ -1244,6 +1255,12 @@ mark_concurrent (G *self)
       if (dirty <= PRECLEAN_ENOUGH)
         break;
     }
+  /* While a fractional worker waits for its share, the program dirties
+   * more cards for the pause to rescan: one more round, unbroken (as Go's
+   * gcMarkDone is), leaves the pause only what is written during it. */
+  mark_finishing = true;
+  rescan_dirty_cards (true);
+  drain_all ();
   /* No assist from here on: mark termination finishes alone. */
   __atomic_store_n (&weft_gc_assisting, false, __ATOMIC_RELAXED);
   atomic_store (&assists_on, false);
@@ -1625,6 +1642,7 @@ plan_workers (void)
       fractional_goal = (total - (double) dedicated) / (double) weft_nprocs;
     }
   dedicated_workers = dedicated;
+  mark_finishing = false;
   for (int32_t i = 0; i < weft_nprocs; i++)
     atomic_store_explicit (&weft_allp[i]->gc_fractional_ns, 0, memory_order_relaxed);
   mark_start_ns = weft_nanotime ();
@@ -1715,7 +1733,12 @@ mark_preempted (void)
         worker_yield ();
       break;
     case WORKER_FRACTIONAL:
-      if (preempt || fractional_over (weft_nanotime ()))
+      if (mark_finishing)
+        {
+          if (preempt)
+            worker_yield ();
+        }
+      else if (preempt || fractional_over (weft_nanotime ()))
         worker_hold ();
       break;
     case WORKER_IDLE:

@@ -271,9 +271,17 @@ extern "C"
    * until weft_syscall_exit. A goroutine that
    * loops without reaching a safepoint holds every collection up.
    *
+   * A collection also starts when none ran for two minutes (Go's
+   * periodic GC), unless WEFT_GOGC is off. While it marks, the collector
+   * takes about a quarter of the Ps' time (Go's pacer): on 1 to 3 Ps a
+   * fractional worker that gives a P back once it had 25 % of it since
+   * the mark began, and Ps with nothing else to run.
+   *
    * Environment: WEFT_GOGC (percent heap growth between collections,
    * default 100; "off" disables automatic collection), WEFT_MEMLIMIT (a
-   * soft limit in bytes, with an optional KiB, MiB, GiB suffix; "off"). */
+   * soft limit in bytes, with an optional KiB, MiB, GiB suffix; "off"),
+   * WEFT_GCPERIOD_MS (the periodic collection's period in ms, 120000 by
+   * default: for tests). */
 
   /* Zeroed memory for @size bytes that may hold pointers (it is scanned). */
   void *weft_alloc (size_t size);
