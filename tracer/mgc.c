@@ -1654,6 +1654,10 @@ worker_begin (int mode)
   worker_mode = mode;
   worker_p = weft_getm ()->p;
   worker_scanned = wwork->scanned;
+  /* A slice scans POLL_BYTES before it asks whether to stop: a P whose
+   * goroutine yields in a loop (waiting for this cycle) would otherwise
+   * take the worker and give it back every few hundred ns. */
+  wwork->polled = wwork->scanned;
   worker_since = weft_nanotime ();
   weft_trace_gc_worker_begin (worker_p, (uint8_t) mode);
 }
