@@ -1604,8 +1604,10 @@ static int64_t  cycle_pause; /* sweep termination's pause, when the mark ran bet
  * (weft_gc_worker_hold): every P's scheduler gives it the P while the P
  * is under its share (weft_gc_find_worker), and a P with nothing else to
  * run takes it as an idle worker, which gives the P back as soon as a
- * goroutine waits there. Each slice on a P is one gc_worker_begin(mode) …
- * gc_worker_end. Not done: Go's second and further dedicated workers
+ * goroutine waits there. The last round of rescanning dirty cards before
+ * mark termination runs unbroken (mark_finishing): cards dirtied while
+ * the worker waited for its share would lengthen the pause. Each slice
+ * on a P is one gc_worker_begin(mode) … gc_worker_end. Not done: Go's second and further dedicated workers
  * (GOMAXPROCS >= 8) and, with GOMAXPROCS 6, the fractional share next to
  * the dedicated worker: idle Ps and assists mark alongside instead. */
 
