@@ -10,7 +10,9 @@
  *   gc_mark_begin                   the GC mark worker (a system goroutine;
  *     gc_worker_begin … end          weft_gc()'s caller itself) protects
  *                                    the scan arena, marks from the roots,
- *                                    rescans the cards written meanwhile
+ *                                    rescans the cards written meanwhile;
+ *                                    a slice per P it runs on, dedicated,
+ *                                    fractional or idle ("mark workers")
  *   stw_begin(mark termination)     rescan stacks, globals, roots and
  *     gc_mark_end, gc_end            dirty cards; prove leaks; the pacer
  *   stw_end                          sets the next goal
@@ -36,13 +38,19 @@
  *
  * Pacing as Go's: the next cycle starts when the heap reaches
  * marked * (1 + WEFT_GOGC/100), at least 4 MiB * WEFT_GOGC/100; with a
- * soft limit (WEFT_MEMLIMIT) the goal is also kept under the limit.
+ * soft limit (WEFT_MEMLIMIT) the goal is also kept under the limit; and
+ * sysmon starts one when none ran for two minutes. The mark worker takes
+ * 25 % of the Ps as Go's pacer plans it: dedicated, or fractional on 1,
+ * 2, 3 and 6 Ps, where the scheduler hands it a P only while the P is
+ * under its share of the mark's time.
  *
  * Invariants: one cycle (or ReadMemStats) at a time, under worldsema,
- * held from the start of a cycle to the end of mark termination; only the
- * marking goroutine writes mark bits; a cycle starts only once every span
- * is swept (so the mark bits are all clear); the scan arena is writable
- * whenever `tracking` is false.
+ * held from the start of a cycle to the end of mark termination; markers
+ * set mark bits with an atomic OR, and whoever sets one scans the object;
+ * a cycle starts only once every span is swept (so the mark bits are all
+ * clear); the scan arena is writable whenever `tracking` is false; the
+ * mark worker is held (weft_gc_worker_held) only during the concurrent
+ * mark, and only by itself.
  */
 #define _GNU_SOURCE
 #include "mheap.h"
@@ -60,11 +68,14 @@
 
 #define HEAP_MINIMUM ((int64_t) 4 << 20)
 #define PAUSE_HISTORY 256
+/* Go's forcegcperiod: the longest time between two cycles. */
+#define FORCEGC_PERIOD_NS ((int64_t) 120 * 1000 * 1000 * 1000)
 
 enum
 {
   TRIGGER_HEAP = 0,
   TRIGGER_FORCED = 1,
+  TRIGGER_PERIODIC = 2,
   TRIGGER_MEMLIMIT = 3,
 };
 
@@ -78,7 +89,9 @@ enum
 enum
 {
   WORKER_DEDICATED = 0,
+  WORKER_FRACTIONAL = 1,
   WORKER_IDLE = 2,
+  WORKER_MODES
 };
 
 _Atomic int64_t weft_heap_live;
@@ -99,6 +112,20 @@ static int64_t          last_gc_unix_ns;
 static uint64_t         heap_marked;
 static _Atomic uint64_t gc_cpu_ns; /* see WeftMemStats.gc_cpu_ns */
 static int64_t          heap_start_ns;
+/* Parts of gc_cpu_ns: the mark worker's time by mode, assists. */
+static _Atomic uint64_t mark_mode_ns[WORKER_MODES];
+static _Atomic uint64_t assist_ns;
+/* The concurrent marks' wall time, and the last one's bounds. */
+static uint64_t mark_total_ns;
+static int64_t  last_mark_begin_ns, last_mark_end_ns;
+
+/* The periodic trigger: when the last cycle ended (or the heap was first
+ * used; 0 before), the period (WEFT_GCPERIOD_MS) and whether a cycle is
+ * being started for it. */
+static _Atomic int64_t last_gc_mono_ns;
+static int64_t         forcegc_period_ns = FORCEGC_PERIOD_NS;
+static atomic_bool     forcegc_pending;
+static bool            periodic_due (int64_t now);
 
 /* Marking concurrently needs panic.c's SIGSEGV handler (the sanitizers
  * own the signal) and can be turned off with WEFT_GCSTW=1. */
@@ -185,7 +212,8 @@ typedef struct
   size_t   n;
   uint64_t scanned;     /* bytes read */
   uint64_t marked;      /* bytes of the objects it marked */
-  bool     preemptible; /* the concurrent mark worker: yields when asked */
+  bool     preemptible; /* the concurrent mark worker: polls mark_preempted */
+  uint64_t polled;      /* scanned when it last did */
 } GcWork;
 
 static WeftLock work_lock; /* innermost */
@@ -324,6 +352,25 @@ scan_range (GcWork *gcw, uintptr_t lo, uintptr_t hi)
 #define PREFETCH_DEPTH 16
 
 static void mark_preempted (void);
+static void worker_yield (void);
+/* The mark's end (precleaning the dirty cards, then mark termination)
+ * runs: a fractional worker no longer stops for its budget. */
+static bool mark_finishing;
+
+/* The worker asks whether to give its P up every POLL_BYTES it scans
+ * (about 50 us), whatever scanned them: a drain, a stack, the marked
+ * objects of a dirty card. */
+#define POLL_BYTES (64 << 10)
+
+static inline void
+poll_preempt (GcWork *gcw)
+{
+  if (gcw->preemptible && gcw->scanned - gcw->polled >= POLL_BYTES)
+    {
+      gcw->polled = gcw->scanned;
+      mark_preempted ();
+    }
+}
 
 /* Scans grey objects until there are none, or (@budget > 0) until
  * @budget bytes were read; what it took and did not scan goes back. */
@@ -337,15 +384,11 @@ drain_budget (GcWork *gcw, uint64_t budget)
 
   for (;;)
     {
-      if ((++tick & 255) == 0)
-        {
-          /* Others (assists) may be waiting for grey objects while this
-           * marker holds them all (Go's gcWork.balance). */
-          if (gcw->n > 8 && __atomic_load_n (&work_n, __ATOMIC_RELAXED) == 0)
-            gcw_spill (gcw, gcw->n / 2);
-          if (gcw->preemptible)
-            mark_preempted ();
-        }
+      /* Others (assists) may be waiting for grey objects while this
+       * marker holds them all (Go's gcWork.balance). */
+      if ((++tick & 255) == 0 && gcw->n > 8 && __atomic_load_n (&work_n, __ATOMIC_RELAXED) == 0)
+        gcw_spill (gcw, gcw->n / 2);
+      poll_preempt (gcw);
       if (budget != 0 && gcw->scanned - start >= budget)
         break;
       while (n < PREFETCH_DEPTH && gcw_get (gcw, &r))
@@ -1129,7 +1172,9 @@ weft_gc_assist (size_t bytes)
     gcw_spill (gcw, 0);
   atomic_fetch_add (&assist_marked, gcw->marked);
   weft_trace_gc_assist_end (gp, pp, gcw->scanned);
-  atomic_fetch_add (&gc_cpu_ns, (uint64_t) (weft_nanotime () - t0));
+  t0 = weft_nanotime () - t0;
+  atomic_fetch_add (&gc_cpu_ns, (uint64_t) t0);
+  atomic_fetch_add (&assist_ns, (uint64_t) t0);
   free (gcw);
   weft_lock (&work_lock);
   markers_active--;
@@ -1137,7 +1182,7 @@ weft_gc_assist (size_t bytes)
 }
 
 bool
-weft_gc_idle_mark (P *pp, bool (*has_work) (P *pp))
+weft_gc_idle_mark (P *pp)
 {
   GcWork *gcw;
   int64_t t0 = weft_nanotime (), end = t0 + IDLE_MARK_NS;
@@ -1156,12 +1201,14 @@ weft_gc_idle_mark (P *pp, bool (*has_work) (P *pp))
   weft_trace_gc_worker_begin (pp, WORKER_IDLE);
   do
     drain_budget (gcw, 64 << 10);
-  while (gcw->n != 0 && weft_nanotime () < end && !has_work (pp));
+  while (gcw->n != 0 && weft_nanotime () < end && !weft_p_has_work (pp));
   if (gcw->n != 0)
     gcw_spill (gcw, 0);
   atomic_fetch_add (&assist_marked, gcw->marked);
   weft_trace_gc_worker_end (pp, gcw->scanned);
-  atomic_fetch_add (&gc_cpu_ns, (uint64_t) (weft_nanotime () - t0));
+  t0 = weft_nanotime () - t0;
+  atomic_fetch_add (&gc_cpu_ns, (uint64_t) t0);
+  atomic_fetch_add (&mark_mode_ns[WORKER_IDLE], (uint64_t) t0);
   free (gcw);
   weft_lock (&work_lock);
   markers_active--;
@@ -1184,7 +1231,7 @@ drain_all (void)
       weft_unlock (&work_lock);
       if (done)
         return;
-      weft_yield ();
+      worker_yield ();
     }
 }
 
@@ -1208,6 +1255,12 @@ mark_concurrent (G *self)
       if (dirty <= PRECLEAN_ENOUGH)
         break;
     }
+  /* While a fractional worker waits for its share, the program dirties
+   * more cards for the pause to rescan: one more round, unbroken (as Go's
+   * gcMarkDone is), leaves the pause only what is written during it. */
+  mark_finishing = true;
+  rescan_dirty_cards (true);
+  drain_all ();
   /* No assist from here on: mark termination finishes alone. */
   __atomic_store_n (&weft_gc_assisting, false, __ATOMIC_RELAXED);
   atomic_store (&assists_on, false);
@@ -1428,6 +1481,7 @@ weft_gc_init (void)
   const char *limit = getenv ("WEFT_MEMLIMIT");
   const char *leakcheck = getenv ("WEFT_LEAKCHECK");
   const char *stw = getenv ("WEFT_GCSTW");
+  const char *period = getenv ("WEFT_GCPERIOD_MS");
 
   atomic_store (&clear_dead_stacks, true);
   heap_start_ns = weft_nanotime ();
@@ -1459,6 +1513,15 @@ weft_gc_init (void)
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   stw_only = true;
 #endif
+  if (period != NULL && *period != '\0')
+    {
+      char *end;
+      long  v;
+
+      if (!isdigit ((unsigned char) *period) || (v = strtol (period, &end, 10)) <= 0 || v > 86400000 || *end != '\0')
+        bad_env ("WEFT_GCPERIOD_MS", period, "milliseconds between 1 and 86400000");
+      forcegc_period_ns = (int64_t) v * 1000 * 1000;
+    }
   if (limit != NULL && *limit != '\0')
     {
       int64_t v = parse_memlimit (limit);
@@ -1467,6 +1530,8 @@ weft_gc_init (void)
       atomic_store (&mem_limit, v);
     }
   set_trigger ();
+  /* Last: sysmon reads the period once this is set. */
+  atomic_store (&last_gc_mono_ns, heap_start_ns);
 }
 
 /* ------------------------------------------------------------------ cycles */
@@ -1519,35 +1584,176 @@ unix_ns (void)
 /* The running cycle; worldsema's holder owns them. */
 static uint32_t cycle_no;
 static int64_t  cycle_pause; /* sweep termination's pause, when the mark ran between the two */
+
+/* ------------------------------------------------------------------ mark workers
+ *
+ * Go's pacer (startCycle) gives the background mark 25 % of the Ps:
+ * round(GOMAXPROCS / 4) dedicated workers, which mark without a break;
+ * when rounding misses 25 % by more than 30 % (GOMAXPROCS 1, 2, 3 and 6),
+ * one dedicated worker fewer if rounding went up, and the rest as a
+ * fractional goal per P: a fractional worker marks only while its P's
+ * fractional time since the mark began is under that share of the time
+ * (findRunnableGCWorker), and gives the P back once it is over 1.2 times
+ * the share (pollFractionalWorkerExit).
+ *
+ * libweft has one background worker, the goroutine that takes the mark
+ * from the roots to mark termination. It runs dedicated when the plan has
+ * a dedicated worker, fractional otherwise; the caller of weft_gc(), which
+ * waits for the cycle anyway, marks dedicated. A fractional worker over
+ * its share (or asked to yield) is held out of the run queues
+ * (weft_gc_worker_hold): every P's scheduler gives it the P while the P
+ * is under its share (weft_gc_find_worker), and a P with nothing else to
+ * run takes it as an idle worker, which gives the P back as soon as a
+ * goroutine waits there. The last round of rescanning dirty cards before
+ * mark termination runs unbroken (mark_finishing): cards dirtied while
+ * the worker waited for its share would lengthen the pause. Each slice
+ * on a P is one gc_worker_begin(mode) … gc_worker_end. Not done: Go's second and further dedicated workers
+ * (GOMAXPROCS >= 8) and, with GOMAXPROCS 6, the fractional share next to
+ * the dedicated worker: idle Ps and assists mark alongside instead. */
+
+#define BACKGROUND_UTILIZATION 0.25
+#define MAX_UTIL_ERROR 0.3
+/* Slack over the fractional goal before a fractional worker stops, so
+ * that it is not behind again at once (Go's). */
+#define FRACTIONAL_EXIT_SLACK 1.2
+
+/* The plan of the running mark, set before the worker exists. */
+static int32_t dedicated_workers;
+static double  fractional_goal; /* share of each P's time; 0: none */
+static int64_t mark_start_ns;
+
+/* The worker's slice. worker_mode is also written by weft_gc_find_worker,
+ * on the M that then runs the worker. */
+static int      worker_mode;
+static P       *worker_p;
 static uint64_t worker_scanned;
 static int64_t  worker_since;
 
 static void
-worker_begin (void)
+plan_workers (void)
 {
+  double  total = (double) weft_nprocs * BACKGROUND_UTILIZATION;
+  int32_t dedicated = (int32_t) (total + 0.5);
+  double  error = (double) dedicated / total - 1;
+
+  fractional_goal = 0;
+  if (error < -MAX_UTIL_ERROR || error > MAX_UTIL_ERROR)
+    {
+      if ((double) dedicated > total)
+        dedicated--;
+      fractional_goal = (total - (double) dedicated) / (double) weft_nprocs;
+    }
+  dedicated_workers = dedicated;
+  mark_finishing = false;
+  for (int32_t i = 0; i < weft_nprocs; i++)
+    atomic_store_explicit (&weft_allp[i]->gc_fractional_ns, 0, memory_order_relaxed);
+  mark_start_ns = weft_nanotime ();
+}
+
+static void
+worker_begin (int mode)
+{
+  worker_mode = mode;
+  worker_p = weft_getm ()->p;
   worker_scanned = wwork->scanned;
+  /* A slice scans POLL_BYTES before it asks whether to stop: a P whose
+   * goroutine yields in a loop (waiting for this cycle) would otherwise
+   * take the worker and give it back every few hundred ns. */
+  wwork->polled = wwork->scanned;
   worker_since = weft_nanotime ();
-  weft_trace_gc_worker_begin (weft_getm ()->p, WORKER_DEDICATED);
+  weft_trace_gc_worker_begin (worker_p, (uint8_t) mode);
 }
 
 static void
 worker_end (void)
 {
-  weft_trace_gc_worker_end (weft_getm ()->p, wwork->scanned - worker_scanned);
-  atomic_fetch_add (&gc_cpu_ns, (uint64_t) (weft_nanotime () - worker_since));
+  int64_t d = weft_nanotime () - worker_since;
+
+  weft_trace_gc_worker_end (worker_p, wwork->scanned - worker_scanned);
+  atomic_fetch_add (&gc_cpu_ns, (uint64_t) d);
+  atomic_fetch_add (&mark_mode_ns[worker_mode], (uint64_t) d);
+  if (worker_mode == WORKER_FRACTIONAL)
+    atomic_fetch_add_explicit (&worker_p->gc_fractional_ns, d, memory_order_relaxed);
 }
 
 static void
-mark_preempted (void)
+worker_yield (void)
 {
-  P *pp = weft_getm ()->p;
-
-  if (!atomic_load_explicit (&pp->preempt, memory_order_relaxed)
-      && !atomic_load_explicit (&weft_sched.runq_size, memory_order_relaxed))
-    return;
   worker_end ();
   weft_yield ();
-  worker_begin ();
+  worker_begin (worker_mode);
+}
+
+/* Until a scheduler hands the worker a P again, in the mode it chose. */
+static void
+worker_hold (void)
+{
+  worker_end ();
+  weft_gc_worker_hold ();
+  worker_begin (worker_mode);
+}
+
+static bool
+fractional_over (int64_t now)
+{
+  int64_t delta = now - mark_start_ns;
+  int64_t self = atomic_load_explicit (&worker_p->gc_fractional_ns, memory_order_relaxed) + (now - worker_since);
+
+  return delta <= 0 || (double) self / (double) delta > FRACTIONAL_EXIT_SLACK * fractional_goal;
+}
+
+G *
+weft_gc_find_worker (P *pp, bool idle)
+{
+  G  *gp = atomic_load_explicit (&weft_gc_worker_held, memory_order_acquire);
+  int mode = WORKER_IDLE;
+
+  if (gp == NULL)
+    return NULL;
+  if (!idle)
+    {
+      int64_t delta = weft_nanotime () - mark_start_ns;
+      int64_t done = atomic_load_explicit (&pp->gc_fractional_ns, memory_order_relaxed);
+
+      if (fractional_goal == 0 || (delta > 0 && (double) done / (double) delta > fractional_goal))
+        return NULL;
+      mode = WORKER_FRACTIONAL;
+    }
+  if (!atomic_compare_exchange_strong (&weft_gc_worker_held, &gp, NULL))
+    return NULL;
+  worker_mode = mode;
+  return gp;
+}
+
+/* Polled by the worker's drain between objects. */
+static void
+mark_preempted (void)
+{
+  P   *pp = weft_getm ()->p;
+  bool preempt = atomic_load_explicit (&pp->preempt, memory_order_relaxed);
+
+  switch (worker_mode)
+    {
+    case WORKER_DEDICATED:
+      if (preempt || atomic_load_explicit (&weft_sched.runq_size, memory_order_relaxed))
+        worker_yield ();
+      break;
+    case WORKER_FRACTIONAL:
+      if (mark_finishing)
+        {
+          if (preempt)
+            worker_yield ();
+        }
+      else if (preempt || fractional_over (weft_nanotime ()))
+        worker_hold ();
+      break;
+    case WORKER_IDLE:
+      if (preempt || weft_p_has_work (pp))
+        worker_hold ();
+      break;
+    default:
+      weft_throw ("runtime: GC mark worker in mode %d", worker_mode);
+    }
 }
 
 /* With the world stopped (since @t0): finishes the mark, proves leaks,
@@ -1562,7 +1768,7 @@ mark_termination (G *self, int64_t t0, bool concurrent)
   if (!concurrent)
     {
       weft_trace_gc_mark_begin (cycle);
-      worker_begin ();
+      worker_begin (WORKER_DEDICATED);
     }
   mark_termination_roots (self);
   if (!concurrent)
@@ -1595,6 +1801,7 @@ mark_termination (G *self, int64_t t0, bool concurrent)
 
   num_gc = cycle;
   last_gc_unix_ns = unix_ns ();
+  atomic_store (&last_gc_mono_ns, weft_nanotime ());
   weft_malloc_start ();
   weft_start_the_world ();
   t1 = weft_nanotime ();
@@ -1614,21 +1821,25 @@ mark_termination (G *self, int64_t t0, bool concurrent)
   weft_heap_scavenge (scavenge_goal ());
 }
 
-/* The mark between the two pauses, on the goroutine @self: a dedicated
- * worker that yields its P when the scheduler asks for it. */
+/* The mark between the two pauses, on the goroutine @self: the
+ * background worker, or (@forced) weft_gc()'s caller, dedicated. */
 static void
-mark_worker (G *self)
+mark_worker (G *self, bool forced)
 {
   int64_t t0;
 
+  plan_workers ();
   weft_trace_gc_mark_begin (cycle_no);
-  worker_begin ();
+  worker_begin (forced || dedicated_workers > 0 ? WORKER_DEDICATED : WORKER_FRACTIONAL);
   protect_scan_arena ();
   assists_start ();
   wwork->preemptible = true;
   mark_concurrent (self);
   wwork->preemptible = false;
   worker_end ();
+  last_mark_begin_ns = mark_start_ns;
+  last_mark_end_ns = weft_nanotime ();
+  mark_total_ns += (uint64_t) (last_mark_end_ns - mark_start_ns);
   weft_trace_stw_begin (STW_MARK_TERM, cycle_no);
   t0 = weft_nanotime ();
   weft_stop_the_world ();
@@ -1642,7 +1853,7 @@ gc_bg_mark_worker (void *arg)
 
   (void) arg;
   self_roots_sp = self->stack_hi;
-  mark_worker (self);
+  mark_worker (self, false);
 }
 
 /* In weft_spill_call: @sp is where the caller's registers and frames
@@ -1661,9 +1872,10 @@ gc_cycle (void *arg, void *sp)
     acquire_world ();
   else if (!try_acquire_world ())
     return; /* a cycle runs */
-  if (trigger != TRIGGER_FORCED && !weft_gc_should_start ())
+  if ((trigger == TRIGGER_HEAP && !weft_gc_should_start ())
+      || (trigger == TRIGGER_PERIODIC && !periodic_due (weft_nanotime ())))
     {
-      /* Another goroutine ran the cycle this allocation was waiting for. */
+      /* Another goroutine ran the cycle this one was waiting for. */
       release_world ();
       return;
     }
@@ -1699,7 +1911,7 @@ gc_cycle (void *arg, void *sp)
   weft_trace_stw_end (STW_SWEEP_TERM, cycle_no);
   /* weft_gc() waits for the cycle: it marks itself. */
   if (trigger == TRIGGER_FORCED)
-    mark_worker (self);
+    mark_worker (self, true);
   else
     weft_newproc_system ("GC mark worker", gc_bg_mark_worker, NULL);
 }
@@ -1714,6 +1926,39 @@ void
 weft_gc (void)
 {
   weft_spill_call (gc_cycle, (void *) (intptr_t) TRIGGER_FORCED);
+}
+
+/* ------------------------------------------------------------------ periodic trigger
+ *
+ * Go's forcegc: sysmon starts a cycle when none ran for two minutes, so
+ * that a program whose heap stays under its goal still returns memory
+ * and gets its leaks proven. Unlike Go, whose clock starts at the first
+ * cycle, the clock starts when the heap is first used. Sysmon has no P:
+ * a system goroutine starts the cycle (the mark worker then marks as
+ * the pacer plans, like a heap-triggered cycle's). */
+
+static void
+forcegc_helper (void *arg)
+{
+  (void) arg;
+  weft_spill_call (gc_cycle, (void *) (intptr_t) TRIGGER_PERIODIC);
+  atomic_store (&forcegc_pending, false);
+}
+
+static bool
+periodic_due (int64_t now)
+{
+  int64_t last = atomic_load (&last_gc_mono_ns);
+
+  return last != 0 && now - last > forcegc_period_ns && atomic_load (&gc_percent) >= 0;
+}
+
+void
+weft_gc_sysmon (int64_t now)
+{
+  if (!periodic_due (now) || atomic_exchange (&forcegc_pending, true))
+    return;
+  weft_newproc_system ("GC periodic trigger", forcegc_helper, NULL);
 }
 
 /* ------------------------------------------------------------------ settings */
@@ -1788,6 +2033,13 @@ weft_read_mem_stats (WeftMemStats *ms)
   ms->gc_cpu_ns = atomic_load (&gc_cpu_ns);
   ms->gc_cpu_fraction
       = (double) ms->gc_cpu_ns / ((double) (weft_nanotime () - heap_start_ns) * (double) weft_nprocs + 1.0);
+  ms->gc_mark_dedicated_ns = atomic_load (&mark_mode_ns[WORKER_DEDICATED]);
+  ms->gc_mark_fractional_ns = atomic_load (&mark_mode_ns[WORKER_FRACTIONAL]);
+  ms->gc_mark_idle_ns = atomic_load (&mark_mode_ns[WORKER_IDLE]);
+  ms->gc_mark_assist_ns = atomic_load (&assist_ns);
+  ms->gc_mark_ns = mark_total_ns;
+  ms->last_mark_begin_ns = last_mark_begin_ns;
+  ms->last_mark_end_ns = last_mark_end_ns;
 
   weft_malloc_start ();
   weft_start_the_world ();

@@ -186,9 +186,27 @@ WEFT_HIDDEN bool weft_gc_should_start (void);
 extern WEFT_HIDDEN bool weft_gc_assisting;
 WEFT_HIDDEN void        weft_gc_assist (size_t bytes);
 /* From the scheduler, for a P that found nothing to run: marks while the
- * mark has grey objects and @has_work(pp) says nothing waits; false if it
- * did not mark. */
-WEFT_HIDDEN bool weft_gc_idle_mark (P *pp, bool (*has_work) (P *pp));
+ * mark has grey objects and weft_p_has_work(pp) says nothing waits; false
+ * if it did not mark. */
+WEFT_HIDDEN bool weft_gc_idle_mark (P *pp);
+/* The GC mark worker, runnable but held out of the run queues while it
+ * waits for a P the pacer gives it (Go's gcBgMarkWorkerPool); NULL if it
+ * is not held. Set by weft_gc_worker_hold (proc.c), taken by
+ * weft_gc_find_worker. */
+extern WEFT_HIDDEN _Atomic (G *) weft_gc_worker_held;
+/* From the mark worker: stops it (a yield in the trace) and holds it. */
+WEFT_HIDDEN void weft_gc_worker_hold (void);
+/* From the scheduler, on @pp, with weft_gc_worker_held set: the held
+ * worker if @pp should run it now, as a fractional worker while the P is
+ * under its share of the mark (Go's findRunnableGCWorker), or with @idle
+ * (the P found nothing else to run) as an idle worker; NULL otherwise. */
+WEFT_HIDDEN G *weft_gc_find_worker (P *pp, bool idle);
+/* A goroutine waits to run on @pp (its queue, the global one, an expired
+ * timer): an idle-mode mark worker gives the P back. */
+WEFT_HIDDEN bool weft_p_has_work (P *pp);
+/* From sysmon: starts a cycle (trigger "periodic") when none ran for two
+ * minutes (WEFT_GCPERIOD_MS) and WEFT_GOGC is not off (Go's forcegc). */
+WEFT_HIDDEN void weft_gc_sysmon (int64_t now);
 /* heap_live moved: writes a heap_alloc event if it moved by more than
  * 1/64 of the goal since the last one. */
 WEFT_HIDDEN void weft_gc_note_heap_change (void);

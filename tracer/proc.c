@@ -28,7 +28,13 @@
  *
  * sysmon, a thread without a P, retakes Ps from Ms stuck in syscalls,
  * requests preemption of goroutines running for more than 10 ms, polls the
- * network when nobody has for 10 ms, and notices tracing sessions.
+ * network when nobody has for 10 ms, notices tracing sessions and starts
+ * the periodic GC cycle (mgc.c).
+ *
+ * The GC mark worker may be held out of the run queues (mgc.c decides
+ * when it should run); while it is, every switch goes through schedule(),
+ * which asks mgc.c whether this P should mark now, and a P that finds
+ * nothing else to run takes it as an idle worker before it goes idle.
  *
  * Invariants:
  *  - A G is in at most one run queue, and only when G_RUNNABLE.
@@ -1154,9 +1160,12 @@ stop_and_pick_next (M *mp, G *gp, WeftStopReason reason)
   P *pp = mp->p;
   G *next = NULL;
 
-  /* While the world stops, go through schedule(), which stops this P. */
+  /* While the world stops, go through schedule(), which stops this P;
+   * while the GC mark worker is held, through schedule() too, which
+   * decides whether this P marks now. */
   if (atomic_load_explicit (&pp->schedtick, memory_order_relaxed) % 61 != 0
-      && !atomic_load_explicit (&weft_sched.gcwaiting, memory_order_relaxed))
+      && !atomic_load_explicit (&weft_sched.gcwaiting, memory_order_relaxed)
+      && atomic_load_explicit (&weft_gc_worker_held, memory_order_relaxed) == NULL)
     next = runqget (pp);
   weft_trace_go_switch (pp, mp, gp, reason, next);
   mp->switch_written = next != NULL;
@@ -1249,6 +1258,32 @@ static G *
 gopreempt_m (G *gp)
 {
   return gosched_common (gp, WEFT_STOP_PREEMPTED);
+}
+
+_Atomic (G *) weft_gc_worker_held;
+
+/* Like a yield, but the worker goes to no run queue: it is published in
+ * weft_gc_worker_held once its context is saved, and only
+ * weft_gc_find_worker hands it to a P again. */
+static G *
+gc_worker_hold_m (G *gp)
+{
+  M *mp = weft_getm ();
+  G *next;
+
+  casgstatus (gp, G_RUNNING, G_RUNNABLE);
+  mp->curg = NULL;
+  gp->m = NULL;
+  weft_stack_check (gp);
+  next = stop_and_pick_next (mp, gp, WEFT_STOP_YIELD);
+  atomic_store_explicit (&weft_gc_worker_held, gp, memory_order_release);
+  return next;
+}
+
+void
+weft_gc_worker_hold (void)
+{
+  mcall (gc_worker_hold_m);
 }
 
 void
@@ -1458,10 +1493,12 @@ steal_work (M *mp, int64_t now)
   return NULL;
 }
 
-static bool
-has_runnable (P *pp)
+bool
+weft_p_has_work (P *pp)
 {
-  return !runqempty (pp) || weft_sched.runq_size != 0;
+  int64_t when = atomic_load_explicit (&pp->timer0_when, memory_order_relaxed);
+
+  return !runqempty (pp) || weft_sched.runq_size != 0 || (when != 0 && when <= nanotime ());
 }
 
 /* Finds a runnable goroutine, blocking the M (and releasing its P) until
@@ -1519,8 +1556,12 @@ top:
         return gp;
     }
 
-  /* Nothing to run while the collector marks: mark (Go's idle worker). */
-  if (unlikely (__atomic_load_n (&weft_gc_assisting, __ATOMIC_RELAXED)))
+  /* Nothing to run while the collector marks: mark (Go's idle worker).
+   * The held mark worker first: it is what moves the mark on; a P that
+   * holds no worker helps drain the grey objects. The held worker is
+   * checked whatever the mark's phase: it must not be stranded. */
+  if (unlikely (atomic_load_explicit (&weft_gc_worker_held, memory_order_relaxed) != NULL
+                || __atomic_load_n (&weft_gc_assisting, __ATOMIC_RELAXED)))
     {
       if (mp->spinning)
         {
@@ -1528,7 +1569,9 @@ top:
           if (atomic_fetch_sub (&weft_sched.nmspinning, 1) - 1 < 0)
             weft_throw ("findrunnable: negative nmspinning");
         }
-      if (weft_gc_idle_mark (pp, has_runnable))
+      if ((gp = weft_gc_find_worker (pp, true)) != NULL)
+        return gp;
+      if (weft_gc_idle_mark (pp))
         goto top;
     }
 
@@ -1760,9 +1803,15 @@ schedule (M *mp)
     gcstopm (mp);
   pp = mp->p;
 
+  /* The GC mark worker first, if this P is behind its share of the mark
+   * (Go's findRunnableGCWorker comes before the run queues too). */
+  if (unlikely (atomic_load_explicit (&weft_gc_worker_held, memory_order_relaxed) != NULL))
+    gp = weft_gc_find_worker (pp, false);
+
   /* Every 61st tick, the global queue first, so it cannot starve behind
    * two goroutines readying each other. */
-  if (atomic_load_explicit (&pp->schedtick, memory_order_relaxed) % 61 == 0 && weft_sched.runq_size > 0)
+  if (gp == NULL && atomic_load_explicit (&pp->schedtick, memory_order_relaxed) % 61 == 0
+      && weft_sched.runq_size > 0)
     {
       weft_lock (&weft_sched.lock);
       gp = globrunqget (pp, 1);
@@ -1963,6 +2012,7 @@ sysmon (void *arg)
         startm (NULL, false);
 
       retake (now);
+      weft_gc_sysmon (now);
       idle = atomic_load (&weft_sched.npidle) == weft_nprocs ? idle + 1 : 0;
     }
   return NULL;

@@ -242,6 +242,11 @@ struct WeftP
   _Atomic int64_t timer0_when;
 
   struct WeftMCache *mcache; /* malloc.c: owner only */
+
+  /* mgc.c: how long this P ran the fractional mark worker since the mark
+   * began (Go's gcFractionalMarkTime); the scheduler compares it with the
+   * time since then before handing the worker this P again. */
+  _Atomic int64_t gc_fractional_ns;
 };
 
 /* ------------------------------------------------------------------ M */

@@ -4,8 +4,8 @@
  * "ok" cases check that the deadlock detector does not fire when a
  * goroutine can still be woken (by a timer, or by a thread in a syscall).
  * The heap's misuse (weft_alloc inside a syscall) and bad settings
- * (WEFT_GOGC, WEFT_MEMLIMIT, WEFT_LEAKCHECK) exit with status 2 and say
- * what is wrong. */
+ * (WEFT_GOGC, WEFT_MEMLIMIT, WEFT_LEAKCHECK, WEFT_GCPERIOD_MS) exit with
+ * status 2 and say what is wrong. */
 #define _GNU_SOURCE
 #include "tap.h"
 
@@ -168,8 +168,8 @@ case_alloc_in_syscall (void)
   return 0;
 }
 
-/* Run with a bad WEFT_GOGC / WEFT_MEMLIMIT / WEFT_LEAKCHECK in the
- * environment: the first allocation reads them. */
+/* Run with a bad WEFT_GOGC / WEFT_MEMLIMIT / WEFT_LEAKCHECK /
+ * WEFT_GCPERIOD_MS in the environment: the first allocation reads them. */
 static int
 case_alloc (void)
 {
@@ -341,6 +341,8 @@ parent_main (int argc, char **argv)
   expect_bad_env ("WEFT_GOGC", "lots", "weft: WEFT_GOGC=lots: want a percentage (e.g. 100) or \"off\"");
   expect_bad_env ("WEFT_MEMLIMIT", "12XB", "weft: WEFT_MEMLIMIT=12XB: want a size such as 512MiB or \"off\"");
   expect_bad_env ("WEFT_LEAKCHECK", "yes", "weft: WEFT_LEAKCHECK=yes: want 0 or 1");
+  expect_bad_env ("WEFT_GCPERIOD_MS", "2m", "weft: WEFT_GCPERIOD_MS=2m: want milliseconds between 1 and 86400000");
+  expect_bad_env ("WEFT_GCPERIOD_MS", "0", "weft: WEFT_GCPERIOD_MS=0: want milliseconds between 1 and 86400000");
   setenv ("WEFT_GOGC", "off", 1);
   setenv ("WEFT_MEMLIMIT", "64MiB", 1);
   expect_ok ("alloc");

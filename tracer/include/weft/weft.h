@@ -271,9 +271,17 @@ extern "C"
    * until weft_syscall_exit. A goroutine that
    * loops without reaching a safepoint holds every collection up.
    *
+   * A collection also starts when none ran for two minutes (Go's
+   * periodic GC), unless WEFT_GOGC is off. While it marks, the collector
+   * takes about a quarter of the Ps' time (Go's pacer): on 1 to 3 Ps a
+   * fractional worker that gives a P back once it had 25 % of it since
+   * the mark began, and Ps with nothing else to run.
+   *
    * Environment: WEFT_GOGC (percent heap growth between collections,
    * default 100; "off" disables automatic collection), WEFT_MEMLIMIT (a
-   * soft limit in bytes, with an optional KiB, MiB, GiB suffix; "off"). */
+   * soft limit in bytes, with an optional KiB, MiB, GiB suffix; "off"),
+   * WEFT_GCPERIOD_MS (the periodic collection's period in ms, 120000 by
+   * default: for tests). */
 
   /* Zeroed memory for @size bytes that may hold pointers (it is scanned). */
   void *weft_alloc (size_t size);
@@ -320,6 +328,20 @@ extern "C"
      * sweeping; and its share of the time the Ps had (Go's GCCPUFraction). */
     uint64_t gc_cpu_ns;
     double   gc_cpu_fraction;
+    /* Parts of gc_cpu_ns (Go's /cpu/classes/gc/mark/… metrics): the mark
+     * worker's time as a dedicated, fractional (25 % of a P, when
+     * WEFT_MAXPROCS is 1, 2, 3 or 6) or idle worker (on Ps with nothing
+     * else to run, idle-P marking included), and mark assists. */
+    uint64_t gc_mark_dedicated_ns;
+    uint64_t gc_mark_fractional_ns;
+    uint64_t gc_mark_idle_ns;
+    uint64_t gc_mark_assist_ns;
+    /* Wall time of the concurrent marks (between each cycle's two pauses),
+     * and the last one's bounds on weft_nanotime()'s clock (0 if none:
+     * under WEFT_GCSTW=1 the mark runs inside the pause). */
+    uint64_t gc_mark_ns;
+    int64_t  last_mark_begin_ns;
+    int64_t  last_mark_end_ns;
   } WeftMemStats;
 
   /* Fills @ms; stops the world for a moment (as Go's ReadMemStats does).
