@@ -73,16 +73,15 @@ detached_main (void *p)
 static void
 run_detached_leaving (WeftFunc fn, void *arg, int extra)
 {
-  static Detached d; /* static: no heap pointer in the caller's frame */
-  int64_t         n = weft_num_goroutine () + extra;
-  int64_t         deadline = now_ns () + WAIT_NS;
+  Detached d = { fn, arg, weft_chan_new (0, 0) }; /* nested calls each have their own */
+  int64_t  n = weft_num_goroutine () + extra;
+  int64_t  deadline = now_ns () + WAIT_NS;
 
-  d.fn = fn;
-  d.arg = arg;
-  d.done = weft_chan_new (0, 0);
   weft_go (detached_main, &d);
   weft_chan_recv (d.done, NULL);
   weft_chan_free (d.done);
+  /* No heap pointer of @arg's left in the caller's frame. */
+  explicit_bzero (&d, sizeof d);
   /* Until it has exited, its stack (where fn's frames were) is scanned. */
   while (weft_num_goroutine () > n && now_ns () < deadline)
     weft_yield ();
@@ -1139,43 +1138,59 @@ test_read_during_mark (void)
     abort ();
 }
 
+/* Cycles run when the tests ask, except in the stress case. */
 static void
-gc_off (void *arg)
+gc_off (void)
 {
-  (void) arg;
   weft_set_gc_percent (-1);
+}
+
+typedef struct
+{
+  void (*run) (void);
+  int leaves; /* goroutines it leaves blocked for good */
+} Test;
+
+static void
+run_test (void *arg)
+{
+  ((const Test *) arg)->run ();
 }
 
 static int
 test_main (int argc, char **argv)
 {
+  /* In this order, each on a goroutine of its own: a conservative
+   * collector keeps what any stale word on a scanned stack points to, and
+   * a test run on this goroutine (or inlined into this frame) would leave
+   * in its slots addresses of objects it freed, which the allocator then
+   * gives to the next test's garbage or leaked channels (once 1 run in 100:
+   * one node of test_garbage_freed's list kept). A goroutine's stack is
+   * cleared when it exits. */
+  static const Test tests[] = {
+    { gc_off, 0 },
+    /* First: no channel has been freed yet whose address a leaked one could get. */
+    { test_leaks, 11 },
+    { test_zeroed_and_aligned, 0 },
+    { test_concurrent_alloc, 0 },
+    { test_mem_stats_counts, 0 },
+    { test_garbage_freed, 0 },
+    { test_parked_stack_root, 0 },
+    { test_syscall_root, 0 },
+    { test_registered_root, 0 },
+    { test_noscan, 0 },
+    { test_interior_pointer, 0 },
+    { test_channel_buffer_root, 0 },
+    { test_after_func_arg, 0 },
+    { test_large_released, 0 },
+    { test_read_during_mark, 0 },
+    { test_stress, 0 },
+  };
+
   if (argc > 1)
     scale = atoi (argv[1]) > 0 ? atoi (argv[1]) : 1;
-  /* Cycles run when the tests ask, except in the stress case. Set on a
-   * goroutine of its own: it initialises the heap, whose frames leave the
-   * arena's start (the address of the first object, which the leak test
-   * allocates) in slots of this stack that test_leaks' frame would cover
-   * uninitialised. */
-  run_detached (gc_off, NULL);
-  /* First: the other tests free channels whose addresses malloc may give
-   * the channels this one leaks, and stale copies of them in dead stack
-   * slots (test_main's own, where those tests are inlined) would keep those
-   * leaks unproven: conservative scanning errs towards "not leaked". */
-  test_leaks ();
-  test_zeroed_and_aligned ();
-  test_concurrent_alloc ();
-  test_mem_stats_counts ();
-  test_garbage_freed ();
-  test_parked_stack_root ();
-  test_syscall_root ();
-  test_registered_root ();
-  test_noscan ();
-  test_interior_pointer ();
-  test_channel_buffer_root ();
-  test_after_func_arg ();
-  test_large_released ();
-  test_read_during_mark ();
-  test_stress ();
+  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+    run_detached_leaving (run_test, (void *) &tests[i], tests[i].leaves);
   return tap_done ();
 }
 
