@@ -12,6 +12,7 @@
  */
 #include "weft-writer.h"
 
+#include "weft-lanes.h"
 #include "weft-lod-input.h"
 
 #include <string.h>
@@ -105,11 +106,13 @@ struct _WeftWriter
   const Batch  *scan_batch;
   WeftRowKind   scan_kind;
   WeftLodInput *lod_input; /* not owned; NULL if none */
-  GThread      *thread;
-  GAsyncQueue  *full;  /* batches to insert */
-  GAsyncQueue  *empty; /* batches to fill */
-  Batch        *cur;
-  Batch        *pool[N_BATCHES];
+  /* The lane kinds are packed (weft-lanes.h), on first use. */
+  WeftLanePacker *packers[WEFT_LANE_N_TABLES];
+  GThread        *thread;
+  GAsyncQueue    *full;  /* batches to insert */
+  GAsyncQueue    *empty; /* batches to fill */
+  Batch          *cur;
+  Batch          *pool[N_BATCHES];
   /* Set by the writer thread, read by the producer: the first error. */
   GMutex  lock;
   GError *error;
@@ -352,6 +355,62 @@ step_or_fail (WeftWriter *self, sqlite3_stmt *stmt)
   return TRUE;
 }
 
+static WeftLaneTable
+lane_table (guint kind)
+{
+  switch (kind)
+    {
+    case WEFT_ROW_GSTATE:
+      return WEFT_LANE_GSTATE;
+    case WEFT_ROW_PSTATE:
+      return WEFT_LANE_PSTATE;
+    case WEFT_ROW_MSTATE:
+      return WEFT_LANE_MSTATE;
+    default:
+      return WEFT_LANE_N_TABLES;
+    }
+}
+
+static gboolean
+packer_failed (WeftWriter *self)
+{
+  GError *error = NULL;
+
+  weft_store_set_sqlite_error (&error, weft_store_get_db (self->store), "packing lane intervals");
+  writer_fail (self, error);
+  return FALSE;
+}
+
+/* The lane rows of @b, in batch order (a lane's intervals come in start
+ * order), then the goroutines that exited, whose open chunks are written
+ * and forgotten: what bounds the packer's memory by the live goroutines. */
+static gboolean
+pack_batch (WeftWriter *self, const Batch *b)
+{
+  for (guint i = 0; i < b->n_rows; i++)
+    {
+      const WeftRow *row = &b->rows[i];
+      WeftLaneTable  t = lane_table (row->kind);
+
+      if (t == WEFT_LANE_N_TABLES)
+        continue;
+      if (self->packers[t] == NULL)
+        self->packers[t] = weft_lane_packer_new (weft_store_get_db (self->store), t);
+      if (!weft_lane_packer_add (self->packers[t], row->v, row->nulls))
+        return packer_failed (self);
+    }
+  if (self->packers[WEFT_LANE_GSTATE] != NULL)
+    for (guint i = 0; i < b->n_rows; i++)
+      {
+        const WeftRow *row = &b->rows[i];
+
+        if (row->kind == WEFT_ROW_GOROUTINE && !(row->nulls & (1u << 6)) /* ended_ns */
+            && !weft_lane_packer_end_lane (self->packers[WEFT_LANE_GSTATE], row->v[0]))
+          return packer_failed (self);
+      }
+  return TRUE;
+}
+
 /* Sorts the batch's rows by kind (stably) into b->by_kind. */
 static void
 index_by_kind (Batch *b)
@@ -397,10 +456,12 @@ insert_batch (WeftWriter *self, Batch *b)
       if (!step_or_fail (self, stmt))
         return;
     }
+  if (!pack_batch (self, b))
+    return;
   index_by_kind (b);
   self->scan_batch = b;
   for (guint k = 0; k < WEFT_ROW_N_KINDS; k++)
-    if (!row_by_row (k) && b->kind_start[k + 1] > b->kind_start[k])
+    if (!row_by_row (k) && lane_table (k) == WEFT_LANE_N_TABLES && b->kind_start[k + 1] > b->kind_start[k])
       {
         self->scan_kind = (WeftRowKind) k;
         if (!step_or_fail (self, kind_stmt (self, k)))
@@ -543,6 +604,9 @@ weft_writer_close (WeftWriter *self, guint64 *rows, GError **error)
     g_thread_join (self->thread);
   if (rows != NULL)
     *rows = self->rows;
+  for (int t = 0; t < WEFT_LANE_N_TABLES; t++)
+    if (self->packers[t] != NULL && !weft_lane_packer_close (self->packers[t]) && !g_atomic_int_get (&self->failed))
+      packer_failed (self);
   for (int k = 0; k < WEFT_ROW_N_KINDS; k++)
     sqlite3_finalize (self->stmts[k]);
   sqlite3_create_module_v2 (weft_store_get_db (self->store), "weft_batch", NULL, NULL, NULL);

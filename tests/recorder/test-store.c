@@ -101,8 +101,10 @@ test_create_reopen (void)
   g_remove (path);
 }
 
-/* A file of schema version 1 (before cpu_sample): read-only, it reads
- * with the new table empty; writable, it is upgraded. */
+/* A file of schema version 1 (before cpu_sample; its lane tables hold
+ * rows, as up to version 2): read-only, it reads with the new table empty
+ * and its own lane rows; writable, it is upgraded and keeps reading
+ * them. */
 static void
 test_older_version (void)
 {
@@ -111,19 +113,35 @@ test_older_version (void)
   g_autoptr (WeftStore) store = weft_store_create (path, WEFT_STORE_CREATE_DEFAULT, &error);
 
   g_assert_no_error (error);
-  g_assert_true (weft_store_exec (store, "DROP TABLE cpu_sample; PRAGMA user_version = 1", &error));
+  g_assert_true (weft_store_exec (store,
+                                  "DROP TABLE cpu_sample; DROP TABLE gstate_chunk; DROP TABLE gstate_p_chunk; "
+                                  "DROP TABLE pstate_chunk; DROP TABLE mstate_chunk; "
+                                  "CREATE TABLE gstate (id INTEGER PRIMARY KEY, goid INTEGER NOT NULL, "
+                                  "start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, state INTEGER NOT NULL, "
+                                  "wait_reason INTEGER, wait_obj INTEGER, stack INTEGER, stop_reason INTEGER, "
+                                  "p INTEGER, m INTEGER, unblocked_by INTEGER, open_start INTEGER NOT NULL DEFAULT 0, "
+                                  "open_end INTEGER NOT NULL DEFAULT 0); "
+                                  "CREATE INDEX gstate_goid_start ON gstate (goid, start_ns); "
+                                  "INSERT INTO gstate (goid, start_ns, end_ns, state, p) VALUES (7, 10, 20, 0, 1); "
+                                  "PRAGMA user_version = 1",
+                                  &error));
   g_clear_pointer (&store, weft_store_free);
 
   store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, &error);
   g_assert_no_error (error);
   g_assert_cmpint (test_scalar (store, "PRAGMA user_version"), ==, 1);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM cpu_profile"), ==, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT end_ns FROM gstate WHERE goid = 7 AND start_ns <= 15"), ==, 20);
   g_clear_pointer (&store, weft_store_free);
 
   store = weft_store_open (path, WEFT_STORE_OPEN_READ_WRITE, &error);
   g_assert_no_error (error);
   g_assert_cmpint (test_scalar (store, "PRAGMA user_version"), ==, WEFT_SCHEMA_VERSION);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM main.sqlite_master WHERE name = 'cpu_sample'"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM main.sqlite_master WHERE name = 'gstate_chunk'"), ==, 1);
+  /* Its rows stay in its own table, which SQLite finds first. */
+  g_assert_cmpint (test_scalar (store, "SELECT SUM(end_ns) FROM gstate WHERE state = 0 AND p = 1"), ==, 20);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate_chunk"), ==, 0);
   g_remove (path);
 }
 
@@ -142,29 +160,132 @@ uses_index (WeftStore *store, const char *sql, const char *index)
   return n;
 }
 
-/* The viewer's P lanes (queries/window-pstate.sql) read the goroutines'
- * running intervals: both halves of the window query are searches of
- * gstate_p_running, which a bulk load creates before its rows. */
+/* The viewer's lane queries are searches of one lane's chunks, in both
+ * halves of the window query (weft-indexes.sql); the P lanes read the
+ * goroutines' running intervals packed by P; the leak analysis reads only
+ * the chunks holding intervals open at the end. */
 static void
-test_p_lane_index (void)
+test_lane_plans (void)
 {
   g_autofree char *path = tmp_path ("plane.weft");
-  g_autofree char *sql = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (WeftStore) store = weft_store_create (path, WEFT_STORE_CREATE_BULK, &error);
+  static const struct
+  {
+    const char *query, *plan;
+  } expect[] = {
+    { "window-gstate", "gstate_chunk (lane=? AND start_ns<?) DESC" },
+    { "window-gstate", "gstate_chunk (lane=? AND start_ns>? AND start_ns<?)" },
+    { "window-pstate", "gstate_p_chunk (lane=? AND start_ns<?) DESC" },
+    { "window-pstate", "gstate_p_chunk (lane=? AND start_ns>? AND start_ns<?)" },
+    { "window-mstate", "mstate_chunk (lane=? AND start_ns<?) DESC" },
+    { "window-mstate", "mstate_chunk (lane=? AND start_ns>? AND start_ns<?)" },
+    { "at-pstate", "gstate_p_chunk (lane=? AND start_ns<?) DESC" },
+    { "slice-at-thread", "mstate_chunk (lane=? AND start_ns<?) DESC" },
+  };
 
   g_assert_no_error (error);
-  g_assert_cmpint (uses_index (store, "SELECT 1 FROM gstate WHERE state = 0 AND p = 1 AND start_ns < 5",
-                               "gstate_p_running (p=? AND start_ns<?)"),
-                   ==, 1);
   g_assert_true (weft_store_finish (store, &error));
   g_clear_pointer (&store, weft_store_free);
   store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, &error);
   g_assert_no_error (error);
-  sql = weft_schema_load ("queries/window-pstate.sql", &error);
+  for (guint i = 0; i < G_N_ELEMENTS (expect); i++)
+    {
+      g_autofree char *file = g_strconcat ("queries/", expect[i].query, ".sql", NULL);
+      g_autofree char *sql = weft_schema_load (file, &error);
+
+      g_assert_no_error (error);
+      g_test_message ("%s: %s", expect[i].query, expect[i].plan);
+      g_assert_cmpint (uses_index (store, sql, expect[i].plan), ==, 1);
+    }
+  g_assert_cmpint (uses_index (store, "SELECT * FROM leak_candidates", "gstate_chunk (open_end=1)"), ==, 1);
+  g_remove (path);
+}
+
+/* The lane tables against plain tables of the same rows: intervals of a
+ * few lanes inserted in random order (each merged into the chunk where it
+ * belongs), every window, instant and scan query answering the same. */
+static void
+test_lane_tables (void)
+{
+  g_autofree char *path = tmp_path ("lanes.weft");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = weft_store_create (path, WEFT_STORE_CREATE_DEFAULT, &error);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (4);
+  sqlite3_stmt *ins, *ref;
+
   g_assert_no_error (error);
-  g_assert_cmpint (uses_index (store, sql, "gstate_p_running (p=? AND start_ns<?)"), ==, 1);
-  g_assert_cmpint (uses_index (store, sql, "gstate_p_running (p=? AND start_ns>? AND start_ns<?)"), ==, 1);
+  g_assert_true (weft_store_exec (store,
+                                  "CREATE TEMP TABLE ref (id INTEGER PRIMARY KEY, goid, start_ns, end_ns, state, "
+                                  "wait_reason, wait_obj, stack, stop_reason, p, m, unblocked_by, open_start, open_end)",
+                                  &error));
+  ins = weft_store_prepare (store,
+                            "INSERT INTO gstate (goid, start_ns, end_ns, state, wait_obj, p, open_end) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                            &error);
+  g_assert_no_error (error);
+  ref = weft_store_prepare (store,
+                            "INSERT INTO ref (id, goid, start_ns, end_ns, state, wait_obj, p, open_start, open_end) "
+                            "VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
+                            &error);
+  g_assert_no_error (error);
+  /* Lane g tiles [0, 1000 * 64) with intervals of 64 ns; 5000 of them,
+   * in random order, with a NULL or a huge or negative object. */
+  for (int k = 0; k < 5000; k++)
+    {
+      gint64 g = g_rand_int_range (rand, 1, 6), slot = g_rand_int_range (rand, 0, 1000);
+      gint64 state = g_rand_int_range (rand, 0, 3), obj = g_rand_int_range (rand, -2, 3) * G_GINT64_CONSTANT (0x7fff12345678);
+
+      for (int b = 1; b <= 7; b++)
+        sqlite3_bind_int64 (ins, b, (gint64[]){ g, slot * 64, slot * 64 + 64, state, obj, g % 2, slot == 999 }[b - 1]);
+      if (obj == 0)
+        sqlite3_bind_null (ins, 5);
+      g_assert_cmpint (sqlite3_step (ins), ==, SQLITE_DONE);
+      sqlite3_bind_int64 (ref, 8, sqlite3_last_insert_rowid (weft_store_get_db (store)));
+      sqlite3_reset (ins);
+      for (int b = 1; b <= 7; b++)
+        sqlite3_bind_int64 (ref, b, (gint64[]){ g, slot * 64, slot * 64 + 64, state, obj, g % 2, slot == 999 }[b - 1]);
+      if (obj == 0)
+        sqlite3_bind_null (ref, 5);
+      g_assert_cmpint (sqlite3_step (ref), ==, SQLITE_DONE);
+      sqlite3_reset (ref);
+    }
+  sqlite3_finalize (ins);
+  sqlite3_finalize (ref);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate_chunk"), <, 5000 / 8);
+  /* Whole scans, as sets. */
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM (SELECT * FROM gstate EXCEPT SELECT * FROM ref)"), ==, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM (SELECT * FROM ref EXCEPT SELECT * FROM gstate)"), ==, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT (SELECT COUNT(*) FROM gstate) = (SELECT COUNT(*) FROM ref)"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT (SELECT group_concat(id) FROM (SELECT id FROM gstate WHERE open_end = 1"
+                                       " ORDER BY id)) IS (SELECT group_concat(id) FROM (SELECT id FROM ref"
+                                       " WHERE open_end = 1 ORDER BY id))"),
+                   ==, 1);
+  /* Windows and instants of every lane, by goroutine and by P, in order. */
+  for (int k = 0; k < 300; k++)
+    {
+      gint64           g = g_rand_int_range (rand, 0, 7), t0 = g_rand_int_range (rand, -100, 66000);
+      gint64           t1 = t0 + g_rand_int_range (rand, 0, 3000);
+      g_autofree char *sql = g_strdup_printf (
+          "SELECT (SELECT group_concat(x, ' ') FROM (SELECT id || ':' || start_ns AS x FROM gstate WHERE goid = %1$" G_GINT64_FORMAT
+          " AND start_ns >= %2$" G_GINT64_FORMAT " AND start_ns < %3$" G_GINT64_FORMAT " ORDER BY start_ns, id))"
+          " IS (SELECT group_concat(x, ' ') FROM (SELECT id || ':' || start_ns AS x FROM ref WHERE goid = %1$" G_GINT64_FORMAT
+          " AND start_ns >= %2$" G_GINT64_FORMAT " AND start_ns < %3$" G_GINT64_FORMAT " ORDER BY start_ns, id))"
+          " AND (SELECT start_ns FROM gstate WHERE goid = %1$" G_GINT64_FORMAT " AND start_ns < %2$" G_GINT64_FORMAT
+          " ORDER BY start_ns DESC LIMIT 1) IS (SELECT MAX(start_ns) FROM ref WHERE goid = %1$" G_GINT64_FORMAT
+          " AND start_ns < %2$" G_GINT64_FORMAT ")"
+          " AND (SELECT group_concat(start_ns) FROM (SELECT start_ns FROM gstate WHERE state = 0 AND p = %4$" G_GINT64_FORMAT
+          " AND start_ns <= %3$" G_GINT64_FORMAT " ORDER BY start_ns DESC)) IS (SELECT group_concat(start_ns)"
+          " FROM (SELECT start_ns FROM ref WHERE state = 0 AND p = %4$" G_GINT64_FORMAT " AND start_ns <= %3$" G_GINT64_FORMAT
+          " ORDER BY start_ns DESC))",
+          g, t0, t1, g % 2);
+
+      g_assert_cmpint (test_scalar (store, sql), ==, 1);
+    }
+  /* Only inserts. */
+  g_assert_false (weft_store_exec (store, "DELETE FROM gstate WHERE goid = 1", &error));
+  g_assert_error (error, WEFT_STORE_ERROR, WEFT_STORE_ERROR_SQLITE);
+  g_assert_nonnull (strstr (error->message, "not changed or deleted"));
   g_remove (path);
 }
 
@@ -222,7 +343,8 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Store/older-version", test_older_version);
   g_test_add_func ("/Weft/Store/missing-file", test_missing);
   g_test_add_func ("/Weft/Store/create-reopen", test_create_reopen);
-  g_test_add_func ("/Weft/Store/p-lane-index", test_p_lane_index);
+  g_test_add_func ("/Weft/Store/lane-plans", test_lane_plans);
+  g_test_add_func ("/Weft/Store/lane-tables", test_lane_tables);
   g_test_add_func ("/Weft/Store/lod-spilled", test_lod_spilled);
   return g_test_run ();
 }
