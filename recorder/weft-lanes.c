@@ -398,12 +398,14 @@ typedef struct
 /* idxNum bits. */
 enum
 {
-  PLAN_LANE = 1 << 0, /* argv: the lane */
-  PLAN_BY_P = 1 << 1, /* gstate's P chunks (state = 0 AND p = X) */
-  PLAN_LO = 1 << 2,   /* argv: a lower bound of start_ns */
-  PLAN_HI = 1 << 3,   /* argv: an upper bound of start_ns */
-  PLAN_DESC = 1 << 4, /* rows in descending start_ns order */
-  PLAN_OPEN = 1 << 5, /* open_end = 1: only chunks holding such a row */
+  PLAN_LANE = 1 << 0,    /* argv: the lane */
+  PLAN_BY_P = 1 << 1,    /* gstate's P chunks (state = 0 AND p = X) */
+  PLAN_LO = 1 << 2,      /* argv: a lower bound of start_ns */
+  PLAN_HI = 1 << 3,      /* argv: an upper bound of start_ns */
+  PLAN_DESC = 1 << 4,    /* rows in descending start_ns order */
+  PLAN_OPEN = 1 << 5,    /* open_end = 1: only chunks holding such a row */
+  PLAN_BY_LANE = 1 << 6, /* every row, in lane order (MAX(m) FROM mstate) */
+  PLAN_NULL_P = 1 << 7,  /* then gstate's running rows with a NULL p */
 };
 
 typedef struct
@@ -412,6 +414,7 @@ typedef struct
   sqlite3_stmt       *chunks;
   int                 plan;
   gint64              lo, hi;
+  gboolean            null_p; /* reading the rows PLAN_NULL_P adds */
   Ival               *ivs;
   guint               n, cap, i;
   gboolean            eof;
@@ -515,6 +518,30 @@ lane_best_index (sqlite3_vtab *vtab, sqlite3_index_info *info)
       describe (info, "%s_chunk (open_end=1)", tables[t->which].name);
       return SQLITE_OK;
     }
+  if (plan == 0 && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == COL_LANE)
+    {
+      /* In lane order, which the chunks' index gives: the viewer's
+       * MAX(m) FROM mstate, a first row. */
+      info->orderByConsumed = 1;
+      info->estimatedCost = 1e6;
+      info->estimatedRows = 10000000;
+      info->idxNum = PLAN_BY_LANE | (info->aOrderBy[0].desc ? PLAN_DESC : 0);
+      describe (info, "%s_chunk (lane order)%s", tables[t->which].name, info->aOrderBy[0].desc ? " DESC" : "");
+      return SQLITE_OK;
+    }
+  if (plan == 0 && state0 >= 0 && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == GSTATE_P
+      && info->aOrderBy[0].desc)
+    {
+      /* gstate's running rows by P, largest first, those without one
+       * last (NULL is the smallest): the viewer's MAX(p) WHERE state = 0,
+       * a first row. */
+      info->orderByConsumed = 1;
+      info->estimatedCost = 1e6;
+      info->estimatedRows = 10000000;
+      info->idxNum = PLAN_BY_LANE | PLAN_BY_P | PLAN_DESC | PLAN_NULL_P;
+      describe (info, "gstate_p_chunk (lane order) DESC, then gstate_chunk (p IS NULL)");
+      return SQLITE_OK;
+    }
   if (plan == 0)
     {
       /* A scan of every interval: the analyses'. */
@@ -585,7 +612,17 @@ next_chunk (LaneCursor *c)
       gint64 lane, first, last;
       guint  n;
 
-      if ((rc = sqlite3_step (c->chunks)) != SQLITE_ROW)
+      if ((rc = sqlite3_step (c->chunks)) == SQLITE_DONE && (c->plan & PLAN_NULL_P) && !c->null_p)
+        {
+          g_autofree char *sql = g_strdup_printf ("SELECT lane, start_ns, last_start, n, data FROM %s", t->chunks.table);
+
+          c->null_p = TRUE;
+          sqlite3_finalize (c->chunks);
+          if ((rc = sqlite3_prepare_v2 (t->chunks.db, sql, -1, &c->chunks, NULL)) != SQLITE_OK)
+            return rc;
+          continue;
+        }
+      if (rc != SQLITE_ROW)
         {
           c->eof = TRUE;
           return rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -618,7 +655,16 @@ next_chunk (LaneCursor *c)
                                              (long long) lane);
           return SQLITE_CORRUPT;
         }
-      if (c->plan & PLAN_BY_P)
+      if (c->null_p)
+        {
+          guint kept = 0;
+
+          for (guint i = 0; i < n; i++)
+            if (c->ivs[i].v[GSTATE_STATE] == 0 && (c->ivs[i].nulls & (1u << GSTATE_P)))
+              c->ivs[kept++] = c->ivs[i];
+          n = kept;
+        }
+      else if (c->plan & PLAN_BY_P)
         for (guint i = 0; i < n; i++)
           c->ivs[i] = by_p (&c->ivs[i]);
       c->n = n;
@@ -642,6 +688,7 @@ lane_filter (sqlite3_vtab_cursor *cursor, int plan, const char *idx_str, int arg
   c->plan = plan;
   c->n = c->i = 0;
   c->eof = FALSE;
+  c->null_p = FALSE;
   c->lo = G_MININT64;
   c->hi = G_MAXINT64;
   if (plan & PLAN_LANE)
@@ -663,7 +710,10 @@ lane_filter (sqlite3_vtab_cursor *cursor, int plan, const char *idx_str, int arg
     c->hi = sqlite3_value_type (argv[a]) == SQLITE_NULL ? G_MININT64 : sqlite3_value_int64 (argv[a]);
   sqlite3_finalize (c->chunks);
   c->chunks = NULL;
-  if (plan & PLAN_OPEN)
+  if (plan & PLAN_BY_LANE)
+    sql = g_strdup_printf ("SELECT lane, start_ns, last_start, n, data FROM %s ORDER BY lane %s, start_ns %s", ct->table,
+                           (plan & PLAN_DESC) ? "DESC" : "", (plan & PLAN_DESC) ? "DESC" : "");
+  else if (plan & PLAN_OPEN)
     sql = g_strdup_printf ("SELECT lane, start_ns, last_start, n, data FROM %s WHERE open_end = 1", ct->table);
   else if (!(plan & PLAN_LANE))
     sql = g_strdup_printf ("SELECT lane, start_ns, last_start, n, data FROM %s", ct->table);

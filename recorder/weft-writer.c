@@ -6,9 +6,12 @@
  * statement per kind and batch, rather than a bind-step-reset round per
  * row, halves SQLite's work per row: a row costs the column reads and the
  * B-tree append, not the opening and closing of a statement and a cursor.
- * Rows of one kind keep their order (rowids follow the order intervals
- * end; OR REPLACE keeps the last); the kinds are independent, except the
- * two that share meta, which are inserted row by row, in order.
+ * Rows of one kind keep their order (OR REPLACE keeps the last); the kinds
+ * are independent, except the two that share meta, which are inserted row
+ * by row, in order. The lane kinds (gstate, pstate, mstate: most of the
+ * rows) are not inserted but packed, in batch order, into chunks of a
+ * lane's intervals (weft-lanes.h): a few hundred thousand rows for 25
+ * million intervals; their ids follow the order intervals end.
  */
 #include "weft-writer.h"
 
@@ -49,15 +52,12 @@ static const RowInfo row_info[WEFT_ROW_N_KINDS] = {
   [WEFT_ROW_GOROUTINE] = { "INSERT OR REPLACE INTO goroutine (goid, parent, start_pc, name, create_stack, created_ns, "
                            "ended_ns, final_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            8, T (3) },
-  [WEFT_ROW_GSTATE] = { "INSERT INTO gstate (goid, start_ns, end_ns, state, wait_reason, wait_obj, stack, stop_reason, "
-                        "p, m, unblocked_by, open_start, open_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  /* Packed (weft-lanes.c), in these columns' order, after id. */
+  [WEFT_ROW_GSTATE] = { "gstate (goid, start_ns, end_ns, state, wait_reason, wait_obj, stack, stop_reason, p, m, "
+                        "unblocked_by, open_start, open_end)",
                         13, 0 },
-  [WEFT_ROW_PSTATE] = { "INSERT INTO pstate (p, start_ns, end_ns, goid, m, open_start, open_end) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        7, 0 },
-  [WEFT_ROW_MSTATE] = { "INSERT INTO mstate (m, start_ns, end_ns, state, p, goid, open_start, open_end) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        8, 0 },
+  [WEFT_ROW_PSTATE] = { "pstate (p, start_ns, end_ns, goid, m, open_start, open_end)", 7, 0 },
+  [WEFT_ROW_MSTATE] = { "mstate (m, start_ns, end_ns, state, p, goid, open_start, open_end)", 8, 0 },
   [WEFT_ROW_THREAD] = { "INSERT OR REPLACE INTO thread (m, tid, started_ns) VALUES (?, ?, ?)", 3, 0 },
   [WEFT_ROW_STACK] = { "INSERT OR IGNORE INTO stack (id, depth) VALUES (?, ?)", 2, 0 },
   [WEFT_ROW_FRAME] = { "INSERT OR IGNORE INTO frame (stack, depth, pc) VALUES (?, ?, ?)", 3, 0 },

@@ -261,6 +261,24 @@ test_lane_tables (void)
                                        " ORDER BY id)) IS (SELECT group_concat(id) FROM (SELECT id FROM ref"
                                        " WHERE open_end = 1 ORDER BY id))"),
                    ==, 1);
+  /* In lane order; the largest P running something (some running rows
+   * have none: the rows without one come last), the largest goroutine. */
+  g_assert_true (weft_store_exec (store, "INSERT INTO gstate (goid, start_ns, end_ns, state) VALUES (3, 5, 6, 0)", &error));
+  g_assert_true (weft_store_exec (store, "INSERT INTO ref (id, goid, start_ns, end_ns, state, open_start, open_end) "
+                                         "VALUES (last_insert_rowid (), 3, 5, 6, 0, 0, 0)",
+                                  &error));
+  g_assert_cmpint (test_scalar (store, "SELECT (SELECT group_concat(p) FROM (SELECT p FROM gstate WHERE state = 0"
+                                       " ORDER BY p DESC)) IS (SELECT group_concat(p) FROM (SELECT p FROM ref"
+                                       " WHERE state = 0 ORDER BY p DESC))"),
+                   ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate WHERE state = 0 AND p IS NULL"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT MAX(p) FROM gstate WHERE state = 0"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT (SELECT group_concat(goid) FROM (SELECT goid FROM gstate ORDER BY goid DESC))"
+                                       " IS (SELECT group_concat(goid) FROM (SELECT goid FROM ref ORDER BY goid DESC))"),
+                   ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT MAX(goid) FROM gstate"), ==, 5);
+  g_assert_cmpint (uses_index (store, "SELECT MAX(p) FROM gstate WHERE state = 0", "gstate_p_chunk (lane order) DESC"),
+                   ==, 1);
   /* Windows and instants of every lane, by goroutine and by P, in order. */
   for (int k = 0; k < 300; k++)
     {
