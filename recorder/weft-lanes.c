@@ -239,6 +239,8 @@ typedef struct
   const TableInfo *info;
   char            *table;
   sqlite3_stmt    *insert, *find, *update;
+  Chunk            tail;       /* the chunk insert_one() wrote last … */
+  sqlite3_int64    tail_rowid; /* … as row tail_rowid; 0: none */
 } ChunkTable;
 
 static void
@@ -256,6 +258,7 @@ chunk_table_clear (ChunkTable *t)
   sqlite3_finalize (t->insert);
   sqlite3_finalize (t->find);
   sqlite3_finalize (t->update);
+  g_clear_pointer (&t->tail.data.data, g_free);
   g_clear_pointer (&t->table, g_free);
 }
 
@@ -296,24 +299,19 @@ write_chunk (ChunkTable *t, const Chunk *c)
  * or before it, if it starts inside that chunk or the chunk has room,
  * else into a chunk of its own (which then sits between its
  * neighbours). */
-static int insert_into (ChunkTable *t, const Ival *iv, Chunk *c);
-
+/* Puts @iv where it belongs in its lane: into the last chunk starting at
+ * or before it, if it starts inside that chunk or the chunk has room,
+ * else into a chunk of its own (which then sits between its
+ * neighbours). The chunk written last stays encoded in t->tail: rows
+ * appended to it one by one (INSERT … SELECT of a lane in order) are
+ * encoded once, not the whole chunk again for each. */
 static int
 insert_one (ChunkTable *t, const Ival *iv)
 {
-  Chunk c = { .lane = iv->v[COL_LANE] };
-  int   rc = insert_into (t, iv, &c);
-
-  g_free (c.data.data);
-  return rc;
-}
-
-/* insert_one(), encoding into @c. */
-static int
-insert_into (ChunkTable *t, const Ival *iv, Chunk *c)
-{
+  Chunk           *c = &t->tail;
   g_autofree Ival *ivs = NULL;
   sqlite3_int64    rowid;
+  gint64           last;
   guint            n, at;
   int              rc;
 
@@ -325,34 +323,53 @@ insert_into (ChunkTable *t, const Ival *iv, Chunk *c)
   sqlite3_bind_int64 (t->find, 1, iv->v[COL_LANE]);
   sqlite3_bind_int64 (t->find, 2, iv->v[COL_START]);
   rc = sqlite3_step (t->find);
-  if (rc != SQLITE_ROW || (iv->v[COL_START] >= sqlite3_column_int64 (t->find, 1) && sqlite3_column_int64 (t->find, 2) >= WEFT_LANE_CHUNK))
+  if (rc != SQLITE_ROW
+      || (iv->v[COL_START] >= sqlite3_column_int64 (t->find, 1) && sqlite3_column_int64 (t->find, 2) >= WEFT_LANE_CHUNK))
     {
       sqlite3_reset (t->find);
       if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return rc;
+      chunk_reset (c);
+      c->lane = iv->v[COL_LANE];
       chunk_append (c, t->info->n_cols, iv);
-      return write_chunk (t, c);
+      rc = write_chunk (t, c);
+      t->tail_rowid = rc == SQLITE_OK ? sqlite3_last_insert_rowid (t->db) : 0;
+      return rc;
     }
   rowid = sqlite3_column_int64 (t->find, 0);
+  last = sqlite3_column_int64 (t->find, 1);
   n = (guint) sqlite3_column_int64 (t->find, 2);
-  ivs = g_new (Ival, n + 1);
-  if (!chunk_decode (sqlite3_column_blob (t->find, 3), (gsize) sqlite3_column_bytes (t->find, 3), n, t->info->n_cols,
-                     iv->v[COL_LANE], ivs))
+  /* The row as t->tail left it (a statement rolled back changes its
+   * count or last start): append. */
+  if (rowid == t->tail_rowid && c->lane == iv->v[COL_LANE] && n == c->n && last == c->last_start
+      && iv->v[COL_START] >= last)
     {
       sqlite3_reset (t->find);
-      return SQLITE_CORRUPT;
+      chunk_append (c, t->info->n_cols, iv);
     }
-  sqlite3_reset (t->find);
-  for (at = n; at > 0 && ivs[at - 1].v[COL_START] > iv->v[COL_START]; at--)
-    ;
-  memmove (&ivs[at + 1], &ivs[at], (n - at) * sizeof (Ival));
-  ivs[at] = *iv;
-  for (guint i = 0; i <= n; i++)
-    chunk_append (c, t->info->n_cols, &ivs[i]);
+  else
+    {
+      ivs = g_new (Ival, n + 1);
+      if (!chunk_decode (sqlite3_column_blob (t->find, 3), (gsize) sqlite3_column_bytes (t->find, 3), n,
+                         t->info->n_cols, iv->v[COL_LANE], ivs))
+        {
+          sqlite3_reset (t->find);
+          return SQLITE_CORRUPT;
+        }
+      sqlite3_reset (t->find);
+      for (at = n; at > 0 && ivs[at - 1].v[COL_START] > iv->v[COL_START]; at--)
+        ;
+      memmove (&ivs[at + 1], &ivs[at], (n - at) * sizeof (Ival));
+      ivs[at] = *iv;
+      chunk_reset (c);
+      c->lane = iv->v[COL_LANE];
+      for (guint i = 0; i <= n; i++)
+        chunk_append (c, t->info->n_cols, &ivs[i]);
+    }
+  t->tail_rowid = 0;
   if ((rc = prepare (t, &t->update,
                      "UPDATE %s SET start_ns = ?2, last_start = ?3, end_ns = ?4, max_id = ?5, open_end = ?6, n = ?7, "
-                     "data = ?8 "
-                     "WHERE rowid = ?1"))
+                     "data = ?8 WHERE rowid = ?1"))
       != SQLITE_OK)
     return rc;
   sqlite3_bind_int64 (t->update, 1, rowid);
@@ -365,7 +382,10 @@ insert_into (ChunkTable *t, const Ival *iv, Chunk *c)
   sqlite3_bind_blob (t->update, 8, c->data.data, (int) c->data.len, SQLITE_STATIC);
   rc = sqlite3_step (t->update);
   sqlite3_reset (t->update);
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  if (rc != SQLITE_DONE)
+    return rc;
+  t->tail_rowid = rowid;
+  return SQLITE_OK;
 }
 
 static gboolean
