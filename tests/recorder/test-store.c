@@ -230,6 +230,7 @@ test_lane_tables (void)
                             "VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
                             &error);
   g_assert_no_error (error);
+  g_assert_true (weft_store_exec (store, "BEGIN", &error));
   /* Lane g tiles [0, 1000 * 64) with intervals of 64 ns; 5000 of them,
    * in random order, with a NULL or a huge or negative object. */
   for (int k = 0; k < 5000; k++)
@@ -253,6 +254,7 @@ test_lane_tables (void)
     }
   sqlite3_finalize (ins);
   sqlite3_finalize (ref);
+  g_assert_true (weft_store_exec (store, "COMMIT", &error));
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate_chunk"), <, 5000 / 8);
   /* Whole scans, as sets. */
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM (SELECT * FROM gstate EXCEPT SELECT * FROM ref)"), ==, 0);
