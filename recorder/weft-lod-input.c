@@ -1,8 +1,8 @@
 /* weft-lod-input.c — see weft-lod-input.h.
  *
- * The writer hands over every gstate and mstate row as it hands a batch
- * to SQLite, on the producer's thread (which mostly waits for SQLite
- * during a load). They go, in that order — each table's rowid order —
+ * The writer hands over every gstate and mstate row as it takes a batch,
+ * on its own thread (which, since it packs the lane rows rather than
+ * inserting them, mostly waits for the reading thread). They go, in that order — each table's rowid order —
  * to an unlinked temporary file, compactly: a byte for the table and the
  * state, then varints: the lane, the start as a difference from the
  * previous record's start, the length and, for gstate rows, aux (all

@@ -432,6 +432,12 @@ index_by_kind (Batch *b)
 static void
 insert_batch (WeftWriter *self, Batch *b)
 {
+  /* Here rather than on the producer's thread, the load's bottleneck
+   * (reading), now that the lane rows are packed rather than inserted. */
+  if (self->lod_input != NULL)
+    for (guint i = 0; i < b->n_rows; i++)
+      if (b->rows[i].kind == WEFT_ROW_GSTATE || b->rows[i].kind == WEFT_ROW_MSTATE || b->rows[i].kind == WEFT_ROW_GOROUTINE)
+        weft_lod_input_add (self->lod_input, &b->rows[i]);
   if (g_atomic_int_get (&self->failed))
     return;
   for (guint i = 0; i < b->n_rows; i++)
@@ -497,10 +503,6 @@ flush (WeftWriter *self, gboolean last)
 {
   Batch *b = self->cur;
 
-  if (self->lod_input != NULL)
-    for (guint i = 0; i < b->n_rows; i++)
-      if (b->rows[i].kind == WEFT_ROW_GSTATE || b->rows[i].kind == WEFT_ROW_MSTATE || b->rows[i].kind == WEFT_ROW_GOROUTINE)
-        weft_lod_input_add (self->lod_input, &b->rows[i]);
   b->last = last;
   if (self->thread != NULL)
     {
@@ -579,7 +581,8 @@ weft_writer_set_text (WeftWriter *self, WeftRow *row, guint col, const char *tex
 }
 
 /* Hands every gstate, mstate and goroutine row written from now on to @input too,
- * on the producer's thread (weft-lod-input.h). */
+ * on the writer's thread (weft-lod-input.h); @input is the writer's until
+ * weft_writer_close(). */
 void
 weft_writer_set_lod_input (WeftWriter *self, WeftLodInput *input)
 {

@@ -1,8 +1,8 @@
 -- window-pstate.sql — a P lane of the viewer: what P :p ran during
 -- [:t0, :t1), keyed by the goroutine's start function, from the running
--- rows of gstate (index gstate_p_running). A P runs one
+-- rows of gstate (packed by P in gstate_p_chunk). A P runs one
 -- goroutine at a time, so the interval meeting :t0 is the last one
--- starting before it: two index range scans (weft-indexes.sql). The
+-- starting before it: two searches of the P's chunks (weft-indexes.sql). The
 -- rows come in no promised order (see window-glane.sql).
 SELECT * FROM (
   SELECT s.start_ns, s.end_ns, COALESCE(g.start_pc, 0) FROM gstate AS s
