@@ -938,10 +938,19 @@ struct _WeftLanePacker
   WeftLaneTable which;
   ChunkTable    chunks, p_chunks;
   GHashTable   *open, *p_open; /* lane → Chunk */
-  gsize         pending;
-  gint64        next_id;
-  int           rc;
+  /* lane → Seen: lanes whose open chunk the budget wrote out, and the
+   * last start written, so that an interval before it is still merged
+   * (the chunks of a lane must not interleave). */
+  GHashTable *seen, *p_seen;
+  gsize       pending;
+  gint64      next_id;
+  int         rc;
 };
+
+typedef struct
+{
+  gint64 lane, last_start;
+} Seen;
 
 static void
 chunk_free (gpointer data)
@@ -962,6 +971,8 @@ weft_lane_packer_new (sqlite3 *db, WeftLaneTable which)
   chunk_table_init (&self->p_chunks, db, which, TRUE);
   self->open = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, chunk_free);
   self->p_open = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, chunk_free);
+  self->seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+  self->p_seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
   self->next_id = 1;
   return self;
 }
@@ -973,8 +984,10 @@ fail (WeftLanePacker *self, int rc)
     self->rc = rc;
 }
 
+/* Writes every open chunk; with @seen, forgets them, keeping only their
+ * lane's last start there. */
 static void
-flush_all (WeftLanePacker *self, GHashTable *open, ChunkTable *t)
+flush_all (WeftLanePacker *self, GHashTable *open, GHashTable *seen, ChunkTable *t)
 {
   GHashTableIter iter;
   gpointer       value;
@@ -982,28 +995,44 @@ flush_all (WeftLanePacker *self, GHashTable *open, ChunkTable *t)
   g_hash_table_iter_init (&iter, open);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      fail (self, write_chunk (t, value));
-      chunk_reset (value);
+      Chunk *c = value;
+
+      fail (self, write_chunk (t, c));
+      chunk_reset (c);
+      if (seen != NULL)
+        {
+          Seen *x = g_new (Seen, 1);
+
+          *x = (Seen){ c->lane, c->last_start };
+          g_hash_table_replace (seen, &x->lane, x);
+        }
     }
+  if (seen != NULL)
+    g_hash_table_remove_all (open);
 }
 
 static void
-pack (WeftLanePacker *self, GHashTable *open, ChunkTable *t, const Ival *iv)
+pack (WeftLanePacker *self, GHashTable *open, GHashTable *seen, ChunkTable *t, const Ival *iv)
 {
   Chunk *c = g_hash_table_lookup (open, &iv->v[COL_LANE]);
 
   if (c == NULL)
     {
+      Seen *x = g_hash_table_lookup (seen, &iv->v[COL_LANE]);
+
       c = g_new0 (Chunk, 1);
       c->lane = iv->v[COL_LANE];
+      c->last_start = x != NULL ? x->last_start : G_MININT64;
+      g_hash_table_remove (seen, &iv->v[COL_LANE]);
       g_hash_table_insert (open, &c->lane, c);
       self->pending += 256;
     }
-  else if (c->n > 0 && iv->v[COL_START] < c->last_start)
+  if (iv->v[COL_START] < c->last_start)
     {
       /* Out of order: written where it belongs, among the written
        * chunks. */
       fail (self, write_chunk (t, c));
+      self->pending -= c->data.len;
       chunk_reset (c);
       fail (self, insert_one (t, iv));
       return;
@@ -1030,19 +1059,17 @@ weft_lane_packer_add (WeftLanePacker *self, const gint64 *v, guint32 nulls)
   iv.v[COL_ID] = self->next_id++;
   memcpy (&iv.v[1], v, (tables[self->which].n_cols - 1) * sizeof (gint64));
   iv.nulls = nulls << 1;
-  pack (self, self->open, &self->chunks, &iv);
+  pack (self, self->open, self->seen, &self->chunks, &iv);
   if (p_running (self->which, &iv))
     {
       Ival p = by_p (&iv);
 
-      pack (self, self->p_open, &self->p_chunks, &p);
+      pack (self, self->p_open, self->p_seen, &self->p_chunks, &p);
     }
   if (self->pending > PENDING_BUDGET)
     {
-      flush_all (self, self->open, &self->chunks);
-      flush_all (self, self->p_open, &self->p_chunks);
-      g_hash_table_remove_all (self->open);
-      g_hash_table_remove_all (self->p_open);
+      flush_all (self, self->open, self->seen, &self->chunks);
+      flush_all (self, self->p_open, self->p_seen, &self->p_chunks);
       self->pending = 0;
     }
   return self->rc == SQLITE_OK;
@@ -1061,6 +1088,7 @@ weft_lane_packer_end_lane (WeftLanePacker *self, gint64 lane)
       self->pending -= MIN (self->pending, c->data.len + 256);
       g_hash_table_remove (self->open, &lane);
     }
+  g_hash_table_remove (self->seen, &lane);
   return self->rc == SQLITE_OK;
 }
 
@@ -1071,11 +1099,13 @@ weft_lane_packer_close (WeftLanePacker *self)
 {
   gboolean ok;
 
-  flush_all (self, self->open, &self->chunks);
-  flush_all (self, self->p_open, &self->p_chunks);
+  flush_all (self, self->open, NULL, &self->chunks);
+  flush_all (self, self->p_open, NULL, &self->p_chunks);
   ok = self->rc == SQLITE_OK;
   g_hash_table_unref (self->open);
   g_hash_table_unref (self->p_open);
+  g_hash_table_unref (self->seen);
+  g_hash_table_unref (self->p_seen);
   chunk_table_clear (&self->chunks);
   chunk_table_clear (&self->p_chunks);
   g_free (self);

@@ -310,6 +310,70 @@ test_lane_tables (void)
   g_remove (path);
 }
 
+/* The packer as a load uses it: 300 000 live lanes, more open chunks than
+ * its memory budget holds (all are written out midway), a lane ended and
+ * continued, intervals out of order (merged where they belong), every
+ * lane read back whole, in order, and by window. */
+static void
+test_lane_packer (void)
+{
+  g_autofree char *path = tmp_path ("packer.weft");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftStore) store = weft_store_create (path, WEFT_STORE_CREATE_DEFAULT, &error);
+  const gint64    lanes = 300000;
+  WeftLanePacker *packer;
+
+  g_assert_no_error (error);
+  g_assert_true (weft_store_exec (store, "BEGIN", &error));
+  packer = weft_lane_packer_new (weft_store_get_db (store), WEFT_LANE_MSTATE);
+  /* mstate: m, start_ns, end_ns, state, p, goid, open_start, open_end. */
+  for (gint64 round = 0; round < 3; round++)
+    for (gint64 m = 1; m <= lanes; m++)
+      g_assert_true (
+          weft_lane_packer_add (packer, (gint64[8]){ m, round * 10, round * 10 + 10, round, m % 7, 0, 0, 0 }, 1u << 5));
+  /* Then, for every lane, one interval before its last (many lanes'
+   * open chunks were written out by the budget since) and one after. */
+  for (gint64 m = 1; m <= lanes; m++)
+    if (m != 1 && m != 5)
+      {
+        g_assert_true (weft_lane_packer_add (packer, (gint64[8]){ m, 15, 16, 1, 0, 0, 0, 0 }, 1u << 5));
+        g_assert_true (weft_lane_packer_add (packer, (gint64[8]){ m, 30, 31, 3, 0, 0, 0, 0 }, 1u << 5));
+      }
+  g_assert_true (weft_lane_packer_end_lane (packer, 5));
+  /* Lane 5 again, then lane 1 out of order: 35 before 40, 5 inside its
+   * first interval's start order. */
+  g_assert_true (weft_lane_packer_add (packer, (gint64[8]){ 5, 30, 40, 4, 0, 0, 0, 1 }, 1u << 5));
+  g_assert_true (weft_lane_packer_add (packer, (gint64[8]){ 1, 40, 50, 4, 0, 0, 0, 0 }, 1u << 5));
+  g_assert_true (weft_lane_packer_add (packer, (gint64[8]){ 1, 35, 36, 3, 0, 0, 0, 0 }, 1u << 5));
+  g_assert_true (weft_lane_packer_add (packer, (gint64[8]){ 1, 5, 6, 3, 0, 0, 0, 0 }, 1u << 5));
+  g_assert_true (weft_lane_packer_close (packer));
+  g_assert_true (weft_store_exec (store, "COMMIT", &error));
+
+  /* More chunks than lanes: the budget wrote the open ones midway. */
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM mstate_chunk"), >, lanes);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM mstate"), ==, 5 * lanes);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM mstate WHERE goid IS NULL"), ==, 5 * lanes);
+  /* A lane in start order, whatever the budget did (1 lane in 97). */
+  g_assert_cmpint (test_scalar (store, "WITH RECURSIVE l (m) AS (SELECT 2 UNION ALL SELECT m + 97 FROM l WHERE m < 299900)"
+                                       " SELECT COUNT(*) FROM l WHERE (SELECT group_concat(start_ns) FROM (SELECT start_ns"
+                                       " FROM mstate WHERE mstate.m = l.m ORDER BY start_ns)) IS NOT '0,10,15,20,30'"),
+                   ==, 0);
+  /* Every lane in order, ids in the order rows came. */
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM (SELECT m, start_ns, state, id, LAG(start_ns) OVER w AS prev,"
+                                       " LAG(id) OVER w AS prev_id FROM (SELECT * FROM mstate WHERE m IN (1, 5) OR start_ns NOT IN (15, 30))"
+                                       " WINDOW w AS (PARTITION BY m ORDER BY start_ns))"
+                                       " WHERE start_ns <> IFNULL(prev, -10) + 10 OR id <= IFNULL(prev_id, 0)"
+                                       " OR state <> start_ns / 10 OR id <> state * 300000 + m"),
+                   ==, 5);
+  g_assert_cmpint (test_scalar (store, "SELECT (SELECT group_concat(start_ns || '/' || state, ' ') FROM (SELECT start_ns, state FROM mstate WHERE m = 1 ORDER BY start_ns)) IS '0/0 5/3 10/1 20/2 35/3 40/4'"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT (SELECT group_concat(start_ns, ' ') FROM (SELECT start_ns FROM mstate WHERE m = 1 AND start_ns < 38 ORDER BY start_ns DESC)) IS '35 20 10 5 0'"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT (SELECT group_concat(start_ns, ' ') FROM (SELECT start_ns FROM mstate WHERE m = 1 AND start_ns >= 6 AND start_ns < 40 ORDER BY start_ns)) IS '10 20 35'"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT (SELECT group_concat(start_ns || '/' || open_end, ' ') FROM (SELECT start_ns, open_end FROM mstate WHERE m = 5 ORDER BY start_ns)) IS '0/0 10/0 20/0 30/1'"), ==, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT m FROM mstate WHERE open_end = 1"), ==, 5);
+  g_assert_cmpint (test_scalar (store, "SELECT MAX(m) FROM mstate"), ==, lanes);
+  g_remove (path);
+}
+
 /* A level-of-detail build with more buckets than weft-lod.c holds in
  * memory (PENDING_MAX, 2^20): sorted runs spill to a temporary file and
  * are merged. Goroutine 2 is runnable over 2^22 intervals of 128 ns that
@@ -375,6 +439,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Store/create-reopen", test_create_reopen);
   g_test_add_func ("/Weft/Store/lane-plans", test_lane_plans);
   g_test_add_func ("/Weft/Store/lane-tables", test_lane_tables);
+  g_test_add_func ("/Weft/Store/lane-packer", test_lane_packer);
   g_test_add_func ("/Weft/Store/lod-spilled", test_lod_spilled);
   return g_test_run ();
 }
