@@ -913,7 +913,9 @@ static const sqlite3_module lane_module = {
   .xUpdate = lane_update,
 };
 
-/* Registers gstate, pstate and mstate on @db. */
+static const sqlite3_module lod_module;
+
+/* Registers gstate, pstate, mstate and lod_bucket on @db. */
 int
 weft_lanes_register (sqlite3 *db)
 {
@@ -924,7 +926,7 @@ weft_lanes_register (sqlite3 *db)
       if (rc != SQLITE_OK)
         return rc;
     }
-  return SQLITE_OK;
+  return sqlite3_create_module_v2 (db, "lod_bucket", &lod_module, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------ the packer */
@@ -1111,3 +1113,416 @@ weft_lane_packer_close (WeftLanePacker *self)
   g_free (self);
   return ok;
 }
+
+/* ------------------------------------------------------------------ lod_bucket */
+
+/* The level of detail's buckets (schema/weft-lod.sql) are packed the same
+ * way: up to WEFT_LANE_CHUNK buckets of one (lane, level) per row of
+ * lod_chunk, in bucket order, as zigzag varints of bucket, key and cover
+ * less the previous bucket's. weft-lod.c writes them in key order, so one
+ * chunk is open at a time; the virtual table lod_bucket answers "lane = X
+ * AND level = Y" with bucket bounds from that (lane, level)'s chunks in
+ * the window, in bucket order. */
+
+#define LOD_COLS 3 /* bucket, key, cover: the packed columns */
+
+typedef struct
+{
+  gint64 lane, level, first, last;
+  guint  n;
+  gint64 prev[LOD_COLS];
+  Bytes  data;
+} LodChunk;
+
+struct _WeftLodPacker
+{
+  sqlite3      *db;
+  sqlite3_stmt *insert;
+  LodChunk      c;
+  int           rc;
+};
+
+WeftLodPacker *
+weft_lod_packer_new (sqlite3 *db)
+{
+  WeftLodPacker *self = g_new0 (WeftLodPacker, 1);
+
+  self->db = db;
+  return self;
+}
+
+static void
+lod_write (WeftLodPacker *self)
+{
+  LodChunk *c = &self->c;
+  int       rc = SQLITE_OK;
+
+  if (c->n == 0 || self->rc != SQLITE_OK)
+    return;
+  if (self->insert == NULL)
+    rc = sqlite3_prepare_v3 (self->db, "INSERT INTO lod_chunk (lane, level, first, last, n, data) VALUES (?, ?, ?, ?, ?, ?)",
+                             -1, SQLITE_PREPARE_PERSISTENT, &self->insert, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (self->insert, 1, c->lane);
+      sqlite3_bind_int64 (self->insert, 2, c->level);
+      sqlite3_bind_int64 (self->insert, 3, c->first);
+      sqlite3_bind_int64 (self->insert, 4, c->last);
+      sqlite3_bind_int64 (self->insert, 5, c->n);
+      sqlite3_bind_blob (self->insert, 6, c->data.data, (int) c->data.len, SQLITE_STATIC);
+      rc = sqlite3_step (self->insert);
+      sqlite3_reset (self->insert);
+      rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+  self->rc = rc;
+  c->n = 0;
+  c->data.len = 0;
+  memset (c->prev, 0, sizeof c->prev);
+}
+
+/* Adds one bucket; buckets come in (lane, level, bucket) order, anything
+ * else is an error (FALSE, as when SQLite failed). */
+gboolean
+weft_lod_packer_add (WeftLodPacker *self, gint64 lane, gint64 level, gint64 bucket, gint64 key, gint64 cover)
+{
+  LodChunk    *c = &self->c;
+  const gint64 v[LOD_COLS] = { bucket, key, cover };
+
+  if (c->n > 0 && (lane != c->lane || level != c->level || c->n == WEFT_LANE_CHUNK))
+    {
+      if (lane < c->lane || (lane == c->lane && level < c->level))
+        self->rc = SQLITE_MISUSE;
+      lod_write (self);
+    }
+  else if (c->n > 0 && bucket <= c->last)
+    self->rc = SQLITE_MISUSE;
+  if (self->rc != SQLITE_OK)
+    return FALSE;
+  if (c->n == 0)
+    {
+      c->lane = lane;
+      c->level = level;
+      c->first = bucket;
+    }
+  bytes_reserve (&c->data, LOD_COLS * 10);
+  for (int i = 0; i < LOD_COLS; i++)
+    {
+      put_varint (&c->data, zigzag ((gint64) ((guint64) v[i] - (guint64) c->prev[i])));
+      c->prev[i] = v[i];
+    }
+  c->last = bucket;
+  c->n++;
+  return TRUE;
+}
+
+/* Writes the open chunk and frees @self; FALSE if a bucket came out of
+ * order or SQLite failed. */
+gboolean
+weft_lod_packer_close (WeftLodPacker *self)
+{
+  gboolean ok;
+
+  lod_write (self);
+  ok = self->rc == SQLITE_OK;
+  sqlite3_finalize (self->insert);
+  g_free (self->c.data.data);
+  g_free (self);
+  return ok;
+}
+
+enum
+{
+  LOD_LANE,
+  LOD_LEVEL,
+  LOD_BUCKET,
+  LOD_KEY,
+  LOD_COVER
+};
+
+typedef struct
+{
+  sqlite3_vtab_cursor base;
+  sqlite3_stmt       *chunks;
+  gboolean            ranged, eof;
+  gint64              hi;
+  gint64              lane, level;
+  gint64             *v; /* [cap][LOD_COLS] */
+  guint               n, cap, i;
+} LodCursor;
+
+typedef struct
+{
+  sqlite3_vtab base;
+  sqlite3     *db;
+} LodVtab;
+
+static int
+lod_connect (sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **vtab, char **err)
+{
+  LodVtab *t;
+  int      rc;
+
+  (void) aux, (void) argc, (void) argv, (void) err;
+  if ((rc = sqlite3_declare_vtab (db, "CREATE TABLE x (lane INTEGER NOT NULL, level INTEGER NOT NULL, "
+                                      "bucket INTEGER NOT NULL, key INTEGER NOT NULL, cover INTEGER NOT NULL)"))
+      != SQLITE_OK)
+    return rc;
+  if ((t = sqlite3_malloc (sizeof *t)) == NULL)
+    return SQLITE_NOMEM;
+  memset (t, 0, sizeof *t);
+  t->db = db;
+  *vtab = &t->base;
+  return SQLITE_OK;
+}
+
+static int
+lod_disconnect (sqlite3_vtab *vtab)
+{
+  sqlite3_free (vtab);
+  return SQLITE_OK;
+}
+
+/* idxNum: 1 lane and level (argv 1, 2), | 2 a lower bound of bucket, | 4
+ * an upper bound (argv next); 0 every bucket. */
+static int
+lod_best_index (sqlite3_vtab *vtab, sqlite3_index_info *info)
+{
+  int lane = -1, level = -1, lo = -1, hi = -1, argv = 0;
+
+  (void) vtab;
+  for (int i = 0; i < info->nConstraint; i++)
+    {
+      const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+
+      if (!c->usable)
+        continue;
+      if (c->iColumn == LOD_LANE && c->op == SQLITE_INDEX_CONSTRAINT_EQ)
+        lane = i;
+      else if (c->iColumn == LOD_LEVEL && c->op == SQLITE_INDEX_CONSTRAINT_EQ)
+        level = i;
+      else if (c->iColumn == LOD_BUCKET && (c->op == SQLITE_INDEX_CONSTRAINT_GT || c->op == SQLITE_INDEX_CONSTRAINT_GE))
+        lo = i;
+      else if (c->iColumn == LOD_BUCKET && (c->op == SQLITE_INDEX_CONSTRAINT_LT || c->op == SQLITE_INDEX_CONSTRAINT_LE))
+        hi = i;
+      else if (c->iColumn == LOD_BUCKET && c->op == SQLITE_INDEX_CONSTRAINT_EQ && lo < 0)
+        lo = i;
+    }
+  if (lane < 0 || level < 0)
+    {
+      info->idxNum = 0;
+      info->estimatedCost = 1e7;
+      info->estimatedRows = 10000000;
+      return SQLITE_OK;
+    }
+  info->idxNum = 1;
+  info->aConstraintUsage[lane].argvIndex = ++argv;
+  info->aConstraintUsage[level].argvIndex = ++argv;
+  if (lo >= 0)
+    {
+      info->idxNum |= 2;
+      info->aConstraintUsage[lo].argvIndex = ++argv;
+    }
+  if (hi >= 0)
+    {
+      info->idxNum |= 4;
+      info->aConstraintUsage[hi].argvIndex = ++argv;
+    }
+  if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == LOD_BUCKET && !info->aOrderBy[0].desc)
+    info->orderByConsumed = 1;
+  describe (info, "lod_chunk (lane=? AND level=?%s%s)", lo >= 0 ? " AND bucket>?" : "", hi >= 0 ? " AND bucket<?" : "");
+  info->estimatedCost = 20;
+  info->estimatedRows = 100;
+  return SQLITE_OK;
+}
+
+static int
+lod_open (sqlite3_vtab *vtab, sqlite3_vtab_cursor **cursor)
+{
+  LodCursor *c = sqlite3_malloc (sizeof *c);
+
+  (void) vtab;
+  if (c == NULL)
+    return SQLITE_NOMEM;
+  memset (c, 0, sizeof *c);
+  *cursor = &c->base;
+  return SQLITE_OK;
+}
+
+static int
+lod_close (sqlite3_vtab_cursor *cursor)
+{
+  LodCursor *c = (LodCursor *) cursor;
+
+  sqlite3_finalize (c->chunks);
+  g_free (c->v);
+  sqlite3_free (c);
+  return SQLITE_OK;
+}
+
+static int
+lod_next_chunk (LodCursor *c)
+{
+  for (;;)
+    {
+      const guint8 *p, *end;
+      gint64        prev[LOD_COLS] = { 0 };
+      guint         n;
+      int           rc;
+
+      if ((rc = sqlite3_step (c->chunks)) != SQLITE_ROW)
+        {
+          c->eof = TRUE;
+          return rc == SQLITE_DONE ? SQLITE_OK : rc;
+        }
+      if (c->ranged && sqlite3_column_int64 (c->chunks, 2) > c->hi)
+        {
+          c->eof = TRUE;
+          return SQLITE_OK;
+        }
+      c->lane = sqlite3_column_int64 (c->chunks, 0);
+      c->level = sqlite3_column_int64 (c->chunks, 1);
+      n = (guint) sqlite3_column_int64 (c->chunks, 3);
+      if (n > c->cap)
+        {
+          c->cap = MAX (n, 2 * c->cap);
+          c->v = g_renew (gint64, c->v, (gsize) c->cap * LOD_COLS);
+        }
+      p = sqlite3_column_blob (c->chunks, 4);
+      end = p + sqlite3_column_bytes (c->chunks, 4);
+      for (guint i = 0; i < n * LOD_COLS; i++)
+        {
+          guint64 x;
+
+          if (!get_varint (&p, end, &x))
+            {
+              sqlite3_free (c->base.pVtab->zErrMsg);
+              c->base.pVtab->zErrMsg = sqlite3_mprintf ("lod_bucket: a corrupt chunk of lane %lld",
+                                                        (long long) c->lane);
+              return SQLITE_CORRUPT;
+            }
+          c->v[i] = prev[i % LOD_COLS] = (gint64) ((guint64) prev[i % LOD_COLS] + (guint64) unzigzag (x));
+        }
+      c->n = n;
+      c->i = 0;
+      if (n > 0)
+        return SQLITE_OK;
+    }
+}
+
+static int
+lod_filter (sqlite3_vtab_cursor *cursor, int plan, const char *idx_str, int argc, sqlite3_value **argv)
+{
+  LodCursor *c = (LodCursor *) cursor;
+  sqlite3   *db = ((LodVtab *) cursor->pVtab)->db;
+  gint64     lane = 0, level = 0, lo = G_MININT64, from = G_MININT64;
+  int        a = 0, rc;
+
+  (void) idx_str, (void) argc;
+  c->n = c->i = 0;
+  c->eof = FALSE;
+  c->ranged = (plan & 4) != 0;
+  c->hi = G_MAXINT64;
+  sqlite3_finalize (c->chunks);
+  c->chunks = NULL;
+  if (plan == 0)
+    {
+      if ((rc = sqlite3_prepare_v2 (db, "SELECT lane, level, first, n, data FROM lod_chunk", -1, &c->chunks, NULL))
+          != SQLITE_OK)
+        return rc;
+      return lod_next_chunk (c);
+    }
+  for (int i = 0; i < 2 + ((plan & 2) != 0) + ((plan & 4) != 0); i++)
+    if (sqlite3_value_type (argv[i]) == SQLITE_NULL)
+      {
+        c->eof = TRUE; /* nothing equals or compares with NULL */
+        return SQLITE_OK;
+      }
+  lane = sqlite3_value_int64 (argv[a++]);
+  level = sqlite3_value_int64 (argv[a++]);
+  if (plan & 2)
+    lo = sqlite3_value_int64 (argv[a++]);
+  if (plan & 4)
+    c->hi = sqlite3_value_int64 (argv[a]);
+  else if (plan & 2)
+    c->hi = G_MAXINT64;
+  if (plan & 2)
+    {
+      sqlite3_stmt *s;
+
+      /* The chunk holding lo starts at or before it; those before end
+       * before it. */
+      if ((rc = sqlite3_prepare_v2 (db,
+                                    "SELECT first FROM lod_chunk WHERE lane = ?1 AND level = ?2 AND first <= ?3 "
+                                    "ORDER BY first DESC LIMIT 1",
+                                    -1, &s, NULL))
+          != SQLITE_OK)
+        return rc;
+      sqlite3_bind_int64 (s, 1, lane);
+      sqlite3_bind_int64 (s, 2, level);
+      sqlite3_bind_int64 (s, 3, lo);
+      rc = sqlite3_step (s);
+      if (rc == SQLITE_ROW)
+        from = sqlite3_column_int64 (s, 0);
+      sqlite3_finalize (s);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return rc;
+    }
+  if ((rc = sqlite3_prepare_v2 (db,
+                                "SELECT lane, level, first, n, data FROM lod_chunk WHERE lane = ?1 AND level = ?2 "
+                                "AND first >= ?3 ORDER BY first",
+                                -1, &c->chunks, NULL))
+      != SQLITE_OK)
+    return rc;
+  sqlite3_bind_int64 (c->chunks, 1, lane);
+  sqlite3_bind_int64 (c->chunks, 2, level);
+  sqlite3_bind_int64 (c->chunks, 3, from);
+  return lod_next_chunk (c);
+}
+
+static int
+lod_next (sqlite3_vtab_cursor *cursor)
+{
+  LodCursor *c = (LodCursor *) cursor;
+
+  if (++c->i < c->n)
+    return SQLITE_OK;
+  return lod_next_chunk (c);
+}
+
+static int
+lod_eof (sqlite3_vtab_cursor *cursor)
+{
+  return ((LodCursor *) cursor)->eof;
+}
+
+static int
+lod_column (sqlite3_vtab_cursor *cursor, sqlite3_context *ctx, int col)
+{
+  LodCursor *c = (LodCursor *) cursor;
+
+  sqlite3_result_int64 (ctx, col == LOD_LANE ? c->lane : col == LOD_LEVEL ? c->level
+                                                                          : c->v[c->i * LOD_COLS + col - LOD_BUCKET]);
+  return SQLITE_OK;
+}
+
+static int
+lod_rowid (sqlite3_vtab_cursor *cursor, sqlite3_int64 *rowid)
+{
+  LodCursor *c = (LodCursor *) cursor;
+
+  *rowid = c->v[c->i * LOD_COLS];
+  return SQLITE_OK;
+}
+
+static const sqlite3_module lod_module = {
+  .xConnect = lod_connect,
+  .xBestIndex = lod_best_index,
+  .xDisconnect = lod_disconnect,
+  .xOpen = lod_open,
+  .xClose = lod_close,
+  .xFilter = lod_filter,
+  .xNext = lod_next,
+  .xEof = lod_eof,
+  .xColumn = lod_column,
+  .xRowid = lod_rowid,
+};

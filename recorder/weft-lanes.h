@@ -35,6 +35,7 @@ typedef enum
 } WeftLaneTable;
 
 typedef struct _WeftLanePacker WeftLanePacker;
+typedef struct _WeftLodPacker  WeftLodPacker;
 
 int weft_lanes_register (sqlite3 *db);
 
@@ -42,5 +43,9 @@ WeftLanePacker *weft_lane_packer_new (sqlite3 *db, WeftLaneTable table);
 gboolean        weft_lane_packer_add (WeftLanePacker *self, const gint64 *v, guint32 nulls);
 gboolean        weft_lane_packer_end_lane (WeftLanePacker *self, gint64 lane);
 gboolean        weft_lane_packer_close (WeftLanePacker *self);
+
+WeftLodPacker *weft_lod_packer_new (sqlite3 *db);
+gboolean       weft_lod_packer_add (WeftLodPacker *self, gint64 lane, gint64 level, gint64 bucket, gint64 key, gint64 cover);
+gboolean       weft_lod_packer_close (WeftLodPacker *self);
 
 G_END_DECLS

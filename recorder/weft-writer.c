@@ -92,8 +92,8 @@ static const RowInfo row_info[WEFT_ROW_N_KINDS] = {
                         "VALUES (?, ?, ?, ?, ?, ?)",
                         6, 0 },
   [WEFT_ROW_CPU_SAMPLE] = { "INSERT INTO cpu_sample (ts, goid, p, m, stack) VALUES (?, ?, ?, ?, ?)", 5, 0 },
-  /* weft-lod.c, after the load (the table is created then). */
-  [WEFT_ROW_LOD_BUCKET] = { "INSERT INTO lod_bucket (lane, level, bucket, key, cover) VALUES (?, ?, ?, ?, ?)", 5, 0 },
+  /* weft-lod.c, after the load, in key order: packed (weft-lanes.c). */
+  [WEFT_ROW_LOD_BUCKET] = { "lod_bucket (lane, level, bucket, key, cover)", 5, 0 },
 };
 
 struct _WeftWriter
@@ -106,8 +106,10 @@ struct _WeftWriter
   const Batch  *scan_batch;
   WeftRowKind   scan_kind;
   WeftLodInput *lod_input; /* not owned; NULL if none */
-  /* The lane kinds are packed (weft-lanes.h), on first use. */
+  /* The lane kinds and the level of detail's buckets are packed
+   * (weft-lanes.h), on first use. */
   WeftLanePacker *packers[WEFT_LANE_N_TABLES];
+  WeftLodPacker  *lod_packer;
   GThread        *thread;
   GAsyncQueue    *full;  /* batches to insert */
   GAsyncQueue    *empty; /* batches to fill */
@@ -392,6 +394,14 @@ pack_batch (WeftWriter *self, const Batch *b)
       const WeftRow *row = &b->rows[i];
       WeftLaneTable  t = lane_table (row->kind);
 
+      if (row->kind == WEFT_ROW_LOD_BUCKET)
+        {
+          if (self->lod_packer == NULL)
+            self->lod_packer = weft_lod_packer_new (weft_store_get_db (self->store));
+          if (!weft_lod_packer_add (self->lod_packer, row->v[0], row->v[1], row->v[2], row->v[3], row->v[4]))
+            return packer_failed (self);
+          continue;
+        }
       if (t == WEFT_LANE_N_TABLES)
         continue;
       if (self->packers[t] == NULL)
@@ -467,7 +477,8 @@ insert_batch (WeftWriter *self, Batch *b)
   index_by_kind (b);
   self->scan_batch = b;
   for (guint k = 0; k < WEFT_ROW_N_KINDS; k++)
-    if (!row_by_row (k) && lane_table (k) == WEFT_LANE_N_TABLES && b->kind_start[k + 1] > b->kind_start[k])
+    if (!row_by_row (k) && lane_table (k) == WEFT_LANE_N_TABLES && k != WEFT_ROW_LOD_BUCKET
+        && b->kind_start[k + 1] > b->kind_start[k])
       {
         self->scan_kind = (WeftRowKind) k;
         if (!step_or_fail (self, kind_stmt (self, k)))
@@ -610,6 +621,8 @@ weft_writer_close (WeftWriter *self, guint64 *rows, GError **error)
   for (int t = 0; t < WEFT_LANE_N_TABLES; t++)
     if (self->packers[t] != NULL && !weft_lane_packer_close (self->packers[t]) && !g_atomic_int_get (&self->failed))
       packer_failed (self);
+  if (self->lod_packer != NULL && !weft_lod_packer_close (self->lod_packer) && !g_atomic_int_get (&self->failed))
+    packer_failed (self);
   for (int k = 0; k < WEFT_ROW_N_KINDS; k++)
     sqlite3_finalize (self->stmts[k]);
   sqlite3_create_module_v2 (weft_store_get_db (self->store), "weft_batch", NULL, NULL, NULL);

@@ -424,6 +424,22 @@ test_lod_spilled (void)
     }
   g_assert_cmpint (buckets, >, 1 << 20);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM lod_bucket"), ==, buckets);
+  /* Packed 64 to a row; the viewer's windows against a plain copy. */
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM lod_chunk"), <, buckets / 60);
+  g_assert_true (weft_store_exec (store, "CREATE TEMP TABLE ref AS SELECT * FROM lod_bucket", &error));
+  for (int level = 9; level <= 30; level += level == 29 ? 1 : 2)
+    for (gint64 b0 = -3; b0 < (trace >> level) + 3; b0 += MAX ((trace >> level) / 7, 1))
+      {
+        g_autofree char *sql = g_strdup_printf (
+            "SELECT (SELECT group_concat(bucket || ':' || key || ':' || cover) FROM (SELECT * FROM lod_bucket"
+            " WHERE lane = l.id AND level = %1$d AND bucket >= %2$" G_GINT64_FORMAT " AND bucket <= %3$" G_GINT64_FORMAT
+            " ORDER BY bucket)) IS (SELECT group_concat(bucket || ':' || key || ':' || cover) FROM (SELECT * FROM ref"
+            " WHERE lane = l.id AND level = %1$d AND bucket >= %2$" G_GINT64_FORMAT " AND bucket <= %3$" G_GINT64_FORMAT
+            " ORDER BY bucket)) FROM lod_lane AS l",
+            level, b0, b0 + 100);
+
+        g_assert_cmpint (test_scalar (store, sql), ==, 1);
+      }
   g_remove (path);
 }
 
