@@ -18,8 +18,9 @@
  * Buckets complete in time order, interleaved across lanes and levels:
  * inserted so, each is a search from the root of lod_bucket's B-tree
  * (6.4M buckets of a 10M-event trace: 5 s). They are written in the
- * table's key order instead, through a WeftWriter (one statement per
- * batch, appending): held in memory up to PENDING_MAX, sorted by
+ * table's key order instead, through a WeftWriter, which packs them 64
+ * to a row of lod_chunk in that order (weft-lanes.c): held in memory up
+ * to PENDING_MAX, sorted by
  * (lane, level) — within one they come in bucket order already — and,
  * when there are more, spilled as sorted runs to a temporary file that
  * is merged at the end, so that memory stays bounded (the same trace:

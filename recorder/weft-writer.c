@@ -11,7 +11,8 @@
  * by row, in order. The lane kinds (gstate, pstate, mstate: most of the
  * rows) are not inserted but packed, in batch order, into chunks of a
  * lane's intervals (weft-lanes.h): a few hundred thousand rows for 25
- * million intervals; their ids follow the order intervals end.
+ * million intervals; their ids follow the order intervals end. So are
+ * the level of detail's buckets, which weft-lod.c writes in key order.
  */
 #include "weft-writer.h"
 
