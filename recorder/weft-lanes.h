@@ -13,7 +13,8 @@
  *
  * A bulk load packs with a WeftLanePacker, which keeps each lane's open
  * chunk in memory (bounded: all are written out past a budget) and writes
- * a chunk when it is full.
+ * a chunk when it is full. The level of detail's lod_bucket is packed the
+ * same way (WeftLodPacker, lod_chunk), from buckets written in key order.
  */
 #pragma once
 
