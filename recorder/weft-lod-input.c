@@ -1,8 +1,8 @@
 /* weft-lod-input.c — see weft-lod-input.h.
  *
- * The writer hands over every gstate and mstate row as it hands a batch
- * to SQLite, on the producer's thread (which mostly waits for SQLite
- * during a load). They go, in that order — each table's rowid order —
+ * The writer hands over every gstate and mstate row as it takes a batch,
+ * on its own thread (which, since it packs the lane rows rather than
+ * inserting them, mostly waits for the reading thread). They go, in that order — each table's rowid order —
  * to an unlinked temporary file, compactly: a byte for the table and the
  * state, then varints: the lane, the start as a difference from the
  * previous record's start, the length and, for gstate rows, aux (all
@@ -45,7 +45,8 @@ struct _WeftLodInput
   /* Intervals per lane: running gstate rows per P, mstate rows per M (by
    * id), gstate rows per live goroutine and per busy exited one. */
   GArray     *p_counts, *m_counts; /* of gint64 */
-  GHashTable *live, *busy;         /* goid -> count */
+  GHashTable *live;                /* goid -> gint64 *count, counted in place */
+  GHashTable *busy;                /* goid -> count */
 };
 
 /* Differences of any two times, in two's complement: no overflow. */
@@ -142,7 +143,7 @@ weft_lod_input_new (GError **error)
   self->buf = g_malloc (BUF_SIZE);
   self->p_counts = g_array_new (FALSE, TRUE, sizeof (gint64));
   self->m_counts = g_array_new (FALSE, TRUE, sizeof (gint64));
-  self->live = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->live = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   self->busy = g_hash_table_new (g_direct_hash, g_direct_equal);
   return self;
 }
@@ -195,7 +196,8 @@ weft_lod_input_add (WeftLodInput *self, const WeftRow *row)
   if (row->kind == WEFT_ROW_GOROUTINE)
     {
       gpointer key = GSIZE_TO_POINTER ((gsize) row->v[0]);
-      gint64   n = (gint64) GPOINTER_TO_SIZE (g_hash_table_lookup (self->live, key));
+      gint64  *count = g_hash_table_lookup (self->live, key);
+      gint64   n = count != NULL ? *count : 0;
 
       /* Exited, or the end: it will have no more intervals. */
       g_hash_table_remove (self->live, key);
@@ -207,7 +209,13 @@ weft_lod_input_add (WeftLodInput *self, const WeftRow *row)
     count_id (self->m_counts, row->v[0]);
   else
     {
-      count_goid (self->live, row->v[0], 1);
+      gpointer key = GSIZE_TO_POINTER ((gsize) row->v[0]);
+      gint64  *count = g_hash_table_lookup (self->live, key);
+
+      /* One hash look-up per interval, on the reading thread. */
+      if (count == NULL)
+        g_hash_table_insert (self->live, key, (count = g_new0 (gint64, 1)));
+      (*count)++;
       if (row->v[3] == 0 && !(row->nulls & (1u << 8)))
         count_id (self->p_counts, row->v[8]);
     }
@@ -258,7 +266,7 @@ weft_lod_input_lanes (WeftLodInput *self, int kind)
        * (an unfinished recording) count as they are. */
       g_hash_table_iter_init (&iter, self->live);
       while (g_hash_table_iter_next (&iter, &key, &value))
-        count_goid (self->busy, (gint64) GPOINTER_TO_SIZE (key), (gint64) GPOINTER_TO_SIZE (value));
+        count_goid (self->busy, (gint64) GPOINTER_TO_SIZE (key), *(gint64 *) value);
       g_hash_table_remove_all (self->live);
       g_hash_table_iter_init (&iter, self->busy);
       while (g_hash_table_iter_next (&iter, &key, &value))

@@ -18,8 +18,9 @@
  * Buckets complete in time order, interleaved across lanes and levels:
  * inserted so, each is a search from the root of lod_bucket's B-tree
  * (6.4M buckets of a 10M-event trace: 5 s). They are written in the
- * table's key order instead, through a WeftWriter (one statement per
- * batch, appending): held in memory up to PENDING_MAX, sorted by
+ * table's key order instead, through a WeftWriter, which packs them 64
+ * to a row of lod_chunk in that order (weft-lanes.c): held in memory up
+ * to PENDING_MAX, sorted by
  * (lane, level) — within one they come in bucket order already — and,
  * when there are more, spilled as sorted runs to a temporary file that
  * is merged at the end, so that memory stays bounded (the same trace:
@@ -702,6 +703,23 @@ pragma_int (WeftStore *store, const char *name)
   return v;
 }
 
+/* Whether the file has a table @name (not a virtual table of the
+ * connection). */
+static gboolean
+is_table (WeftStore *store, const char *name)
+{
+  sqlite3_stmt *s
+      = weft_store_prepare (store, "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?", NULL);
+  gboolean found;
+
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_text (s, 1, name, -1, SQLITE_STATIC);
+  found = sqlite3_step (s) == SQLITE_ROW;
+  sqlite3_finalize (s);
+  return found;
+}
+
 /* One build: its Builder and what feeds it. */
 typedef struct
 {
@@ -757,7 +775,11 @@ build_prepare (WeftStore *store, WeftLodInput *input, GError **error)
   b->slots = g_array_new (FALSE, FALSE, sizeof (Slot));
   for (int kind = 0; kind < WEFT_LOD_N_KINDS; kind++)
     b->lanes[kind] = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) lane_free);
-  ok = weft_store_exec (store, "DROP TABLE IF EXISTS lod_bucket; DROP TABLE IF EXISTS lod_lane;", error)
+  /* lod_bucket is a table only in files written before schema version
+   * 3 (else a virtual table over lod_chunk, which cannot be dropped). */
+  ok = (!is_table (store, "lod_bucket")
+        || weft_store_exec (store, "DROP TABLE lod_bucket", error))
+       && weft_store_exec (store, "DROP TABLE IF EXISTS lod_chunk; DROP TABLE IF EXISTS lod_lane;", error)
        && weft_store_exec_resource (store, "weft-lod.sql", error);
   if (ok && input != NULL)
     ok = add_input_lanes (b, store, WEFT_LOD_P, input, error) && add_input_lanes (b, store, WEFT_LOD_M, input, error)

@@ -1,6 +1,7 @@
 /* weft-store.c — opening, creating, checking and migrating .weft files. */
 #include "weft-store.h"
 
+#include "weft-lanes.h"
 #include "weft-schema-resources.h"
 
 #include <glib/gstdio.h>
@@ -237,6 +238,15 @@ shadow_views (WeftStore *self, GError **error)
   return weft_store_exec (self, temp, error);
 }
 
+/* gstate, pstate and mstate of schema version 3 (weft-lanes.h): on every
+ * connection, before any statement reads them. */
+static gboolean
+register_lanes (WeftStore *self, GError **error)
+{
+  return weft_lanes_register (self->db) == SQLITE_OK
+         || weft_store_set_sqlite_error (error, self->db, "registering the lane tables");
+}
+
 WeftStore *
 weft_store_open (const char *path, WeftStoreOpenFlags flags, GError **error)
 {
@@ -266,6 +276,8 @@ weft_store_open (const char *path, WeftStoreOpenFlags flags, GError **error)
       return NULL;
     }
   sqlite3_extended_result_codes (self->db, 0);
+  if (!register_lanes (self, error))
+    return NULL;
   if (!pragma_int (self, "application_id", &app_id, error) || !pragma_int (self, "user_version", &version, error))
     return NULL;
   if (app_id != WEFT_APPLICATION_ID || version < 1)
@@ -344,6 +356,8 @@ weft_store_create (const char *path, WeftStoreCreateFlags flags, GError **error)
                    self->db != NULL ? sqlite3_errmsg (self->db) : "out of memory");
       return NULL;
     }
+  if (!register_lanes (self, error))
+    return NULL;
   if (self->bulk)
     {
       /* The file is written once, under a temporary name: crash safety

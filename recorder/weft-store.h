@@ -12,7 +12,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this Weft writes and the newest it reads. */
-#define WEFT_SCHEMA_VERSION 2
+#define WEFT_SCHEMA_VERSION 3
 /* PRAGMA application_id of every .weft file: "Weft" in ASCII. */
 #define WEFT_APPLICATION_ID 0x57656674
 

@@ -6,12 +6,17 @@
  * statement per kind and batch, rather than a bind-step-reset round per
  * row, halves SQLite's work per row: a row costs the column reads and the
  * B-tree append, not the opening and closing of a statement and a cursor.
- * Rows of one kind keep their order (rowids follow the order intervals
- * end; OR REPLACE keeps the last); the kinds are independent, except the
- * two that share meta, which are inserted row by row, in order.
+ * Rows of one kind keep their order (OR REPLACE keeps the last); the kinds
+ * are independent, except the two that share meta, which are inserted row
+ * by row, in order. The lane kinds (gstate, pstate, mstate: most of the
+ * rows) are not inserted but packed, in batch order, into chunks of a
+ * lane's intervals (weft-lanes.h): a few hundred thousand rows for 25
+ * million intervals; their ids follow the order intervals end. So are
+ * the level of detail's buckets, which weft-lod.c writes in key order.
  */
 #include "weft-writer.h"
 
+#include "weft-lanes.h"
 #include "weft-lod-input.h"
 
 #include <string.h>
@@ -48,15 +53,12 @@ static const RowInfo row_info[WEFT_ROW_N_KINDS] = {
   [WEFT_ROW_GOROUTINE] = { "INSERT OR REPLACE INTO goroutine (goid, parent, start_pc, name, create_stack, created_ns, "
                            "ended_ns, final_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            8, T (3) },
-  [WEFT_ROW_GSTATE] = { "INSERT INTO gstate (goid, start_ns, end_ns, state, wait_reason, wait_obj, stack, stop_reason, "
-                        "p, m, unblocked_by, open_start, open_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  /* Packed (weft-lanes.c), in these columns' order, after id. */
+  [WEFT_ROW_GSTATE] = { "gstate (goid, start_ns, end_ns, state, wait_reason, wait_obj, stack, stop_reason, p, m, "
+                        "unblocked_by, open_start, open_end)",
                         13, 0 },
-  [WEFT_ROW_PSTATE] = { "INSERT INTO pstate (p, start_ns, end_ns, goid, m, open_start, open_end) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        7, 0 },
-  [WEFT_ROW_MSTATE] = { "INSERT INTO mstate (m, start_ns, end_ns, state, p, goid, open_start, open_end) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        8, 0 },
+  [WEFT_ROW_PSTATE] = { "pstate (p, start_ns, end_ns, goid, m, open_start, open_end)", 7, 0 },
+  [WEFT_ROW_MSTATE] = { "mstate (m, start_ns, end_ns, state, p, goid, open_start, open_end)", 8, 0 },
   [WEFT_ROW_THREAD] = { "INSERT OR REPLACE INTO thread (m, tid, started_ns) VALUES (?, ?, ?)", 3, 0 },
   [WEFT_ROW_STACK] = { "INSERT OR IGNORE INTO stack (id, depth) VALUES (?, ?)", 2, 0 },
   [WEFT_ROW_FRAME] = { "INSERT OR IGNORE INTO frame (stack, depth, pc) VALUES (?, ?, ?)", 3, 0 },
@@ -91,8 +93,8 @@ static const RowInfo row_info[WEFT_ROW_N_KINDS] = {
                         "VALUES (?, ?, ?, ?, ?, ?)",
                         6, 0 },
   [WEFT_ROW_CPU_SAMPLE] = { "INSERT INTO cpu_sample (ts, goid, p, m, stack) VALUES (?, ?, ?, ?, ?)", 5, 0 },
-  /* weft-lod.c, after the load (the table is created then). */
-  [WEFT_ROW_LOD_BUCKET] = { "INSERT INTO lod_bucket (lane, level, bucket, key, cover) VALUES (?, ?, ?, ?, ?)", 5, 0 },
+  /* weft-lod.c, after the load, in key order: packed (weft-lanes.c). */
+  [WEFT_ROW_LOD_BUCKET] = { "lod_bucket (lane, level, bucket, key, cover)", 5, 0 },
 };
 
 struct _WeftWriter
@@ -105,11 +107,15 @@ struct _WeftWriter
   const Batch  *scan_batch;
   WeftRowKind   scan_kind;
   WeftLodInput *lod_input; /* not owned; NULL if none */
-  GThread      *thread;
-  GAsyncQueue  *full;  /* batches to insert */
-  GAsyncQueue  *empty; /* batches to fill */
-  Batch        *cur;
-  Batch        *pool[N_BATCHES];
+  /* The lane kinds and the level of detail's buckets are packed
+   * (weft-lanes.h), on first use. */
+  WeftLanePacker *packers[WEFT_LANE_N_TABLES];
+  WeftLodPacker  *lod_packer;
+  GThread        *thread;
+  GAsyncQueue    *full;  /* batches to insert */
+  GAsyncQueue    *empty; /* batches to fill */
+  Batch          *cur;
+  Batch          *pool[N_BATCHES];
   /* Set by the writer thread, read by the producer: the first error. */
   GMutex  lock;
   GError *error;
@@ -352,6 +358,70 @@ step_or_fail (WeftWriter *self, sqlite3_stmt *stmt)
   return TRUE;
 }
 
+static WeftLaneTable
+lane_table (guint kind)
+{
+  switch (kind)
+    {
+    case WEFT_ROW_GSTATE:
+      return WEFT_LANE_GSTATE;
+    case WEFT_ROW_PSTATE:
+      return WEFT_LANE_PSTATE;
+    case WEFT_ROW_MSTATE:
+      return WEFT_LANE_MSTATE;
+    default:
+      return WEFT_LANE_N_TABLES;
+    }
+}
+
+static gboolean
+packer_failed (WeftWriter *self)
+{
+  GError *error = NULL;
+
+  weft_store_set_sqlite_error (&error, weft_store_get_db (self->store), "packing lane intervals");
+  writer_fail (self, error);
+  return FALSE;
+}
+
+/* The lane rows of @b, in batch order (a lane's intervals come in start
+ * order), then the goroutines that exited, whose open chunks are written
+ * and forgotten: what bounds the packer's memory by the live goroutines. */
+static gboolean
+pack_batch (WeftWriter *self, const Batch *b)
+{
+  for (guint i = 0; i < b->n_rows; i++)
+    {
+      const WeftRow *row = &b->rows[i];
+      WeftLaneTable  t = lane_table (row->kind);
+
+      if (row->kind == WEFT_ROW_LOD_BUCKET)
+        {
+          if (self->lod_packer == NULL)
+            self->lod_packer = weft_lod_packer_new (weft_store_get_db (self->store));
+          if (!weft_lod_packer_add (self->lod_packer, row->v[0], row->v[1], row->v[2], row->v[3], row->v[4]))
+            return packer_failed (self);
+          continue;
+        }
+      if (t == WEFT_LANE_N_TABLES)
+        continue;
+      if (self->packers[t] == NULL)
+        self->packers[t] = weft_lane_packer_new (weft_store_get_db (self->store), t);
+      if (!weft_lane_packer_add (self->packers[t], row->v, row->nulls))
+        return packer_failed (self);
+    }
+  if (self->packers[WEFT_LANE_GSTATE] != NULL)
+    for (guint i = 0; i < b->n_rows; i++)
+      {
+        const WeftRow *row = &b->rows[i];
+
+        if (row->kind == WEFT_ROW_GOROUTINE && !(row->nulls & (1u << 6)) /* ended_ns */
+            && !weft_lane_packer_end_lane (self->packers[WEFT_LANE_GSTATE], row->v[0]))
+          return packer_failed (self);
+      }
+  return TRUE;
+}
+
 /* Sorts the batch's rows by kind (stably) into b->by_kind. */
 static void
 index_by_kind (Batch *b)
@@ -373,6 +443,12 @@ index_by_kind (Batch *b)
 static void
 insert_batch (WeftWriter *self, Batch *b)
 {
+  /* Here rather than on the producer's thread, the load's bottleneck
+   * (reading), now that the lane rows are packed rather than inserted. */
+  if (self->lod_input != NULL)
+    for (guint i = 0; i < b->n_rows; i++)
+      if (b->rows[i].kind == WEFT_ROW_GSTATE || b->rows[i].kind == WEFT_ROW_MSTATE || b->rows[i].kind == WEFT_ROW_GOROUTINE)
+        weft_lod_input_add (self->lod_input, &b->rows[i]);
   if (g_atomic_int_get (&self->failed))
     return;
   for (guint i = 0; i < b->n_rows; i++)
@@ -397,10 +473,13 @@ insert_batch (WeftWriter *self, Batch *b)
       if (!step_or_fail (self, stmt))
         return;
     }
+  if (!pack_batch (self, b))
+    return;
   index_by_kind (b);
   self->scan_batch = b;
   for (guint k = 0; k < WEFT_ROW_N_KINDS; k++)
-    if (!row_by_row (k) && b->kind_start[k + 1] > b->kind_start[k])
+    if (!row_by_row (k) && lane_table (k) == WEFT_LANE_N_TABLES && k != WEFT_ROW_LOD_BUCKET
+        && b->kind_start[k + 1] > b->kind_start[k])
       {
         self->scan_kind = (WeftRowKind) k;
         if (!step_or_fail (self, kind_stmt (self, k)))
@@ -436,10 +515,6 @@ flush (WeftWriter *self, gboolean last)
 {
   Batch *b = self->cur;
 
-  if (self->lod_input != NULL)
-    for (guint i = 0; i < b->n_rows; i++)
-      if (b->rows[i].kind == WEFT_ROW_GSTATE || b->rows[i].kind == WEFT_ROW_MSTATE || b->rows[i].kind == WEFT_ROW_GOROUTINE)
-        weft_lod_input_add (self->lod_input, &b->rows[i]);
   b->last = last;
   if (self->thread != NULL)
     {
@@ -518,7 +593,8 @@ weft_writer_set_text (WeftWriter *self, WeftRow *row, guint col, const char *tex
 }
 
 /* Hands every gstate, mstate and goroutine row written from now on to @input too,
- * on the producer's thread (weft-lod-input.h). */
+ * on the writer's thread (weft-lod-input.h); @input is the writer's until
+ * weft_writer_close(). */
 void
 weft_writer_set_lod_input (WeftWriter *self, WeftLodInput *input)
 {
@@ -543,6 +619,11 @@ weft_writer_close (WeftWriter *self, guint64 *rows, GError **error)
     g_thread_join (self->thread);
   if (rows != NULL)
     *rows = self->rows;
+  for (int t = 0; t < WEFT_LANE_N_TABLES; t++)
+    if (self->packers[t] != NULL && !weft_lane_packer_close (self->packers[t]) && !g_atomic_int_get (&self->failed))
+      packer_failed (self);
+  if (self->lod_packer != NULL && !weft_lod_packer_close (self->lod_packer) && !g_atomic_int_get (&self->failed))
+    packer_failed (self);
   for (int k = 0; k < WEFT_ROW_N_KINDS; k++)
     sqlite3_finalize (self->stmts[k]);
   sqlite3_create_module_v2 (weft_store_get_db (self->store), "weft_batch", NULL, NULL, NULL);

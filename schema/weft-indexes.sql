@@ -1,40 +1,39 @@
--- weft-indexes.sql — indexes of schema version 1.
+-- weft-indexes.sql — indexes of schema version 3.
 --
 -- The viewer's question is "what happens on these lanes between t0 and t1".
 -- The intervals of one lane never overlap, so those that meet [t0, t1) are
--- the ones starting in [t0, t1) plus at most one starting before t0: two
--- range scans of a (lane, start_ns) index, whatever the zoom:
+-- the ones starting in [t0, t1) plus at most one starting before t0:
 --
 --   SELECT * FROM gstate WHERE goid = :g AND start_ns >= :t0 AND start_ns < :t1
 --   UNION ALL
 --   SELECT * FROM (SELECT * FROM gstate WHERE goid = :g AND start_ns < :t0
 --                  ORDER BY start_ns DESC LIMIT 1) WHERE end_ns > :t0;
 --
--- (queries/window-gstate.sql); mstate_m_start serves the M lanes the
--- same way, and gstate_p_running the P lanes, read from the goroutines'
--- running intervals. pstate has no index: no query reads it by P and time
--- any more, and keeping pstate_p_start cost a load 5 M entries for 10 M
--- events (files written before keep theirs). The cost is proportional to the intervals
--- returned: a zoomed-out view of a busy lane returns many, and a summary
--- table per zoom level (or an R*Tree with duration as a dimension) is
--- left for when the viewer needs it. Analyses scan whole tables and need
--- no index of their own.
+-- (queries/window-gstate.sql). gstate, pstate and mstate are virtual
+-- tables over chunks of a lane's intervals (weft-schema.sql,
+-- recorder/weft-lanes.c): each answers "lane = X" with start_ns bounds,
+-- in start order either way, by two look-ups in its chunks' (lane,
+-- start_ns) index below and the decoding of the chunks in the window; so
+-- does gstate for "state = 0 AND p = X" (the P lanes) from
+-- gstate_p_chunk. Analyses scan whole tables and need no index of their
+-- own. Files of schema version 2 keep their row tables and the indexes
+-- they had (gstate_goid_start, gstate_p_running, mstate_m_start…).
 
 -- A bulk load (the converter) creates the indexes above the line marked
 -- AFTER BULK LOAD before its rows, and those below it after: its writer
 -- thread keeps the first ones up to date (they take a small part of the
--- rows, or go in lane order), which is cheaper than scanning a 10 M-row
--- table once per index afterwards (19.4 s of CPU instead of 22.5 s for
--- 10 M events); the last one, every gstate row in goroutine order, is
--- cheaper to sort once at the end.
+-- rows), which is cheaper than scanning the table once per index
+-- afterwards.
 
--- Goroutines still blocked at the end (leak analysis) and other open ends.
-CREATE INDEX IF NOT EXISTS gstate_open_end ON gstate (goid) WHERE open_end = 1;
--- P lanes by time, as the viewer reads them: the running rows of gstate
--- (covering: the index alone answers queries/window-pstate.sql).
-CREATE INDEX IF NOT EXISTS gstate_p_running ON gstate (p, start_ns, end_ns, goid) WHERE state = 0;
--- M lanes by time.
-CREATE INDEX IF NOT EXISTS mstate_m_start ON mstate (m, start_ns);
+-- The chunks of a lane by time (a few hundred thousand rows for 10 M
+-- events).
+CREATE INDEX IF NOT EXISTS gstate_chunk_lane ON gstate_chunk (lane, start_ns);
+CREATE INDEX IF NOT EXISTS gstate_p_chunk_lane ON gstate_p_chunk (lane, start_ns);
+CREATE INDEX IF NOT EXISTS pstate_chunk_lane ON pstate_chunk (lane, start_ns);
+CREATE INDEX IF NOT EXISTS mstate_chunk_lane ON mstate_chunk (lane, start_ns);
+-- The chunks holding intervals still going on at the end (the leak
+-- analysis: goroutines blocked at the end).
+CREATE INDEX IF NOT EXISTS gstate_chunk_open_end ON gstate_chunk (lane) WHERE open_end = 1;
 -- Regions of a goroutine by time.
 CREATE INDEX IF NOT EXISTS region_goid_start ON region (goid, start_ns);
 -- Logs by time.
@@ -58,5 +57,4 @@ CREATE INDEX IF NOT EXISTS gc_span_kind_start ON gc_span (kind, start_ns);
 
 -- AFTER BULK LOAD
 
--- Goroutine lanes by time.
-CREATE INDEX IF NOT EXISTS gstate_goid_start ON gstate (goid, start_ns);
+-- (none: the lane tables' chunks are indexed as they are written)

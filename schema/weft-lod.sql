@@ -49,17 +49,39 @@ CREATE TABLE IF NOT EXISTS lod_lane (
   UNIQUE (kind, lane)
 );
 
--- The dominant key of each bucket touched, per lane and level.
-CREATE TABLE IF NOT EXISTS lod_bucket (
-  -- The lane (lod_lane.id).
+-- The dominant key of each bucket touched, per lane and level: the
+-- virtual table lod_bucket (recorder/weft-lanes.c, registered on every
+-- connection of a WeftStore; a file written before schema version 3 has
+-- it as a table) over lod_chunk:
+--   CREATE TABLE lod_bucket (
+--     -- The lane (lod_lane.id).
+--     lane INTEGER NOT NULL,
+--     -- Buckets of 2^level ns.
+--     level INTEGER NOT NULL,
+--     -- The bucket [bucket << level, (bucket + 1) << level) ns.
+--     bucket INTEGER NOT NULL,
+--     -- The key covering most of the bucket (counters: the largest value).
+--     key INTEGER NOT NULL,
+--     -- ns of the bucket that key covers.
+--     cover INTEGER NOT NULL
+--   );
+-- "lane = X AND level = Y" with bucket bounds reads that (lane, level)'s
+-- chunks in the window, in bucket order.
+
+-- Up to 64 consecutive buckets of one (lane, level), packed (zigzag
+-- varints of bucket, key and cover less the previous bucket's).
+CREATE TABLE IF NOT EXISTS lod_chunk (
+  -- lod_bucket.lane.
   lane INTEGER NOT NULL,
-  -- Buckets of 2^level ns.
+  -- lod_bucket.level.
   level INTEGER NOT NULL,
-  -- The bucket [bucket << level, (bucket + 1) << level) ns.
-  bucket INTEGER NOT NULL,
-  -- The key covering most of the bucket (counters: the largest value).
-  key INTEGER NOT NULL,
-  -- ns of the bucket that key covers.
-  cover INTEGER NOT NULL,
-  PRIMARY KEY (lane, level, bucket)
+  -- Its first bucket.
+  first INTEGER NOT NULL,
+  -- Its last bucket.
+  last INTEGER NOT NULL,
+  -- Number of buckets.
+  n INTEGER NOT NULL,
+  -- The buckets.
+  data BLOB NOT NULL,
+  PRIMARY KEY (lane, level, first)
 ) WITHOUT ROWID;

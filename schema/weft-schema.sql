@@ -1,4 +1,4 @@
--- weft-schema.sql — the tables of a Weft trace database (schema version 2).
+-- weft-schema.sql — the tables of a Weft trace database (schema version 3).
 --
 -- A .weft file is an SQLite database. user_version is the schema version:
 -- a reader refuses a file with a newer one, and migrations/NNN.sql upgrades
@@ -21,7 +21,7 @@
 -- builds after its rows) and views in weft-views.sql (created after).
 
 PRAGMA application_id = 1466263156;
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 -- Trace-wide facts, one per key. Keys written by the recorder:
 --  source (the CTF folder), clock (clock class name), clock_origin_ns,
@@ -114,58 +114,60 @@ CREATE TABLE goroutine (
 
 -- Goroutine lanes: what each goroutine was doing, as consecutive
 -- non-overlapping intervals. One row per state change.
-CREATE TABLE gstate (
-  -- Row id (rows are inserted in the order their intervals end).
-  id INTEGER PRIMARY KEY,
-  -- The goroutine (goroutine.goid).
-  goid INTEGER NOT NULL,
-  -- Interval start, ns.
-  start_ns INTEGER NOT NULL,
-  -- Interval end, ns (the trace's end if open_end).
-  end_ns INTEGER NOT NULL,
-  -- 0 running, 1 runnable, 2 blocked, 3 syscall (table state).
-  state INTEGER NOT NULL,
-  -- Blocked: why (wait_reason.reason); NULL otherwise.
-  wait_reason INTEGER,
-  -- Blocked: address of the object waited on (channel, mutex...), if any.
-  wait_obj INTEGER,
-  -- Blocked: stack (stack.id) where it blocked; NULL if unknown.
-  stack INTEGER,
-  -- Running: why it stopped (stop_reason.reason); NULL otherwise.
-  stop_reason INTEGER,
-  -- Running/syscall: the P it held (NULL if none or unknown).
-  p INTEGER,
-  -- Running/syscall: the M (thread) it ran on (NULL if unknown).
-  m INTEGER,
-  -- Blocked: the goroutine whose action made it runnable (0: the runtime,
-  -- e.g. a timer or the netpoller); NULL if still blocked at trace end.
-  unblocked_by INTEGER,
-  -- 1 if the interval began before the trace (see the header).
-  open_start INTEGER NOT NULL DEFAULT 0,
-  -- 1 if it was still going on when the trace ended.
-  open_end INTEGER NOT NULL DEFAULT 0
-);
+-- gstate (a virtual table, recorder/weft-lanes.c; stored in gstate_chunk):
+--   CREATE TABLE gstate (
+--    -- Row id (rows are inserted in the order their intervals end).
+--    id INTEGER PRIMARY KEY,
+--    -- The goroutine (goroutine.goid).
+--    goid INTEGER NOT NULL,
+--    -- Interval start, ns.
+--    start_ns INTEGER NOT NULL,
+--    -- Interval end, ns (the trace's end if open_end).
+--    end_ns INTEGER NOT NULL,
+--    -- 0 running, 1 runnable, 2 blocked, 3 syscall (table state).
+--    state INTEGER NOT NULL,
+--    -- Blocked: why (wait_reason.reason); NULL otherwise.
+--    wait_reason INTEGER,
+--    -- Blocked: address of the object waited on (channel, mutex...), if any.
+--    wait_obj INTEGER,
+--    -- Blocked: stack (stack.id) where it blocked; NULL if unknown.
+--    stack INTEGER,
+--    -- Running: why it stopped (stop_reason.reason); NULL otherwise.
+--    stop_reason INTEGER,
+--    -- Running/syscall: the P it held (NULL if none or unknown).
+--    p INTEGER,
+--    -- Running/syscall: the M (thread) it ran on (NULL if unknown).
+--    m INTEGER,
+--    -- Blocked: the goroutine whose action made it runnable (0: the runtime,
+--    -- e.g. a timer or the netpoller); NULL if still blocked at trace end.
+--    unblocked_by INTEGER,
+--    -- 1 if the interval began before the trace (see the header).
+--    open_start INTEGER NOT NULL DEFAULT 0,
+--    -- 1 if it was still going on when the trace ended.
+--    open_end INTEGER NOT NULL DEFAULT 0
+--   );
 
 -- P lanes: which goroutine each P ran, as non-overlapping intervals. Gaps
 -- are times the P ran no goroutine (idle or in the scheduler).
-CREATE TABLE pstate (
-  -- Row id.
-  id INTEGER PRIMARY KEY,
-  -- The P.
-  p INTEGER NOT NULL,
-  -- Interval start, ns.
-  start_ns INTEGER NOT NULL,
-  -- Interval end, ns.
-  end_ns INTEGER NOT NULL,
-  -- The goroutine it ran.
-  goid INTEGER NOT NULL,
-  -- The M that held the P meanwhile (NULL if unknown).
-  m INTEGER,
-  -- See the header.
-  open_start INTEGER NOT NULL DEFAULT 0,
-  -- See the header.
-  open_end INTEGER NOT NULL DEFAULT 0
-);
+-- pstate (a virtual table, recorder/weft-lanes.c; stored in pstate_chunk):
+--   CREATE TABLE pstate (
+--    -- Row id.
+--    id INTEGER PRIMARY KEY,
+--    -- The P.
+--    p INTEGER NOT NULL,
+--    -- Interval start, ns.
+--    start_ns INTEGER NOT NULL,
+--    -- Interval end, ns.
+--    end_ns INTEGER NOT NULL,
+--    -- The goroutine it ran.
+--    goid INTEGER NOT NULL,
+--    -- The M that held the P meanwhile (NULL if unknown).
+--    m INTEGER,
+--    -- See the header.
+--    open_start INTEGER NOT NULL DEFAULT 0,
+--    -- See the header.
+--    open_end INTEGER NOT NULL DEFAULT 0
+--   );
 
 -- The runtime's threads (Ms).
 CREATE TABLE thread (
@@ -178,27 +180,67 @@ CREATE TABLE thread (
 );
 
 -- M lanes: what each thread was doing, as non-overlapping intervals.
-CREATE TABLE mstate (
-  -- Row id.
-  id INTEGER PRIMARY KEY,
-  -- The M.
-  m INTEGER NOT NULL,
-  -- Interval start, ns.
+-- mstate (a virtual table, recorder/weft-lanes.c; stored in mstate_chunk):
+--   CREATE TABLE mstate (
+--    -- Row id.
+--    id INTEGER PRIMARY KEY,
+--    -- The M.
+--    m INTEGER NOT NULL,
+--    -- Interval start, ns.
+--    start_ns INTEGER NOT NULL,
+--    -- Interval end, ns.
+--    end_ns INTEGER NOT NULL,
+--    -- 0 running a goroutine, 3 in a system call, 4 idle (scheduling or
+--    -- spinning, with or without a P), 5 parked (table state).
+--    state INTEGER NOT NULL,
+--    -- The P it held (NULL if none).
+--    p INTEGER,
+--    -- The goroutine it ran (NULL if none).
+--    goid INTEGER,
+--    -- See the header.
+--    open_start INTEGER NOT NULL DEFAULT 0,
+--    -- See the header.
+--    open_end INTEGER NOT NULL DEFAULT 0
+--   );
+
+-- The lane tables' storage (schema version 3): gstate, pstate and mstate
+-- are virtual tables (recorder/weft-lanes.c, registered on every
+-- connection of a WeftStore) over chunks of up to 64 consecutive
+-- intervals of one lane, in start order, packed in a BLOB (varint deltas;
+-- weft-lanes.c has the format). A lane's chunks, in start order, do not
+-- interleave. gstate_p_chunk holds gstate's running intervals again, by P
+-- (the P lanes). SQLite tools without Weft's module read only these.
+CREATE TABLE gstate_chunk (
+  -- The goroutine (gstate.goid).
+  lane INTEGER NOT NULL,
+  -- start_ns of its first interval.
   start_ns INTEGER NOT NULL,
-  -- Interval end, ns.
+  -- start_ns of its last interval.
+  last_start INTEGER NOT NULL,
+  -- The largest end_ns of its intervals.
   end_ns INTEGER NOT NULL,
-  -- 0 running a goroutine, 3 in a system call, 4 idle (scheduling or
-  -- spinning, with or without a P), 5 parked (table state).
-  state INTEGER NOT NULL,
-  -- The P it held (NULL if none).
-  p INTEGER,
-  -- The goroutine it ran (NULL if none).
-  goid INTEGER,
-  -- See the header.
-  open_start INTEGER NOT NULL DEFAULT 0,
-  -- See the header.
-  open_end INTEGER NOT NULL DEFAULT 0
+  -- The largest id of its intervals.
+  max_id INTEGER NOT NULL,
+  -- 1 if one of its intervals has open_end = 1.
+  open_end INTEGER NOT NULL,
+  -- Number of intervals.
+  n INTEGER NOT NULL,
+  -- The intervals.
+  data BLOB NOT NULL
 );
+-- gstate's running intervals by P (lane: gstate.p; the BLOB's lane column
+-- is the P, and its p column the goroutine).
+CREATE TABLE gstate_p_chunk (lane INTEGER NOT NULL, start_ns INTEGER NOT NULL, last_start INTEGER NOT NULL,
+  end_ns INTEGER NOT NULL, max_id INTEGER NOT NULL,
+  open_end INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL);
+-- pstate's intervals (lane: pstate.p).
+CREATE TABLE pstate_chunk (lane INTEGER NOT NULL, start_ns INTEGER NOT NULL, last_start INTEGER NOT NULL,
+  end_ns INTEGER NOT NULL, max_id INTEGER NOT NULL,
+  open_end INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL);
+-- mstate's intervals (lane: mstate.m).
+CREATE TABLE mstate_chunk (lane INTEGER NOT NULL, start_ns INTEGER NOT NULL, last_start INTEGER NOT NULL,
+  end_ns INTEGER NOT NULL, max_id INTEGER NOT NULL,
+  open_end INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL);
 
 -- Call stacks (weft:stack): a stack id names one sequence of return
 -- addresses for the life of the process.
