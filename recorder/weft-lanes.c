@@ -935,11 +935,17 @@ weft_lanes_register (sqlite3 *db)
  * size: what bounds the packer's memory with many live lanes. */
 #define PENDING_BUDGET (64 << 20)
 
+#define OPEN_CACHE 1024
+
 struct _WeftLanePacker
 {
   WeftLaneTable which;
   ChunkTable    chunks, p_chunks;
   GHashTable   *open, *p_open; /* lane → Chunk */
+  /* In front of open and p_open, direct-mapped by the lane's low bits: a
+   * hash look-up per interval was a tenth of the writer thread. A slot
+   * holds a chunk of its table or NULL. */
+  Chunk *open_cache[OPEN_CACHE], *p_open_cache[OPEN_CACHE];
   /* lane → Seen: lanes whose open chunk the budget wrote out, and the
    * last start written, so that an interval before it is still merged
    * (the chunks of a lane must not interleave). */
@@ -953,6 +959,12 @@ typedef struct
 {
   gint64 lane, last_start;
 } Seen;
+
+static inline Chunk **
+cache_slot (Chunk **cache, gint64 lane)
+{
+  return &cache[(guint64) lane & (OPEN_CACHE - 1)];
+}
 
 static void
 chunk_free (gpointer data)
@@ -989,7 +1001,7 @@ fail (WeftLanePacker *self, int rc)
 /* Writes every open chunk; with @seen, forgets them, keeping only their
  * lane's last start there. */
 static void
-flush_all (WeftLanePacker *self, GHashTable *open, GHashTable *seen, ChunkTable *t)
+flush_all (WeftLanePacker *self, GHashTable *open, Chunk **cache, GHashTable *seen, ChunkTable *t)
 {
   GHashTableIter iter;
   gpointer       value;
@@ -1010,14 +1022,20 @@ flush_all (WeftLanePacker *self, GHashTable *open, GHashTable *seen, ChunkTable 
         }
     }
   if (seen != NULL)
-    g_hash_table_remove_all (open);
+    {
+      g_hash_table_remove_all (open);
+      memset (cache, 0, OPEN_CACHE * sizeof *cache);
+    }
 }
 
 static void
-pack (WeftLanePacker *self, GHashTable *open, GHashTable *seen, ChunkTable *t, const Ival *iv)
+pack (WeftLanePacker *self, GHashTable *open, Chunk **cache, GHashTable *seen, ChunkTable *t, const Ival *iv)
 {
-  Chunk *c = g_hash_table_lookup (open, &iv->v[COL_LANE]);
+  Chunk **slot = cache_slot (cache, iv->v[COL_LANE]);
+  Chunk  *c = *slot;
 
+  if (G_UNLIKELY (c == NULL || c->lane != iv->v[COL_LANE]))
+    *slot = c = g_hash_table_lookup (open, &iv->v[COL_LANE]);
   if (c == NULL)
     {
       Seen *x = g_hash_table_lookup (seen, &iv->v[COL_LANE]);
@@ -1027,6 +1045,7 @@ pack (WeftLanePacker *self, GHashTable *open, GHashTable *seen, ChunkTable *t, c
       c->last_start = x != NULL ? x->last_start : G_MININT64;
       g_hash_table_remove (seen, &iv->v[COL_LANE]);
       g_hash_table_insert (open, &c->lane, c);
+      *slot = c;
       self->pending += 256;
     }
   if (iv->v[COL_START] < c->last_start)
@@ -1061,17 +1080,17 @@ weft_lane_packer_add (WeftLanePacker *self, const gint64 *v, guint32 nulls)
   iv.v[COL_ID] = self->next_id++;
   memcpy (&iv.v[1], v, (tables[self->which].n_cols - 1) * sizeof (gint64));
   iv.nulls = nulls << 1;
-  pack (self, self->open, self->seen, &self->chunks, &iv);
+  pack (self, self->open, self->open_cache, self->seen, &self->chunks, &iv);
   if (p_running (self->which, &iv))
     {
       Ival p = by_p (&iv);
 
-      pack (self, self->p_open, self->p_seen, &self->p_chunks, &p);
+      pack (self, self->p_open, self->p_open_cache, self->p_seen, &self->p_chunks, &p);
     }
   if (self->pending > PENDING_BUDGET)
     {
-      flush_all (self, self->open, self->seen, &self->chunks);
-      flush_all (self, self->p_open, self->p_seen, &self->p_chunks);
+      flush_all (self, self->open, self->open_cache, self->seen, &self->chunks);
+      flush_all (self, self->p_open, self->p_open_cache, self->p_seen, &self->p_chunks);
       self->pending = 0;
     }
   return self->rc == SQLITE_OK;
@@ -1088,6 +1107,8 @@ weft_lane_packer_end_lane (WeftLanePacker *self, gint64 lane)
     {
       fail (self, write_chunk (&self->chunks, c));
       self->pending -= MIN (self->pending, c->data.len + 256);
+      if (*cache_slot (self->open_cache, lane) == c)
+        *cache_slot (self->open_cache, lane) = NULL;
       g_hash_table_remove (self->open, &lane);
     }
   g_hash_table_remove (self->seen, &lane);
@@ -1101,8 +1122,8 @@ weft_lane_packer_close (WeftLanePacker *self)
 {
   gboolean ok;
 
-  flush_all (self, self->open, NULL, &self->chunks);
-  flush_all (self, self->p_open, NULL, &self->p_chunks);
+  flush_all (self, self->open, self->open_cache, NULL, &self->chunks);
+  flush_all (self, self->p_open, self->p_open_cache, NULL, &self->p_chunks);
   ok = self->rc == SQLITE_OK;
   g_hash_table_unref (self->open);
   g_hash_table_unref (self->p_open);

@@ -34,6 +34,8 @@
 /* The longest record: the header byte and four varints of 10 bytes. */
 #define MAX_RECORD 41
 
+#define LIVE_CACHE 1024
+
 struct _WeftLodInput
 {
   FILE    *file;
@@ -45,9 +47,18 @@ struct _WeftLodInput
   /* Intervals per lane: running gstate rows per P, mstate rows per M (by
    * id), gstate rows per live goroutine and per busy exited one. */
   GArray     *p_counts, *m_counts; /* of gint64 */
-  GHashTable *live;                /* goid -> gint64 *count, counted in place */
+  GHashTable *live;                /* goid -> Live, counted in place */
   GHashTable *busy;                /* goid -> count */
+  /* In front of live, direct-mapped by the goid's low bits: a hash
+   * look-up per interval was a tenth of the writer thread. A slot holds
+   * a Live of live or NULL. */
+  struct Live *live_cache[LIVE_CACHE];
 };
+
+typedef struct Live
+{
+  gint64 goid, n;
+} Live;
 
 /* Differences of any two times, in two's complement: no overflow. */
 static inline gint64
@@ -196,10 +207,13 @@ weft_lod_input_add (WeftLodInput *self, const WeftRow *row)
   if (row->kind == WEFT_ROW_GOROUTINE)
     {
       gpointer key = GSIZE_TO_POINTER ((gsize) row->v[0]);
-      gint64  *count = g_hash_table_lookup (self->live, key);
-      gint64   n = count != NULL ? *count : 0;
+      Live    *live = g_hash_table_lookup (self->live, key);
+      gint64   n = live != NULL ? live->n : 0;
+      Live   **slot = &self->live_cache[(guint64) row->v[0] & (LIVE_CACHE - 1)];
 
       /* Exited, or the end: it will have no more intervals. */
+      if (*slot == live)
+        *slot = NULL;
       g_hash_table_remove (self->live, key);
       if (n >= WEFT_LOD_MIN_INTERVALS || g_hash_table_contains (self->busy, key))
         count_goid (self->busy, row->v[0], n);
@@ -209,13 +223,22 @@ weft_lod_input_add (WeftLodInput *self, const WeftRow *row)
     count_id (self->m_counts, row->v[0]);
   else
     {
-      gpointer key = GSIZE_TO_POINTER ((gsize) row->v[0]);
-      gint64  *count = g_hash_table_lookup (self->live, key);
+      Live **slot = &self->live_cache[(guint64) row->v[0] & (LIVE_CACHE - 1)];
+      Live  *live = *slot;
 
-      /* One hash look-up per interval, on the reading thread. */
-      if (count == NULL)
-        g_hash_table_insert (self->live, key, (count = g_new0 (gint64, 1)));
-      (*count)++;
+      if (G_UNLIKELY (live == NULL || live->goid != row->v[0]))
+        {
+          gpointer key = GSIZE_TO_POINTER ((gsize) row->v[0]);
+
+          if ((live = g_hash_table_lookup (self->live, key)) == NULL)
+            {
+              live = g_new0 (Live, 1);
+              live->goid = row->v[0];
+              g_hash_table_insert (self->live, key, live);
+            }
+          *slot = live;
+        }
+      live->n++;
       if (row->v[3] == 0 && !(row->nulls & (1u << 8)))
         count_id (self->p_counts, row->v[8]);
     }
@@ -266,8 +289,9 @@ weft_lod_input_lanes (WeftLodInput *self, int kind)
        * (an unfinished recording) count as they are. */
       g_hash_table_iter_init (&iter, self->live);
       while (g_hash_table_iter_next (&iter, &key, &value))
-        count_goid (self->busy, (gint64) GPOINTER_TO_SIZE (key), *(gint64 *) value);
+        count_goid (self->busy, (gint64) GPOINTER_TO_SIZE (key), ((Live *) value)->n);
       g_hash_table_remove_all (self->live);
+      memset (self->live_cache, 0, sizeof self->live_cache);
       g_hash_table_iter_init (&iter, self->busy);
       while (g_hash_table_iter_next (&iter, &key, &value))
         if ((gint64) GPOINTER_TO_SIZE (value) >= WEFT_LOD_MIN_INTERVALS)

@@ -77,9 +77,12 @@ typedef struct
   int    level;
 } Slot;
 
+#define LANE_CACHE 1024
+
 typedef struct
 {
   gint64   id;   /* lod_lane.id */
+  gint64   key;  /* its goroutine, P, M, counter or GC lane number */
   guint32  slot; /* its first level's in Builder.slots */
   int      base, top;
   gboolean max; /* a counter: the largest key wins, not the longest */
@@ -91,10 +94,14 @@ typedef struct
 {
   WeftWriter *writer;                  /* inline, on the caller's thread and connection */
   GHashTable *lanes[WEFT_LOD_N_KINDS]; /* lane id -> Lane */
-  int         trace_bits;              /* 2^trace_bits ns >= the trace */
-  gint64      trace_ns;
-  gint64      clipped; /* intervals that started before the one before ended */
-  gboolean    failed;
+  /* In front of lanes, direct-mapped by the id's low bits (lanes are
+   * never removed during a build): a hash look-up per interval and lane
+   * was a fifth of the accumulation, which runs after the load. */
+  Lane    *lane_cache[WEFT_LOD_N_KINDS][LANE_CACHE];
+  int      trace_bits; /* 2^trace_bits ns >= the trace */
+  gint64   trace_ns;
+  gint64   clipped; /* intervals that started before the one before ended */
+  gboolean failed;
   /* Completed buckets not written yet: one slot per (lane, level), in
    * lod_bucket's key order. */
   GArray  *slots; /* of Slot */
@@ -387,6 +394,7 @@ add_lane (Builder *b, WeftStore *store, sqlite3_stmt *insert, WeftLodKind kind, 
   if (n < WEFT_LOD_MIN_INTERVALS)
     return TRUE;
   lane = g_new0 (Lane, 1);
+  lane->key = id;
   lane->max = kind == WEFT_LOD_COUNTER;
   lane->last_end = G_MININT64;
   lane->top = MAX (b->trace_bits, 1);
@@ -482,10 +490,17 @@ flush_all (Builder *b)
     }
 }
 
-static Lane *
+static inline Lane *
 lane_lookup (Builder *b, WeftLodKind kind, gint64 id)
 {
-  return g_hash_table_lookup (b->lanes[kind], GSIZE_TO_POINTER ((gsize) id));
+  Lane **slot = &b->lane_cache[kind][(guint64) id & (LANE_CACHE - 1)];
+  Lane  *lane = *slot;
+
+  if (G_LIKELY (lane != NULL && lane->key == id))
+    return lane;
+  if ((lane = g_hash_table_lookup (b->lanes[kind], GSIZE_TO_POINTER ((gsize) id))) != NULL)
+    *slot = lane;
+  return lane;
 }
 
 /* What the keys of the goroutine and P lanes are made of. */
@@ -530,12 +545,14 @@ keys_load (Keys *k, WeftStore *store, GError **error)
 static void
 add_gstate (Builder *b, const Keys *k, gint64 goid, gint64 start, gint64 end, int state, gint64 reason, gint64 p)
 {
-  gint64 pc = (gint64) GPOINTER_TO_SIZE (g_hash_table_lookup (k->start_pc, GSIZE_TO_POINTER ((gsize) goid)));
-  Lane  *lane;
+  /* The start function keys running intervals only, the category
+   * blocked ones (weft_lod_goroutine_key). */
+  gint64      pc = state == 0 ? (gint64) GPOINTER_TO_SIZE (g_hash_table_lookup (k->start_pc, GSIZE_TO_POINTER ((gsize) goid))) : 0;
+  const char *category = state == 2 ? g_hash_table_lookup (k->category, GSIZE_TO_POINTER ((gsize) reason)) : NULL;
+  Lane       *lane;
 
   if ((lane = lane_lookup (b, WEFT_LOD_GOROUTINE, goid)) != NULL)
-    lane_add (b, lane, start, end,
-              weft_lod_goroutine_key (state, pc, g_hash_table_lookup (k->category, GSIZE_TO_POINTER ((gsize) reason))));
+    lane_add (b, lane, start, end, weft_lod_goroutine_key (state, pc, category));
   if (state == 0 && p >= 0 && (lane = lane_lookup (b, WEFT_LOD_P, p)) != NULL)
     lane_add (b, lane, start, end, pc);
 }
