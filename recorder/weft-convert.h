@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   guint64 events;          /* events read */
-  guint64 rows;            /* rows inserted by the writer */
+  guint64 rows;            /* rows stored (a chunk of packed intervals is one) */
   guint64 lost_events;     /* events the tracer discarded */
   guint64 inconsistencies; /* repaired inconsistencies */
   guint   symbols_resolved, symbols_unresolved;

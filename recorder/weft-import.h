@@ -21,7 +21,7 @@ typedef struct
   guint64 bytes;           /* size of the trace */
   guint64 go_events;       /* Go events read */
   guint64 events;          /* events fed to the state machine */
-  guint64 rows;            /* rows inserted */
+  guint64 rows;            /* rows stored (a chunk of packed intervals is one) */
   guint64 generations;     /* Go trace generations */
   guint64 inconsistencies; /* repaired by the state machine */
   guint64 forced_order;    /* Go events whose sequence numbers did not fit */

@@ -241,6 +241,7 @@ typedef struct
   sqlite3_stmt    *insert, *find, *update;
   Chunk            tail;       /* the chunk insert_one() wrote last … */
   sqlite3_int64    tail_rowid; /* … as row tail_rowid; 0: none */
+  guint64          rows;       /* chunk rows inserted */
 } ChunkTable;
 
 static void
@@ -292,7 +293,10 @@ write_chunk (ChunkTable *t, const Chunk *c)
   sqlite3_bind_blob (t->insert, 8, c->data.data, (int) c->data.len, SQLITE_STATIC);
   rc = sqlite3_step (t->insert);
   sqlite3_reset (t->insert);
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  if (rc != SQLITE_DONE)
+    return rc;
+  t->rows++;
+  return SQLITE_OK;
 }
 
 /* Puts @iv where it belongs in its lane: into the last chunk starting at
@@ -1116,15 +1120,18 @@ weft_lane_packer_end_lane (WeftLanePacker *self, gint64 lane)
 }
 
 /* Writes the open chunks and frees @self; FALSE if SQLite failed (the
- * error is the connection's). */
+ * error is the connection's). @rows, if not NULL, receives the number of
+ * chunk rows inserted. */
 gboolean
-weft_lane_packer_close (WeftLanePacker *self)
+weft_lane_packer_close (WeftLanePacker *self, guint64 *rows)
 {
   gboolean ok;
 
   flush_all (self, self->open, self->open_cache, NULL, &self->chunks);
   flush_all (self, self->p_open, self->p_open_cache, NULL, &self->p_chunks);
   ok = self->rc == SQLITE_OK;
+  if (rows != NULL)
+    *rows = self->chunks.rows + self->p_chunks.rows;
   g_hash_table_unref (self->open);
   g_hash_table_unref (self->p_open);
   g_hash_table_unref (self->seen);
@@ -1161,6 +1168,7 @@ struct _WeftLodPacker
   sqlite3_stmt *insert;
   LodChunk      c;
   int           rc;
+  guint64       rows; /* lod_chunk rows inserted */
 };
 
 WeftLodPacker *
@@ -1193,7 +1201,11 @@ lod_write (WeftLodPacker *self)
       sqlite3_bind_blob (self->insert, 6, c->data.data, (int) c->data.len, SQLITE_STATIC);
       rc = sqlite3_step (self->insert);
       sqlite3_reset (self->insert);
-      rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+      if (rc == SQLITE_DONE)
+        {
+          self->rows++;
+          rc = SQLITE_OK;
+        }
     }
   self->rc = rc;
   c->n = 0;
@@ -1239,12 +1251,14 @@ weft_lod_packer_add (WeftLodPacker *self, gint64 lane, gint64 level, gint64 buck
 /* Writes the open chunk and frees @self; FALSE if a bucket came out of
  * order or SQLite failed. */
 gboolean
-weft_lod_packer_close (WeftLodPacker *self)
+weft_lod_packer_close (WeftLodPacker *self, guint64 *rows)
 {
   gboolean ok;
 
   lod_write (self);
   ok = self->rc == SQLITE_OK;
+  if (rows != NULL)
+    *rows = self->rows;
   sqlite3_finalize (self->insert);
   g_free (self->c.data.data);
   g_free (self);

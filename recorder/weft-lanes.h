@@ -43,10 +43,10 @@ int weft_lanes_register (sqlite3 *db);
 WeftLanePacker *weft_lane_packer_new (sqlite3 *db, WeftLaneTable table);
 gboolean        weft_lane_packer_add (WeftLanePacker *self, const gint64 *v, guint32 nulls);
 gboolean        weft_lane_packer_end_lane (WeftLanePacker *self, gint64 lane);
-gboolean        weft_lane_packer_close (WeftLanePacker *self);
+gboolean        weft_lane_packer_close (WeftLanePacker *self, guint64 *rows);
 
 WeftLodPacker *weft_lod_packer_new (sqlite3 *db);
 gboolean       weft_lod_packer_add (WeftLodPacker *self, gint64 lane, gint64 level, gint64 bucket, gint64 key, gint64 cover);
-gboolean       weft_lod_packer_close (WeftLodPacker *self);
+gboolean       weft_lod_packer_close (WeftLodPacker *self, guint64 *rows);
 
 G_END_DECLS
