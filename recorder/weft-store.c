@@ -268,7 +268,7 @@ weft_store_open (const char *path, WeftStoreOpenFlags flags, GError **error)
     }
   self = g_new0 (WeftStore, 1);
   self->path = g_strdup (path);
-  oflags = (flags & WEFT_STORE_OPEN_READ_WRITE) ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+  oflags = (flags & WEFT_STORE_OPEN_READ_WRITE) ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2 (path, &self->db, oflags, NULL) != SQLITE_OK)
     {
       g_set_error (error, WEFT_STORE_ERROR, WEFT_STORE_ERROR_SQLITE, "cannot open %s: %s", path,

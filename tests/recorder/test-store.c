@@ -130,6 +130,8 @@ test_older_version (void)
 
   store = weft_store_open (path, WEFT_STORE_OPEN_READ_ONLY, &error);
   g_assert_no_error (error);
+  /* A reader has no connection mutex (weft-store.h), a writer has. */
+  g_assert_null (sqlite3_db_mutex (weft_store_get_db (store)));
   g_assert_cmpint (test_scalar (store, "PRAGMA user_version"), ==, 1);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM cpu_profile"), ==, 0);
   g_assert_cmpint (test_scalar (store, "SELECT end_ns FROM gstate WHERE goid = 7 AND start_ns <= 15"), ==, 20);
@@ -137,6 +139,7 @@ test_older_version (void)
 
   store = weft_store_open (path, WEFT_STORE_OPEN_READ_WRITE, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (sqlite3_db_mutex (weft_store_get_db (store)));
   g_assert_cmpint (test_scalar (store, "PRAGMA user_version"), ==, WEFT_SCHEMA_VERSION);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM main.sqlite_master WHERE name = 'cpu_sample'"), ==, 1);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM main.sqlite_master WHERE name = 'gstate_chunk'"), ==, 1);
