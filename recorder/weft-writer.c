@@ -21,7 +21,7 @@
 
 #include <string.h>
 
-#define BATCH_ROWS 8192
+#define BATCH_ROWS 1024
 #define N_BATCHES 8
 
 typedef struct
@@ -570,12 +570,16 @@ weft_writer_new (WeftStore *store, gboolean threaded, GError **error)
 WeftRow *
 weft_writer_row (WeftWriter *self, WeftRowKind kind)
 {
-  WeftRow *row;
+  /* Copied rather than memset(): gcc makes a memset of a row a `rep
+   * stos`, whose start-up cost made this 8 % of the reading thread (25M
+   * rows for 10M events); a copy is a few vector stores. */
+  static const WeftRow zero;
+  WeftRow             *row;
 
   if (self->cur->n_rows == BATCH_ROWS)
     flush (self, FALSE);
   row = &self->cur->rows[self->cur->n_rows++];
-  memset (row, 0, sizeof *row);
+  *row = zero;
   row->kind = (guint16) kind;
   return row;
 }
