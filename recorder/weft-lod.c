@@ -581,11 +581,22 @@ lane_lookup (Builder *b, WeftLodKind kind, gint64 id)
   return lane;
 }
 
-/* What the keys of the goroutine and P lanes are made of. */
+#define KEY_CACHE 256
+
+/* A direct-mapped cache slot: @id's value. */
+typedef struct
+{
+  gint64 id, value;
+} KeySlot;
+
+/* What the keys of the goroutine and P lanes are made of, with caches in
+ * front (a hash look-up per interval, and a category's strcmp() per
+ * blocked one, were a sixth of the accumulation). */
 typedef struct
 {
   GHashTable *start_pc; /* goid -> goroutine.start_pc */
   GHashTable *category; /* wait_reason.reason -> category */
+  KeySlot     pc_cache[KEY_CACHE], blocked_cache[KEY_CACHE];
 } Keys;
 
 static void
@@ -600,6 +611,8 @@ keys_load (Keys *k, WeftStore *store, GError **error)
 {
   sqlite3_stmt *s;
 
+  for (guint i = 0; i < KEY_CACHE; i++)
+    k->pc_cache[i] = k->blocked_cache[i] = (KeySlot){ G_MININT64, 0 };
   k->start_pc = g_hash_table_new (g_direct_hash, g_direct_equal);
   k->category = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   if ((s = weft_store_prepare (store, "SELECT goid, start_pc FROM goroutine", error)) == NULL)
@@ -617,20 +630,42 @@ keys_load (Keys *k, WeftStore *store, GError **error)
   return TRUE;
 }
 
+/* Goroutine @goid's start function. */
+static gint64
+start_pc (Keys *k, gint64 goid)
+{
+  KeySlot *slot = &k->pc_cache[(guint64) goid & (KEY_CACHE - 1)];
+
+  if (slot->id != goid)
+    *slot = (KeySlot){ goid, (gint64) GPOINTER_TO_SIZE (g_hash_table_lookup (k->start_pc, GSIZE_TO_POINTER ((gsize) goid))) };
+  return slot->value;
+}
+
+/* The key of a goroutine blocked for @reason. */
+static gint64
+blocked_key (Keys *k, gint64 reason)
+{
+  KeySlot *slot = &k->blocked_cache[(guint64) reason & (KEY_CACHE - 1)];
+
+  if (slot->id != reason)
+    *slot = (KeySlot){ reason,
+                       weft_lod_goroutine_key (2, 0, g_hash_table_lookup (k->category, GSIZE_TO_POINTER ((gsize) reason))) };
+  return slot->value;
+}
+
 /* A gstate row feeds its goroutine's lane and, running, its P's (keyed
  * by start function). @reason: the wait reason (0 if none); @p: -1 if
  * none. */
 static void
-add_gstate (Builder *b, const Keys *k, gint64 goid, gint64 start, gint64 end, int state, gint64 reason, gint64 p)
+add_gstate (Builder *b, Keys *k, gint64 goid, gint64 start, gint64 end, int state, gint64 reason, gint64 p)
 {
   /* The start function keys running intervals only, the category
    * blocked ones (weft_lod_goroutine_key). */
-  gint64      pc = state == 0 ? (gint64) GPOINTER_TO_SIZE (g_hash_table_lookup (k->start_pc, GSIZE_TO_POINTER ((gsize) goid))) : 0;
-  const char *category = state == 2 ? g_hash_table_lookup (k->category, GSIZE_TO_POINTER ((gsize) reason)) : NULL;
-  Lane       *lane;
+  gint64 pc = state == 0 ? start_pc (k, goid) : 0;
+  Lane  *lane;
 
   if ((lane = lane_lookup (b, WEFT_LOD_GOROUTINE, goid)) != NULL)
-    lane_add (b, lane, start, end, weft_lod_goroutine_key (state, pc, category));
+    lane_add (b, lane, start, end, state == 2 ? blocked_key (k, reason) : weft_lod_goroutine_key (state, pc, NULL));
   if (state == 0 && p >= 0 && (lane = lane_lookup (b, WEFT_LOD_P, p)) != NULL)
     lane_add (b, lane, start, end, pc);
 }
@@ -647,7 +682,7 @@ add_mstate (Builder *b, gint64 m, gint64 start, gint64 end, int state)
 }
 
 static gboolean
-scan_gstate (Builder *b, const Keys *k, WeftStore *store, GError **error)
+scan_gstate (Builder *b, Keys *k, WeftStore *store, GError **error)
 {
   sqlite3_stmt *s = weft_store_prepare (store,
                                         "SELECT goid, start_ns, end_ns, state, wait_reason, IFNULL (p, -1) FROM gstate "
@@ -685,7 +720,7 @@ scan_mstate (Builder *b, WeftStore *store, GError **error)
  * rows in the same order (the tables' rowid order), so the buckets are
  * the same. */
 static gboolean
-scan_input (Builder *b, const Keys *k, WeftLodInput *input, GError **error)
+scan_input (Builder *b, Keys *k, WeftLodInput *input, GError **error)
 {
   g_autoptr (GError) local = NULL;
   WeftLodInterval iv;
