@@ -21,7 +21,7 @@
 
 #include <string.h>
 
-#define BATCH_ROWS 1024
+#define BATCH_ROWS 8192
 #define N_BATCHES 8
 
 typedef struct
