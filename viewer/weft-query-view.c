@@ -96,6 +96,11 @@ bind_cell (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
     text = weft_value_name (text);
   gtk_label_set_text (label, text);
   gtk_widget_set_tooltip_text (GTK_WIDGET (label), text);
+  /* An ellipsized label asks only for its ellipsis, and a column gets
+   * little more than its cells ask: a creation or blocking site must stay
+   * readable ("handle (leaky-pipeline.c:89)"), so text asks for up to 28
+   * characters; the rest shows in the tooltip. */
+  gtk_label_set_width_chars (label, number ? -1 : (int) MIN (g_utf8_strlen (text, -1), 28));
   /* Numbers right-aligned, as in a spreadsheet, so magnitudes compare. */
   gtk_label_set_xalign (label, number ? 1 : 0);
 }
