@@ -1231,17 +1231,25 @@ weft_goparkunlock (WeftLock *l, WeftWaitReason reason, const void *wait_obj)
   weft_gopark (unlock_on_park, l, reason, wait_obj);
 }
 
+/* @gp, running, leaves its M runnable; returns what the M runs next. The
+ * caller puts @gp where it will be found again. */
 static G *
-gosched_common (G *gp, WeftStopReason reason)
+stop_runnable (G *gp, WeftStopReason reason)
 {
   M *mp = weft_getm ();
-  G *next;
 
   casgstatus (gp, G_RUNNING, G_RUNNABLE);
   mp->curg = NULL;
   gp->m = NULL;
   weft_stack_check (gp);
-  next = stop_and_pick_next (mp, gp, reason);
+  return stop_and_pick_next (mp, gp, reason);
+}
+
+static G *
+gosched_common (G *gp, WeftStopReason reason)
+{
+  G *next = stop_runnable (gp, reason);
+
   weft_lock (&weft_sched.lock);
   globrunqput (gp);
   weft_unlock (&weft_sched.lock);
@@ -1268,14 +1276,8 @@ _Atomic (G *) weft_gc_worker_held;
 static G *
 gc_worker_hold_m (G *gp)
 {
-  M *mp = weft_getm ();
-  G *next;
+  G *next = stop_runnable (gp, WEFT_STOP_YIELD);
 
-  casgstatus (gp, G_RUNNING, G_RUNNABLE);
-  mp->curg = NULL;
-  gp->m = NULL;
-  weft_stack_check (gp);
-  next = stop_and_pick_next (mp, gp, WEFT_STOP_YIELD);
   atomic_store_explicit (&weft_gc_worker_held, gp, memory_order_release);
   return next;
 }
