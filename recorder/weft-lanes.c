@@ -28,6 +28,8 @@
  */
 #include "weft-lanes.h"
 
+#include "weft-varint.h"
+
 #include <string.h>
 
 #define MAX_COLS 14
@@ -96,47 +98,11 @@ bytes_reserve (Bytes *b, gsize more)
     }
 }
 
-/* The caller has reserved 10 bytes. */
+/* The caller has reserved WEFT_VARINT_MAX bytes. */
 static void
 put_varint (Bytes *b, guint64 x)
 {
-  while (x > 0x7f)
-    {
-      b->data[b->len++] = (guint8) (x | 0x80);
-      x >>= 7;
-    }
-  b->data[b->len++] = (guint8) x;
-}
-
-static gboolean
-get_varint (const guint8 **p, const guint8 *end, guint64 *x)
-{
-  guint64 v = 0;
-
-  for (guint shift = 0; shift < 64 && *p < end; shift += 7)
-    {
-      guint8 b = *(*p)++;
-
-      v |= (guint64) (b & 0x7f) << shift;
-      if (!(b & 0x80))
-        {
-          *x = v;
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
-
-static guint64
-zigzag (gint64 x)
-{
-  return ((guint64) x << 1) ^ (guint64) (x >> 63);
-}
-
-static gint64
-unzigzag (guint64 x)
-{
-  return (gint64) (x >> 1) ^ -(gint64) (x & 1);
+  b->len = (gsize) (weft_put_varint (b->data + b->len, x) - b->data);
 }
 
 /* A chunk being written: its encoded intervals and what the next one is
@@ -163,7 +129,7 @@ chunk_reset (Chunk *c)
 static void
 chunk_append (Chunk *c, guint n_cols, const Ival *iv)
 {
-  bytes_reserve (&c->data, (n_cols + 1) * 10);
+  bytes_reserve (&c->data, (n_cols + 1) * WEFT_VARINT_MAX);
   put_varint (&c->data, iv->nulls);
   for (guint col = 0; col < n_cols; col++)
     {
@@ -173,7 +139,7 @@ chunk_append (Chunk *c, guint n_cols, const Ival *iv)
         continue;
       base = col == COL_START ? c->prev[COL_END] : col == COL_END ? iv->v[COL_START]
                                                                   : c->prev[col];
-      put_varint (&c->data, zigzag ((gint64) ((guint64) iv->v[col] - (guint64) base)));
+      put_varint (&c->data, weft_zigzag ((gint64) ((guint64) iv->v[col] - (guint64) base)));
       c->prev[col] = iv->v[col];
     }
   if (c->n == 0)
@@ -201,7 +167,7 @@ chunk_decode (const guint8 *p, gsize size, guint n, guint n_cols, gint64 lane, I
       Ival   *iv = &out[i];
       guint64 x;
 
-      if (!get_varint (&p, end, &x))
+      if (!weft_get_varint (&p, end, &x))
         return FALSE;
       iv->nulls = (guint32) x;
       for (guint col = 0; col < n_cols; col++)
@@ -218,11 +184,11 @@ chunk_decode (const guint8 *p, gsize size, guint n, guint n_cols, gint64 lane, I
               iv->v[col] = 0;
               continue;
             }
-          if (!get_varint (&p, end, &x))
+          if (!weft_get_varint (&p, end, &x))
             return FALSE;
           base = col == COL_START ? prev[COL_END] : col == COL_END ? iv->v[COL_START]
                                                                    : prev[col];
-          iv->v[col] = (gint64) ((guint64) base + (guint64) unzigzag (x));
+          iv->v[col] = (gint64) ((guint64) base + (guint64) weft_unzigzag (x));
           prev[col] = iv->v[col];
         }
     }
@@ -410,6 +376,38 @@ by_p (const Ival *iv)
 }
 
 /* ------------------------------------------------------------------ the virtual tables */
+
+/* The first column of @sql's first row, its parameters bound to @args;
+ * *@out is left as it was when there is no row. */
+static int
+query_int64 (sqlite3 *db, const char *sql, const gint64 *args, int n_args, gint64 *out)
+{
+  sqlite3_stmt *s;
+  int           rc;
+
+  if ((rc = sqlite3_prepare_v2 (db, sql, -1, &s, NULL)) != SQLITE_OK)
+    return rc;
+  for (int i = 0; i < n_args; i++)
+    sqlite3_bind_int64 (s, i + 1, args[i]);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    *out = sqlite3_column_int64 (s, 0);
+  sqlite3_finalize (s);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* xOpen of both modules: a zeroed cursor of @size bytes. */
+static int
+cursor_open (gsize size, sqlite3_vtab_cursor **cursor)
+{
+  sqlite3_vtab_cursor *c = sqlite3_malloc64 (size);
+
+  if (c == NULL)
+    return SQLITE_NOMEM;
+  memset (c, 0, size);
+  *cursor = c;
+  return SQLITE_OK;
+}
 
 typedef struct
 {
@@ -602,14 +600,8 @@ lane_best_index (sqlite3_vtab *vtab, sqlite3_index_info *info)
 static int
 lane_open (sqlite3_vtab *vtab, sqlite3_vtab_cursor **cursor)
 {
-  LaneCursor *c = sqlite3_malloc (sizeof *c);
-
   (void) vtab;
-  if (c == NULL)
-    return SQLITE_NOMEM;
-  memset (c, 0, sizeof *c);
-  *cursor = &c->base;
-  return SQLITE_OK;
+  return cursor_open (sizeof (LaneCursor), cursor);
 }
 
 static int
@@ -753,17 +745,8 @@ lane_filter (sqlite3_vtab_cursor *cursor, int plan, const char *idx_str, int arg
         {
           g_autofree char *first = g_strdup_printf (
               "SELECT start_ns FROM %s WHERE lane = ?1 AND start_ns < ?2 ORDER BY start_ns DESC LIMIT 1", ct->table);
-          sqlite3_stmt *s;
 
-          if ((rc = sqlite3_prepare_v2 (t->chunks.db, first, -1, &s, NULL)) != SQLITE_OK)
-            return rc;
-          sqlite3_bind_int64 (s, 1, lane);
-          sqlite3_bind_int64 (s, 2, c->lo);
-          rc = sqlite3_step (s);
-          if (rc == SQLITE_ROW)
-            from = sqlite3_column_int64 (s, 0);
-          sqlite3_finalize (s);
-          if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+          if ((rc = query_int64 (t->chunks.db, first, (gint64[]){ lane, c->lo }, 2, &from)) != SQLITE_OK)
             return rc;
         }
       sql = g_strdup_printf ("SELECT lane, start_ns, last_start, n, data FROM %s WHERE lane = ?1 AND start_ns >= ?3 "
@@ -825,19 +808,12 @@ lane_rowid (sqlite3_vtab_cursor *cursor, sqlite3_int64 *rowid)
 static int
 next_id (LaneVtab *t, gint64 *id)
 {
-  g_autofree char *sql = NULL;
-  sqlite3_stmt    *s;
-  int              rc;
-
   if (t->next_id == 0)
     {
-      sql = g_strdup_printf ("SELECT IFNULL (MAX (max_id), 0) + 1 FROM %s", t->chunks.table);
-      if ((rc = sqlite3_prepare_v2 (t->chunks.db, sql, -1, &s, NULL)) != SQLITE_OK)
-        return rc;
-      rc = sqlite3_step (s);
-      t->next_id = sqlite3_column_int64 (s, 0);
-      sqlite3_finalize (s);
-      if (rc != SQLITE_ROW)
+      g_autofree char *sql = g_strdup_printf ("SELECT IFNULL (MAX (max_id), 0) + 1 FROM %s", t->chunks.table);
+      int              rc = query_int64 (t->chunks.db, sql, NULL, 0, &t->next_id);
+
+      if (rc != SQLITE_OK)
         return rc;
     }
   *id = t->next_id++;
@@ -1237,10 +1213,10 @@ weft_lod_packer_add (WeftLodPacker *self, gint64 lane, gint64 level, gint64 buck
       c->level = level;
       c->first = bucket;
     }
-  bytes_reserve (&c->data, LOD_COLS * 10);
+  bytes_reserve (&c->data, LOD_COLS * WEFT_VARINT_MAX);
   for (int i = 0; i < LOD_COLS; i++)
     {
-      put_varint (&c->data, zigzag ((gint64) ((guint64) v[i] - (guint64) c->prev[i])));
+      put_varint (&c->data, weft_zigzag ((gint64) ((guint64) v[i] - (guint64) c->prev[i])));
       c->prev[i] = v[i];
     }
   c->last = bucket;
@@ -1373,14 +1349,8 @@ lod_best_index (sqlite3_vtab *vtab, sqlite3_index_info *info)
 static int
 lod_open (sqlite3_vtab *vtab, sqlite3_vtab_cursor **cursor)
 {
-  LodCursor *c = sqlite3_malloc (sizeof *c);
-
   (void) vtab;
-  if (c == NULL)
-    return SQLITE_NOMEM;
-  memset (c, 0, sizeof *c);
-  *cursor = &c->base;
-  return SQLITE_OK;
+  return cursor_open (sizeof (LodCursor), cursor);
 }
 
 static int
@@ -1428,14 +1398,14 @@ lod_next_chunk (LodCursor *c)
         {
           guint64 x;
 
-          if (!get_varint (&p, end, &x))
+          if (!weft_get_varint (&p, end, &x))
             {
               sqlite3_free (c->base.pVtab->zErrMsg);
               c->base.pVtab->zErrMsg = sqlite3_mprintf ("lod_bucket: a corrupt chunk of lane %lld",
                                                         (long long) c->lane);
               return SQLITE_CORRUPT;
             }
-          c->v[i] = prev[i % LOD_COLS] = (gint64) ((guint64) prev[i % LOD_COLS] + (guint64) unzigzag (x));
+          c->v[i] = prev[i % LOD_COLS] = (gint64) ((guint64) prev[i % LOD_COLS] + (guint64) weft_unzigzag (x));
         }
       c->n = n;
       c->i = 0;
@@ -1482,24 +1452,13 @@ lod_filter (sqlite3_vtab_cursor *cursor, int plan, const char *idx_str, int argc
     c->hi = G_MAXINT64;
   if (plan & 2)
     {
-      sqlite3_stmt *s;
-
       /* The chunk holding lo starts at or before it; those before end
        * before it. */
-      if ((rc = sqlite3_prepare_v2 (db,
-                                    "SELECT first FROM lod_chunk WHERE lane = ?1 AND level = ?2 AND first <= ?3 "
-                                    "ORDER BY first DESC LIMIT 1",
-                                    -1, &s, NULL))
+      if ((rc = query_int64 (db,
+                             "SELECT first FROM lod_chunk WHERE lane = ?1 AND level = ?2 AND first <= ?3 "
+                             "ORDER BY first DESC LIMIT 1",
+                             (gint64[]){ lane, level, lo }, 3, &from))
           != SQLITE_OK)
-        return rc;
-      sqlite3_bind_int64 (s, 1, lane);
-      sqlite3_bind_int64 (s, 2, level);
-      sqlite3_bind_int64 (s, 3, lo);
-      rc = sqlite3_step (s);
-      if (rc == SQLITE_ROW)
-        from = sqlite3_column_int64 (s, 0);
-      sqlite3_finalize (s);
-      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return rc;
     }
   if ((rc = sqlite3_prepare_v2 (db,

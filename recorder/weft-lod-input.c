@@ -23,6 +23,7 @@
 #include "weft-lod-input.h"
 
 #include "weft-lod.h"
+#include "weft-varint.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -31,8 +32,8 @@
 #include <unistd.h>
 
 #define BUF_SIZE (1 << 20)
-/* The longest record: the header byte and four varints of 10 bytes. */
-#define MAX_RECORD 41
+/* The longest record: the header byte and four varints. */
+#define MAX_RECORD (1 + 4 * WEFT_VARINT_MAX)
 
 #define LIVE_CACHE 1024
 
@@ -73,47 +74,17 @@ wrapping_add (gint64 a, gint64 b)
   return (gint64) ((guint64) a + (guint64) b);
 }
 
-static inline guint64
-zigzag (gint64 v)
-{
-  return ((guint64) v << 1) ^ (guint64) (v >> 63);
-}
-
-static inline gint64
-unzigzag (guint64 v)
-{
-  return (gint64) (v >> 1) ^ -(gint64) (v & 1);
-}
-
-static inline guint8 *
-put_varint (guint8 *p, guint64 v)
-{
-  while (v >= 0x80)
-    {
-      *p++ = (guint8) (v | 0x80);
-      v >>= 7;
-    }
-  *p++ = (guint8) v;
-  return p;
-}
-
 static inline gboolean
 get_varint (WeftLodInput *self, gint64 *out)
 {
-  guint64 v = 0;
+  const guint8 *p = self->buf + self->pos;
+  guint64       v;
 
-  for (int shift = 0; shift < 64 && self->pos < self->len; shift += 7)
-    {
-      guint8 c = self->buf[self->pos++];
-
-      v |= (guint64) (c & 0x7f) << shift;
-      if ((c & 0x80) == 0)
-        {
-          *out = unzigzag (v);
-          return TRUE;
-        }
-    }
-  return FALSE;
+  if (!weft_get_varint (&p, self->buf + self->len, &v))
+    return FALSE;
+  self->pos = (gsize) (p - self->buf);
+  *out = weft_unzigzag (v);
+  return TRUE;
 }
 
 static void
@@ -247,9 +218,9 @@ weft_lod_input_add (WeftLodInput *self, const WeftRow *row)
     write_out (self);
   p = self->buf + self->len;
   *p++ = (guint8) ((mstate ? 0x80 : 0) | (row->v[3] & 0x7f));
-  p = put_varint (p, zigzag (row->v[0]));
-  p = put_varint (p, zigzag (wrapping_sub (row->v[1], self->prev_start)));
-  p = put_varint (p, zigzag (wrapping_sub (row->v[2], row->v[1])));
+  p = weft_put_varint (p, weft_zigzag (row->v[0]));
+  p = weft_put_varint (p, weft_zigzag (wrapping_sub (row->v[1], self->prev_start)));
+  p = weft_put_varint (p, weft_zigzag (wrapping_sub (row->v[2], row->v[1])));
   if (!mstate)
     {
       gint64 aux = 0;
@@ -258,7 +229,7 @@ weft_lod_input_add (WeftLodInput *self, const WeftRow *row)
         aux = (row->nulls & (1u << 8)) ? -1 : row->v[8];
       else if (row->v[3] == 2 && !(row->nulls & (1u << 4)))
         aux = row->v[4];
-      p = put_varint (p, zigzag (aux));
+      p = weft_put_varint (p, weft_zigzag (aux));
     }
   self->prev_start = row->v[1];
   self->len = (gsize) (p - self->buf);

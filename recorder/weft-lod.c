@@ -40,6 +40,7 @@
 #include "weft-lod.h"
 
 #include "weft-lod-input.h"
+#include "weft-varint.h"
 #include "weft-writer.h"
 
 #include <errno.h>
@@ -177,18 +178,6 @@ spill_fail (Builder *b, const char *what)
   b->failed = TRUE;
 }
 
-static inline guint64
-zigzag (gint64 v)
-{
-  return ((guint64) v << 1) ^ (guint64) (v >> 63);
-}
-
-static inline gint64
-unzigzag (guint64 v)
-{
-  return (gint64) (v >> 1) ^ -(gint64) (v & 1);
-}
-
 /* Writes @v to @f; returns its length. */
 static guint
 spill_varint (FILE *f, guint64 v)
@@ -258,8 +247,8 @@ merge_runs (Builder *b)
                 spill_fail (b, "reading");
                 return;
               }
-            v.bucket = (gint64) ((guint64) v.bucket + (guint64) unzigzag (bucket));
-            v.key = (gint64) ((guint64) v.key + (guint64) unzigzag (key));
+            v.bucket = (gint64) ((guint64) v.bucket + (guint64) weft_unzigzag (bucket));
+            v.key = (gint64) ((guint64) v.key + (guint64) weft_unzigzag (key));
             v.cover = (gint64) cover;
             insert_bucket (b, slot, &v);
           }
@@ -333,8 +322,8 @@ flush_pending (Builder *b, gboolean last)
             {
               const Bucket *v = &b->sorted[i];
 
-              pos += spill_varint (b->spill, zigzag ((gint64) ((guint64) v->bucket - (guint64) prev.bucket)));
-              pos += spill_varint (b->spill, zigzag ((gint64) ((guint64) v->key - (guint64) prev.key)));
+              pos += spill_varint (b->spill, weft_zigzag ((gint64) ((guint64) v->bucket - (guint64) prev.bucket)));
+              pos += spill_varint (b->spill, weft_zigzag ((gint64) ((guint64) v->key - (guint64) prev.key)));
               pos += spill_varint (b->spill, (guint64) v->cover);
               prev = *v;
             }
