@@ -258,7 +258,9 @@ weft_report_statement (WeftStore *store, sqlite3_stmt *stmt, const char *name, g
           {
             int type = sqlite3_column_type (stmt, c);
 
-            cells[c] = weft_report_cell_text (stmt, c, sqlite3_column_name (stmt, c), item);
+            /* An item row's first cell names its value, as a header does. */
+            cells[c] = item != NULL && c == 0 ? weft_report_header_text (item)
+                                              : weft_report_cell_text (stmt, c, sqlite3_column_name (stmt, c), item);
             if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
               numeric[c] = TRUE;
           }

@@ -548,6 +548,12 @@ test_pause_summary (Fixture *f, gconstpointer data)
     g_assert_true (weft_report (f->store, "summary", &opts, out, &n, &error));
     g_assert_nonnull (strstr (out->str, "{\"item\": \"stw pauses\", \"value\": 3}"));
     g_assert_nonnull (strstr (out->str, "{\"item\": \"longest pause_ns\", \"value\": 2000000}"));
+    /* On a terminal the time has its unit, so the item loses its suffix. */
+    g_string_truncate (out, 0);
+    opts.json = FALSE;
+    g_assert_true (weft_report (f->store, "summary", &opts, out, &n, &error));
+    g_assert_true (g_regex_match_simple ("^longest pause +2\\.00ms$", out->str, G_REGEX_MULTILINE, 0));
+    g_assert_null (strstr (out->str, "pause_ns"));
   }
 }
 
