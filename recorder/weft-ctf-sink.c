@@ -20,12 +20,31 @@ typedef struct
 
 #define CLASS_CACHE 64
 
+/* One stream of the traces (an output port of a source.ctf.fs): its
+ * iterator and the batch of messages it gave last. */
 typedef struct
 {
-  WeftIngest          *ingest;
-  WeftWriter          *writer;
-  bt_message_iterator *iter;
-  GHashTable          *classes; /* const bt_event_class * -> ClassInfo */
+  bt_message_iterator   *iter;
+  bt_message_array_const msgs;
+  uint64_t               count, next; /* msgs[next..count) not handled yet */
+  gint64                 head_ns;     /* msgs[next]'s time (message_time()) */
+  guint                  index;       /* its port's: orders equal times */
+} Upstream;
+
+typedef struct
+{
+  WeftIngest *ingest;
+  WeftWriter *writer;
+  /* The streams, merged in time order here rather than by a
+   * filter.utils.muxer: the muxer's queue of every message, and the extra
+   * iterator between it and us, were a tenth of the reading thread. */
+  Upstream   *upstreams; /* [n_upstreams] */
+  guint       n_upstreams;
+  Upstream  **heap; /* streams with messages in hand, a min-heap by head_ns */
+  guint       heap_len;
+  Upstream  **empty; /* streams whose batch is used up, to ask for more */
+  guint       n_empty;
+  GHashTable *classes; /* const bt_event_class * -> ClassInfo */
   /* In front of classes, direct-mapped by the class's address: events of
    * a few classes interleave (ping-pong: go_switch, go_unblock), and a
    * hash look-up per event was 3 % of the reading thread. */
@@ -232,8 +251,9 @@ read_environment (SinkData *data, const bt_stream *stream)
     }
 }
 
+/* @time_ns: message_time (@msg). */
 static void
-on_event (SinkData *data, const bt_message *msg)
+on_event (SinkData *data, const bt_message *msg, gint64 time_ns)
 {
   const bt_event       *event = bt_message_event_borrow_event_const (msg);
   const bt_event_class *ec = bt_event_borrow_class_const (event);
@@ -255,7 +275,7 @@ on_event (SinkData *data, const bt_message *msg)
       data->class_cache[slot].info = info;
     }
   if (info->has_clock)
-    bt_clock_snapshot_get_ns_from_origin (bt_message_event_borrow_default_clock_snapshot_const (msg), &ts);
+    ts = time_ns;
   if (info->type == WEFT_EV_UNKNOWN)
     {
       weft_ingest_unknown_event (data->ingest, ts);
@@ -349,50 +369,176 @@ on_discarded (SinkData *data, const bt_message *msg, gboolean packets)
 
 /* ------------------------------------------------------------------ the sink component class */
 
+/* When @msg happened, in ns from its clock's origin, for the merge of the
+ * streams: the time of an event, or of the start of a discarded range
+ * (as filter.utils.muxer orders them). Other messages, and messages
+ * without a clock, go first (G_MININT64): nothing in them depends on the
+ * events around them. */
+static gint64
+message_time (const bt_message *msg)
+{
+  const bt_clock_snapshot *snapshot;
+  const bt_stream         *stream;
+  int64_t                  ns = 0;
+
+  switch (bt_message_get_type (msg))
+    {
+    case BT_MESSAGE_TYPE_EVENT:
+      if (bt_message_event_borrow_stream_class_default_clock_class_const (msg) == NULL)
+        return G_MININT64;
+      snapshot = bt_message_event_borrow_default_clock_snapshot_const (msg);
+      break;
+    case BT_MESSAGE_TYPE_DISCARDED_EVENTS:
+      stream = bt_message_discarded_events_borrow_stream_const (msg);
+      if (!bt_stream_class_discarded_events_have_default_clock_snapshots (bt_stream_borrow_class_const (stream)))
+        return G_MININT64;
+      snapshot = bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const (msg);
+      break;
+    case BT_MESSAGE_TYPE_DISCARDED_PACKETS:
+      stream = bt_message_discarded_packets_borrow_stream_const (msg);
+      if (!bt_stream_class_discarded_packets_have_default_clock_snapshots (bt_stream_borrow_class_const (stream)))
+        return G_MININT64;
+      snapshot = bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const (msg);
+      break;
+    default:
+      return G_MININT64;
+    }
+  /* Out of range (a clock offset far from its origin): as babeltrace2
+   * would show it, at 0. */
+  if (bt_clock_snapshot_get_ns_from_origin (snapshot, &ns) != BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+    ns = 0;
+  return ns;
+}
+
+static void
+handle_message (SinkData *data, const bt_message *msg, gint64 ns)
+{
+  switch (bt_message_get_type (msg))
+    {
+    case BT_MESSAGE_TYPE_EVENT:
+      on_event (data, msg, ns);
+      break;
+    case BT_MESSAGE_TYPE_DISCARDED_EVENTS:
+      on_discarded (data, msg, FALSE);
+      break;
+    case BT_MESSAGE_TYPE_DISCARDED_PACKETS:
+      on_discarded (data, msg, TRUE);
+      break;
+    case BT_MESSAGE_TYPE_STREAM_BEGINNING:
+      read_environment (data, bt_message_stream_beginning_borrow_stream_const (msg));
+      break;
+    default:
+      break;
+    }
+}
+
+/* The heap's order: by time, then by port, so that a trace always reads
+ * the same. */
+static inline gboolean
+earlier (const Upstream *a, const Upstream *b)
+{
+  return a->head_ns < b->head_ns || (a->head_ns == b->head_ns && a->index < b->index);
+}
+
+/* Moves heap[i] down to its place. */
+static void
+heap_sift_down (SinkData *data, guint i)
+{
+  Upstream **h = data->heap;
+  Upstream  *u = h[i];
+
+  for (;;)
+    {
+      guint c = 2 * i + 1;
+
+      if (c >= data->heap_len)
+        break;
+      if (c + 1 < data->heap_len && earlier (h[c + 1], h[c]))
+        c++;
+      if (!earlier (h[c], u))
+        break;
+      h[i] = h[c];
+      i = c;
+    }
+  h[i] = u;
+}
+
+static void
+heap_push (SinkData *data, Upstream *u)
+{
+  Upstream **h = data->heap;
+  guint      i = data->heap_len++;
+
+  for (; i > 0 && earlier (u, h[(i - 1) / 2]); i = (i - 1) / 2)
+    h[i] = h[(i - 1) / 2];
+  h[i] = u;
+}
+
+/* Asks the streams whose batch is used up for their next one, which puts
+ * them back in the heap (or drops them at their end). Every stream must
+ * have messages in hand, or have ended, before the next message can be
+ * chosen. */
+static bt_component_class_sink_consume_method_status
+refill (SinkData *data)
+{
+  while (data->n_empty > 0)
+    {
+      Upstream *u = data->empty[data->n_empty - 1];
+
+      switch (bt_message_iterator_next (u->iter, &u->msgs, &u->count))
+        {
+        case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
+          u->next = 0;
+          u->head_ns = message_time (u->msgs[0]);
+          heap_push (data, u);
+          break;
+        case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
+          g_clear_pointer (&u->iter, bt_message_iterator_put_ref);
+          break;
+        case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN:
+          return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_AGAIN;
+        case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR:
+          return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_MEMORY_ERROR;
+        default:
+          return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_ERROR;
+        }
+      data->n_empty--;
+    }
+  return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_OK;
+}
+
+/* Messages handled per call, between two looks at the writer. */
+#define CONSUME_BATCH 4096
+
 static bt_component_class_sink_consume_method_status
 sink_consume (bt_self_component_sink *self)
 {
-  SinkData              *data = bt_self_component_get_data (bt_self_component_sink_as_self_component (self));
-  bt_message_array_const msgs;
-  uint64_t               count = 0;
+  SinkData                                     *data = bt_self_component_get_data (bt_self_component_sink_as_self_component (self));
+  bt_component_class_sink_consume_method_status st = refill (data);
 
-  switch (bt_message_iterator_next (data->iter, &msgs, &count))
+  if (st != BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_OK)
+    return st;
+  if (data->heap_len == 0)
+    return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_END;
+  /* The earliest message of all streams, until one stream's batch is
+   * used up (it must be refilled before the next choice). */
+  for (guint n = 0; n < CONSUME_BATCH; n++)
     {
-    case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
-      break;
-    case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
-      bt_message_iterator_put_ref (data->iter);
-      data->iter = NULL;
-      return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_END;
-    case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN:
-      return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_AGAIN;
-    case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR:
-      return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_MEMORY_ERROR;
-    default:
-      return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_ERROR;
-    }
-  for (uint64_t i = 0; i < count; i++)
-    {
-      const bt_message *msg = msgs[i];
+      Upstream         *u = data->heap[0];
+      const bt_message *msg = u->msgs[u->next++];
 
-      switch (bt_message_get_type (msg))
+      handle_message (data, msg, u->head_ns);
+      bt_message_put_ref (msg);
+      if (u->next == u->count)
         {
-        case BT_MESSAGE_TYPE_EVENT:
-          on_event (data, msg);
-          break;
-        case BT_MESSAGE_TYPE_DISCARDED_EVENTS:
-          on_discarded (data, msg, FALSE);
-          break;
-        case BT_MESSAGE_TYPE_DISCARDED_PACKETS:
-          on_discarded (data, msg, TRUE);
-          break;
-        case BT_MESSAGE_TYPE_STREAM_BEGINNING:
-          read_environment (data, bt_message_stream_beginning_borrow_stream_const (msg));
-          break;
-        default:
+          data->heap[0] = data->heap[--data->heap_len];
+          if (data->heap_len > 0)
+            heap_sift_down (data, 0);
+          data->empty[data->n_empty++] = u;
           break;
         }
-      bt_message_put_ref (msg);
+      u->head_ns = message_time (u->msgs[u->next]);
+      heap_sift_down (data, 0);
     }
   if (data->writer != NULL && weft_writer_failed (data->writer))
     {
@@ -407,21 +553,37 @@ sink_consume (bt_self_component_sink *self)
 static bt_component_class_initialize_method_status
 sink_initialize (bt_self_component_sink *self, bt_self_component_sink_configuration *config, const bt_value *params, void *init_data)
 {
-  bt_self_component_set_data (bt_self_component_sink_as_self_component (self), init_data);
-  if (bt_self_component_sink_add_input_port (self, "in", NULL, NULL) != BT_SELF_COMPONENT_ADD_PORT_STATUS_OK)
-    return BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_MEMORY_ERROR;
+  SinkData *data = init_data;
+
+  bt_self_component_set_data (bt_self_component_sink_as_self_component (self), data);
+  /* A port per stream, named after it as babeltrace2 names ports. */
+  for (guint i = 0; i < data->n_upstreams; i++)
+    {
+      char name[32];
+
+      g_snprintf (name, sizeof name, "in%u", i);
+      if (bt_self_component_sink_add_input_port (self, name, NULL, NULL) != BT_SELF_COMPONENT_ADD_PORT_STATUS_OK)
+        return BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_MEMORY_ERROR;
+    }
   return BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_OK;
 }
 
 static bt_component_class_sink_graph_is_configured_method_status
 sink_graph_is_configured (bt_self_component_sink *self)
 {
-  SinkData                     *data = bt_self_component_get_data (bt_self_component_sink_as_self_component (self));
-  bt_self_component_port_input *port = bt_self_component_sink_borrow_input_port_by_index (self, 0);
+  SinkData *data = bt_self_component_get_data (bt_self_component_sink_as_self_component (self));
 
-  if (bt_message_iterator_create_from_sink_component (self, port, &data->iter)
-      != BT_MESSAGE_ITERATOR_CREATE_FROM_SINK_COMPONENT_STATUS_OK)
-    return BT_COMPONENT_CLASS_SINK_GRAPH_IS_CONFIGURED_METHOD_STATUS_ERROR;
+  for (guint i = 0; i < data->n_upstreams; i++)
+    {
+      bt_self_component_port_input *port = bt_self_component_sink_borrow_input_port_by_index (self, i);
+      Upstream                     *u = &data->upstreams[i];
+
+      if (bt_message_iterator_create_from_sink_component (self, port, &u->iter)
+          != BT_MESSAGE_ITERATOR_CREATE_FROM_SINK_COMPONENT_STATUS_OK)
+        return BT_COMPONENT_CLASS_SINK_GRAPH_IS_CONFIGURED_METHOD_STATUS_ERROR;
+      u->index = i;
+      data->empty[data->n_empty++] = u;
+    }
   return BT_COMPONENT_CLASS_SINK_GRAPH_IS_CONFIGURED_METHOD_STATUS_OK;
 }
 
@@ -430,10 +592,15 @@ sink_finalize (bt_self_component_sink *self)
 {
   SinkData *data = bt_self_component_get_data (bt_self_component_sink_as_self_component (self));
 
-  if (data != NULL && data->iter != NULL)
+  /* Messages still in hand (a failed read) belong to their iterator's
+   * batch: released first. */
+  for (guint i = 0; data != NULL && i < data->n_upstreams; i++)
     {
-      bt_message_iterator_put_ref (data->iter);
-      data->iter = NULL;
+      Upstream *u = &data->upstreams[i];
+
+      for (; u->next < u->count; u->next++)
+        bt_message_put_ref (u->msgs[u->next]);
+      g_clear_pointer (&u->iter, bt_message_iterator_put_ref);
     }
 }
 
@@ -456,43 +623,11 @@ find_plugin (const char *name, GError **error)
   return plugin;
 }
 
-static bt_graph *
-build_graph (const char *const *dirs, SinkData *data, GError **error)
+/* Adds a source.ctf.fs per folder of @dirs to @graph, their output
+ * ports to @outs. */
+static gboolean
+add_sources (bt_graph *graph, const bt_component_class_source *fs_cls, const char *const *dirs, GPtrArray *outs, GError **error)
 {
-  g_autoptr (GPtrArray) plugins = g_ptr_array_new_with_free_func ((GDestroyNotify) bt_plugin_put_ref);
-  const bt_plugin                 *ctf, *utils;
-  const bt_component_class_source *fs_cls;
-  const bt_component_class_filter *muxer_cls;
-  bt_component_class_sink         *sink_cls = NULL;
-  const bt_component_filter       *muxer = NULL;
-  const bt_component_sink         *sink = NULL;
-  bt_graph                        *graph;
-
-  if ((ctf = find_plugin ("ctf", error)) == NULL)
-    return NULL;
-  g_ptr_array_add (plugins, (gpointer) ctf);
-  if ((utils = find_plugin ("utils", error)) == NULL)
-    return NULL;
-  g_ptr_array_add (plugins, (gpointer) utils);
-  fs_cls = bt_plugin_borrow_source_component_class_by_name_const (ctf, "fs");
-  muxer_cls = bt_plugin_borrow_filter_component_class_by_name_const (utils, "muxer");
-  if (fs_cls == NULL || muxer_cls == NULL)
-    {
-      g_set_error_literal (error, WEFT_CTF_ERROR, WEFT_CTF_ERROR_PLUGIN,
-                           "babeltrace2 lacks source.ctf.fs or filter.utils.muxer");
-      return NULL;
-    }
-
-  graph = bt_graph_create (0);
-  if (graph == NULL)
-    {
-      take_bt_error (error, WEFT_CTF_ERROR_READ, "cannot create a babeltrace2 graph");
-      return NULL;
-    }
-  if (bt_graph_add_filter_component (graph, muxer_cls, "muxer", NULL, BT_LOGGING_LEVEL_NONE, &muxer)
-      != BT_GRAPH_ADD_COMPONENT_STATUS_OK)
-    goto bt_fail;
-
   for (guint i = 0; dirs[i] != NULL; i++)
     {
       g_autofree char              *name = g_strdup_printf ("ctf%u", i);
@@ -505,7 +640,8 @@ build_graph (const char *const *dirs, SinkData *data, GError **error)
           || bt_value_array_append_string_element (inputs, dirs[i]) != BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK)
         {
           bt_value_put_ref (params);
-          goto bt_fail;
+          take_bt_error (error, WEFT_CTF_ERROR_READ, "cannot set up the babeltrace2 graph");
+          return FALSE;
         }
       /* Source initialisation reads the metadata: a broken one fails here. */
       st = bt_graph_add_source_component (graph, fs_cls, name, params, BT_LOGGING_LEVEL_NONE, &src);
@@ -514,21 +650,50 @@ build_graph (const char *const *dirs, SinkData *data, GError **error)
         {
           g_autofree char *what = g_strdup_printf ("cannot read the CTF trace %s", dirs[i]);
           take_bt_error (error, WEFT_CTF_ERROR_READ, what);
-          bt_graph_put_ref (graph);
-          return NULL;
+          return FALSE;
         }
       for (guint64 p = 0; p < bt_component_source_get_output_port_count (src); p++)
-        {
-          const bt_port_output *out = bt_component_source_borrow_output_port_by_index_const (src, p);
-          /* The muxer always has one free input port, added as the
-           * previous one gets connected: the last one. */
-          guint64              n_in = bt_component_filter_get_input_port_count (muxer);
-          const bt_port_input *in = bt_component_filter_borrow_input_port_by_index_const (muxer, n_in - 1);
-
-          if (bt_graph_connect_ports (graph, out, in, NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
-            goto bt_fail;
-        }
+        g_ptr_array_add (outs, (gpointer) bt_component_source_borrow_output_port_by_index_const (src, p));
     }
+  return TRUE;
+}
+
+static bt_graph *
+build_graph (const char *const *dirs, SinkData *data, GError **error)
+{
+  g_autoptr (GPtrArray) plugins = g_ptr_array_new_with_free_func ((GDestroyNotify) bt_plugin_put_ref);
+  g_autoptr (GPtrArray) outs = g_ptr_array_new ();
+  const bt_plugin                 *ctf;
+  const bt_component_class_source *fs_cls;
+  bt_component_class_sink         *sink_cls = NULL;
+  const bt_component_sink         *sink = NULL;
+  bt_graph                        *graph;
+
+  if ((ctf = find_plugin ("ctf", error)) == NULL)
+    return NULL;
+  g_ptr_array_add (plugins, (gpointer) ctf);
+  fs_cls = bt_plugin_borrow_source_component_class_by_name_const (ctf, "fs");
+  if (fs_cls == NULL)
+    {
+      g_set_error_literal (error, WEFT_CTF_ERROR, WEFT_CTF_ERROR_PLUGIN, "babeltrace2 lacks source.ctf.fs");
+      return NULL;
+    }
+
+  graph = bt_graph_create (0);
+  if (graph == NULL)
+    {
+      take_bt_error (error, WEFT_CTF_ERROR_READ, "cannot create a babeltrace2 graph");
+      return NULL;
+    }
+  if (!add_sources (graph, fs_cls, dirs, outs, error))
+    {
+      bt_graph_put_ref (graph);
+      return NULL;
+    }
+  data->n_upstreams = outs->len;
+  data->upstreams = g_new0 (Upstream, outs->len);
+  data->heap = g_new (Upstream *, outs->len);
+  data->empty = g_new (Upstream *, outs->len);
 
   sink_cls = bt_component_class_sink_create ("weft", sink_consume);
   if (sink_cls == NULL
@@ -543,10 +708,10 @@ build_graph (const char *const *dirs, SinkData *data, GError **error)
     goto bt_fail;
   bt_component_class_sink_put_ref (sink_cls);
   sink_cls = NULL;
-  if (bt_graph_connect_ports (graph, bt_component_filter_borrow_output_port_by_index_const (muxer, 0),
-                              bt_component_sink_borrow_input_port_by_index_const (sink, 0), NULL)
-      != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
-    goto bt_fail;
+  for (guint i = 0; i < outs->len; i++)
+    if (bt_graph_connect_ports (graph, g_ptr_array_index (outs, i), bt_component_sink_borrow_input_port_by_index_const (sink, i), NULL)
+        != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
+      goto bt_fail;
   return graph;
 
 bt_fail:
@@ -611,6 +776,9 @@ weft_ctf_read (const char *const *trace_dirs, WeftIngest *ingest, WeftWriter *wr
       ok = FALSE;
     }
   g_clear_error (&data->error);
+  g_free (data->upstreams);
+  g_free (data->heap);
+  g_free (data->empty);
   g_hash_table_destroy (data->classes);
   g_hash_table_destroy (data->traces);
   g_free (data);

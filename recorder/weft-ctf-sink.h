@@ -1,8 +1,9 @@
 /* weft-ctf-sink.h — reading CTF traces with babeltrace2, in process.
  *
- * Builds the graph source.ctf.fs (one per CTF folder) -> filter.utils.muxer
- * -> a sink component class of our own, and feeds every event, in time
- * order, to a WeftIngest. Event classes are resolved once (which event of
+ * Builds the graph source.ctf.fs (one per CTF folder) -> a sink component
+ * class of our own with an input port per stream, which merges the
+ * streams in time order itself (a heap of their next messages) and feeds
+ * every event to a WeftIngest. Event classes are resolved once (which event of
  * weft-event.h, which payload member is which field); DISCARDED_EVENTS and
  * DISCARDED_PACKETS messages become lost rows.
  */

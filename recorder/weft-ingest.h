@@ -3,7 +3,7 @@
  * It follows every goroutine, P and M through the events, emits one row
  * per finished interval (gstate, pstate, mstate) and one per goroutine,
  * stack, task, region, log and lost-events record, in a WeftWriter.
- * Events arrive in time order (babeltrace2's muxer). The runtime may write
+ * Events arrive in time order (the CTF sink merges the streams). The runtime may write
  * the two halves of a hand-over on two threads in either order, and
  * events can be lost: such inconsistencies are repaired as described in
  * recorder/README.md and counted per kind into meta, never fatal.
