@@ -6,9 +6,10 @@
  * accumulator per busy lane keeps, for every level, the bucket being
  * filled and how much of it each key covers so far. Intervals are added
  * to the base level only; when a bucket is complete its dominant key is
- * written and its shares are added to its parent, one level up, which is
- * exact (a bucket's shares are the sum of its halves') and makes the cost
- * per interval independent of the number of levels. The levels
+ * written and its shares are added to its parent in the next stored
+ * level (two up), which is exact (a bucket's shares are the sum of its
+ * quarters') and makes the cost per interval independent of the number
+ * of levels. Levels that are not stored are not accumulated at all. The levels
  * run from the lane's base level (WEFT_LOD_PER_BUCKET intervals per bucket
  * on average over the trace) to the first that holds the whole trace in a
  * bucket, so each level has at most intervals / WEFT_LOD_PER_BUCKET rows;
@@ -54,10 +55,18 @@ typedef struct
   gint64 cover;
 } Share;
 
+/* Keys a level's bucket holds without an allocation: a goroutine lane
+ * has a few states, a counter one key. */
+#define INLINE_SHARES 4
+
 typedef struct
 {
-  gint64  bucket;
-  GArray *shares; /* of Share: what covers the bucket so far */
+  gint64 bucket;
+  /* What covers the bucket so far, in the order keys first came (the
+   * first of equal covers wins): inline_shares until there are more. */
+  Share *shares;
+  guint  n_shares, cap;
+  Share  inline_shares[INLINE_SHARES];
 } Level;
 
 /* Completed buckets held in memory before they are sorted and written
@@ -91,7 +100,7 @@ typedef struct
   int      base, top;
   gboolean max; /* a counter: the largest key wins, not the longest */
   gint64   last_end;
-  Level   *levels; /* [top - base + 1] */
+  Level   *levels; /* [top - base + 1]: only the stored levels' are used */
 } Lane;
 
 typedef struct
@@ -147,7 +156,8 @@ static void
 lane_free (Lane *lane)
 {
   for (int l = 0; l <= lane->top - lane->base; l++)
-    g_array_unref (lane->levels[l].shares);
+    if (lane->levels[l].shares != lane->levels[l].inline_shares)
+      g_free (lane->levels[l].shares);
   g_free (lane->levels);
   g_free (lane);
 }
@@ -355,28 +365,44 @@ write_bucket (Builder *b, const Lane *lane, int level, gint64 bucket, gint64 key
 static void
 share_add (const Lane *lane, Level *lv, gint64 key, gint64 cover)
 {
-  for (guint i = 0; i < lv->shares->len; i++)
-    {
-      Share *s = &g_array_index (lv->shares, Share, i);
+  Share *shares = lv->shares;
 
-      if (lane->max)
-        {
-          s->key = MAX (s->key, key);
-          s->cover += cover;
-          return;
-        }
-      if (s->key == key)
-        {
-          s->cover += cover;
-          return;
-        }
+  if (lane->max && lv->n_shares > 0)
+    {
+      shares[0].key = MAX (shares[0].key, key);
+      shares[0].cover += cover;
+      return;
     }
-  g_array_append_val (lv->shares, ((Share){ key, cover }));
+  for (guint i = 0; i < lv->n_shares; i++)
+    if (shares[i].key == key)
+      {
+        shares[i].cover += cover;
+        return;
+      }
+  if (lv->n_shares == lv->cap)
+    {
+      lv->cap *= 2;
+      if (shares == lv->inline_shares)
+        lv->shares = g_memdup2 (shares, lv->cap * sizeof *shares);
+      else
+        lv->shares = g_renew (Share, shares, lv->cap);
+    }
+  lv->shares[lv->n_shares++] = (Share){ key, cover };
 }
 
-/* Moves @level of @lane on to @bucket. The bucket it was filling is
- * complete: its dominant key is written and its shares are added to the
- * level above, since a bucket's shares are the sum of its two halves'. */
+/* The stored level above @level (a stored one below @lane's top), which
+ * its complete buckets are added to: a bucket's shares are the sum of its
+ * halves', so also of its quarters'; the levels between are not stored
+ * and need not be accumulated. */
+static inline int
+parent_level (const Lane *lane, int level)
+{
+  return MIN (level + WEFT_LOD_STRIDE, lane->top);
+}
+
+/* Moves stored @level of @lane on to @bucket. The bucket it was filling
+ * is complete: its dominant key is written and its shares are added to
+ * the stored level above. */
 static void
 level_move (Builder *b, Lane *lane, int level, gint64 bucket)
 {
@@ -384,25 +410,25 @@ level_move (Builder *b, Lane *lane, int level, gint64 bucket)
 
   if (lv->bucket == bucket)
     return;
-  if (lv->shares->len > 0)
+  if (lv->n_shares > 0)
     {
-      const Share *best = &g_array_index (lv->shares, Share, 0);
+      const Share *best = &lv->shares[0];
 
-      for (guint i = 1; i < lv->shares->len; i++)
-        if (g_array_index (lv->shares, Share, i).cover > best->cover)
-          best = &g_array_index (lv->shares, Share, i);
-      if (weft_lod_stored_level (level, lane->base, lane->top) == level)
-        write_bucket (b, lane, level, lv->bucket, best->key, best->cover);
+      for (guint i = 1; i < lv->n_shares; i++)
+        if (lv->shares[i].cover > best->cover)
+          best = &lv->shares[i];
+      write_bucket (b, lane, level, lv->bucket, best->key, best->cover);
       if (level < lane->top)
         {
-          Level *up = &lane->levels[level + 1 - lane->base];
+          int    parent = parent_level (lane, level);
+          Level *up = &lane->levels[parent - lane->base];
 
           /* Floor division (times before the origin have negative buckets). */
-          level_move (b, lane, level + 1, lv->bucket >> 1);
-          for (guint i = 0; i < lv->shares->len; i++)
-            share_add (lane, up, g_array_index (lv->shares, Share, i).key, g_array_index (lv->shares, Share, i).cover);
+          level_move (b, lane, parent, lv->bucket >> (parent - level));
+          for (guint i = 0; i < lv->n_shares; i++)
+            share_add (lane, up, lv->shares[i].key, lv->shares[i].cover);
         }
-      g_array_set_size (lv->shares, 0);
+      lv->n_shares = 0;
     }
   lv->bucket = bucket;
 }
@@ -468,7 +494,14 @@ add_lane (Builder *b, WeftStore *store, sqlite3_stmt *insert, WeftLodKind kind, 
   lane->base = CLAMP (ceil_log2 (b->trace_ns * WEFT_LOD_PER_BUCKET / n), 0, lane->top);
   lane->levels = g_new (Level, lane->top - lane->base + 1);
   for (int l = 0; l <= lane->top - lane->base; l++)
-    lane->levels[l] = (Level){ G_MININT64, g_array_new (FALSE, FALSE, sizeof (Share)) };
+    {
+      Level *lv = &lane->levels[l];
+
+      lv->bucket = G_MININT64;
+      lv->shares = lv->inline_shares;
+      lv->n_shares = 0;
+      lv->cap = INLINE_SHARES;
+    }
   sqlite3_bind_int (insert, 1, kind);
   sqlite3_bind_int64 (insert, 2, id);
   sqlite3_bind_int64 (insert, 3, n);
@@ -552,8 +585,12 @@ flush_all (Builder *b)
 
       g_hash_table_iter_init (&iter, b->lanes[kind]);
       while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lane))
-        for (int level = lane->base; level <= lane->top; level++)
-          level_move (b, lane, level, G_MAXINT64);
+        for (int level = lane->base;; level = parent_level (lane, level))
+          {
+            level_move (b, lane, level, G_MAXINT64);
+            if (level == lane->top)
+              break;
+          }
     }
 }
 
