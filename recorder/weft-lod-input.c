@@ -9,7 +9,8 @@
  * zigzag-coded: rows come in the order intervals end, so starts go back
  * and forth, and an inconsistent trace may have negative lengths). Ping-
  * pong takes 6.5 bytes per interval, not the 40 of a struct. The file
- * is read back once, in order, by weft_lod_finish_load()'s thread.
+ * is read back in order by weft_lod_finish_load()'s threads, each with
+ * a reader of its own (pread(), no shared file position).
  *
  * It also counts the intervals of each lane, so that the level of
  * detail knows its lanes without a pass over the tables (weft_lod_finish_load()
@@ -18,7 +19,7 @@
  * interval — then only if it makes a lane: memory follows the live
  * goroutines and the busy lanes, not every goroutine of the trace.
  *
- * A write error is kept and reported by weft_lod_input_rewind().
+ * A write error is kept and reported by weft_lod_input_read().
  */
 #include "weft-lod-input.h"
 
@@ -40,10 +41,10 @@
 struct _WeftLodInput
 {
   FILE    *file;
-  guint8  *buf;        /* [BUF_SIZE] */
-  gsize    len, pos;   /* writing: len bytes buffered; reading: [pos, len) unread */
-  gint64   prev_start; /* of the last record written or read */
-  gboolean reading;
+  guint8  *buf;         /* [BUF_SIZE] */
+  gsize    len;         /* bytes buffered */
+  gint64   prev_start;  /* of the last record written */
+  gboolean reading;     /* the recording has ended */
   int      write_errno; /* the first write error, 0 if none */
   /* Intervals per lane: running gstate rows per P, mstate rows per M (by
    * id), gstate rows per live goroutine and per busy exited one. */
@@ -61,6 +62,15 @@ typedef struct Live
   gint64 goid, n;
 } Live;
 
+struct _WeftLodInputReader
+{
+  int     fd;
+  off_t   offset;     /* of buf[len] in the file */
+  guint8 *buf;        /* [BUF_SIZE] */
+  gsize   len, pos;   /* [pos, len) unread */
+  gint64  prev_start; /* of the last record read */
+};
+
 /* Differences of any two times, in two's complement: no overflow. */
 static inline gint64
 wrapping_sub (gint64 a, gint64 b)
@@ -75,7 +85,7 @@ wrapping_add (gint64 a, gint64 b)
 }
 
 static inline gboolean
-get_varint (WeftLodInput *self, gint64 *out)
+get_varint (WeftLodInputReader *self, gint64 *out)
 {
   const guint8 *p = self->buf + self->pos;
   guint64       v;
@@ -280,46 +290,56 @@ weft_lod_input_lanes (WeftLodInput *self, int kind)
   return lanes;
 }
 
-/* Ends the recording (reporting a write error, if any) and goes back to
- * the first interval. */
-gboolean
-weft_lod_input_rewind (WeftLodInput *self, GError **error)
+WeftLodInputReader *
+weft_lod_input_read (WeftLodInput *self, GError **error)
 {
+  WeftLodInputReader *r;
+
   if (!self->reading)
     {
       write_out (self);
       if (self->write_errno == 0 && fflush (self->file) != 0)
         self->write_errno = errno;
       if (self->write_errno != 0)
-        return set_io_error (error, self->write_errno, "writing");
+        {
+          set_io_error (error, self->write_errno, "writing");
+          return NULL;
+        }
+      self->reading = TRUE;
     }
-  if (fseeko (self->file, 0, SEEK_SET) != 0)
-    return set_io_error (error, errno, "rewinding");
-  self->reading = TRUE;
-  self->len = self->pos = 0;
-  self->prev_start = 0;
-  return TRUE;
+  r = g_new0 (WeftLodInputReader, 1);
+  r->fd = fileno (self->file);
+  r->buf = g_malloc (BUF_SIZE);
+  return r;
 }
 
-/* Reads the next interval into @out. FALSE at the end (@error unset) or
- * on a failure. */
+void
+weft_lod_input_reader_free (WeftLodInputReader *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->buf);
+  g_free (self);
+}
+
 gboolean
-weft_lod_input_next (WeftLodInput *self, WeftLodInterval *out, GError **error)
+weft_lod_input_reader_next (WeftLodInputReader *self, WeftLodInterval *out, GError **error)
 {
   gint64 header, lane, delta, length;
 
-  g_return_val_if_fail (self->reading, FALSE);
-
   if (self->len - self->pos < MAX_RECORD)
     {
-      gsize rest = self->len - self->pos;
-      gsize n;
+      gsize   rest = self->len - self->pos;
+      ssize_t n;
 
       memmove (self->buf, self->buf + self->pos, rest);
-      n = fread (self->buf + rest, 1, BUF_SIZE - rest, self->file);
-      if (n == 0 && ferror (self->file))
+      do
+        n = pread (self->fd, self->buf + rest, BUF_SIZE - rest, self->offset);
+      while (n < 0 && errno == EINTR);
+      if (n < 0)
         return set_io_error (error, errno, "reading");
-      self->len = rest + n;
+      self->offset += n;
+      self->len = rest + (gsize) n;
       self->pos = 0;
     }
   if (self->pos == self->len)

@@ -8,7 +8,8 @@
 
 G_BEGIN_DECLS
 
-typedef struct _WeftLodInput WeftLodInput;
+typedef struct _WeftLodInput       WeftLodInput;
+typedef struct _WeftLodInputReader WeftLodInputReader;
 
 /* One gstate or mstate row, as the level of detail reads it. */
 typedef struct
@@ -31,10 +32,18 @@ typedef struct
 WeftLodInput *weft_lod_input_new (GError **error);
 void          weft_lod_input_add (WeftLodInput *self, const WeftRow *row);
 GArray       *weft_lod_input_lanes (WeftLodInput *self, int kind);
-gboolean      weft_lod_input_rewind (WeftLodInput *self, GError **error);
-gboolean      weft_lod_input_next (WeftLodInput *self, WeftLodInterval *out, GError **error);
 void          weft_lod_input_free (WeftLodInput *self);
 
+/* Ends the recording (reporting a write error, if any) and returns a
+ * reader of the intervals from the first. Readers are independent: each
+ * may be used on a thread of its own, while @self lives. */
+WeftLodInputReader *weft_lod_input_read (WeftLodInput *self, GError **error);
+/* Reads the next interval into @out. FALSE at the end (@error unset) or
+ * on a failure. */
+gboolean weft_lod_input_reader_next (WeftLodInputReader *self, WeftLodInterval *out, GError **error);
+void     weft_lod_input_reader_free (WeftLodInputReader *self);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftLodInput, weft_lod_input_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeftLodInputReader, weft_lod_input_reader_free)
 
 G_END_DECLS

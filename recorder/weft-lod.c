@@ -2,7 +2,8 @@
  *
  * One pass over each state table, in the order it was written (or, at
  * the end of a load, over the writer's record of their rows,
- * weft-lod-input.h, on a thread beside the index build): an
+ * weft-lod-input.h, on two threads beside the index build, one for the P
+ * and M lanes and one for the goroutine lanes): an
  * accumulator per busy lane keeps, for every level, the bucket being
  * filled and how much of it each key covers so far. Intervals are added
  * to the base level only; when a bucket is complete its dominant key is
@@ -615,15 +616,22 @@ typedef struct
   gint64 id, value;
 } KeySlot;
 
-/* What the keys of the goroutine and P lanes are made of, with caches in
- * front (a hash look-up per interval, and a category's strcmp() per
- * blocked one, were a sixth of the accumulation). */
+/* What the keys of the goroutine and P lanes are made of: loaded before
+ * the accumulation, read only after. */
 typedef struct
 {
   GHashTable *start_pc; /* goid -> goroutine.start_pc */
   GHashTable *category; /* wait_reason.reason -> category */
-  KeySlot     pc_cache[KEY_CACHE], blocked_cache[KEY_CACHE];
 } Keys;
+
+/* The same with caches in front, one per thread (a hash look-up per
+ * interval, and a category's strcmp() per blocked one, were a sixth of
+ * the accumulation). */
+typedef struct
+{
+  const Keys *keys;
+  KeySlot     pc_cache[KEY_CACHE], blocked_cache[KEY_CACHE];
+} KeyCache;
 
 static void
 keys_clear (Keys *k)
@@ -637,8 +645,6 @@ keys_load (Keys *k, WeftStore *store, GError **error)
 {
   sqlite3_stmt *s;
 
-  for (guint i = 0; i < KEY_CACHE; i++)
-    k->pc_cache[i] = k->blocked_cache[i] = (KeySlot){ G_MININT64, 0 };
   k->start_pc = g_hash_table_new (g_direct_hash, g_direct_equal);
   k->category = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   if ((s = weft_store_prepare (store, "SELECT goid, start_pc FROM goroutine", error)) == NULL)
@@ -656,59 +662,70 @@ keys_load (Keys *k, WeftStore *store, GError **error)
   return TRUE;
 }
 
+static void
+key_cache_init (KeyCache *c, const Keys *keys)
+{
+  c->keys = keys;
+  for (guint i = 0; i < KEY_CACHE; i++)
+    c->pc_cache[i] = c->blocked_cache[i] = (KeySlot){ G_MININT64, 0 };
+}
+
 /* Goroutine @goid's start function. */
 static gint64
-start_pc (Keys *k, gint64 goid)
+start_pc (KeyCache *c, gint64 goid)
 {
-  KeySlot *slot = &k->pc_cache[(guint64) goid & (KEY_CACHE - 1)];
+  KeySlot *slot = &c->pc_cache[(guint64) goid & (KEY_CACHE - 1)];
 
   if (slot->id != goid)
-    *slot = (KeySlot){ goid, (gint64) GPOINTER_TO_SIZE (g_hash_table_lookup (k->start_pc, GSIZE_TO_POINTER ((gsize) goid))) };
+    *slot = (KeySlot){ goid, (gint64) GPOINTER_TO_SIZE (
+                                 g_hash_table_lookup (c->keys->start_pc, GSIZE_TO_POINTER ((gsize) goid))) };
   return slot->value;
 }
 
 /* The key of a goroutine blocked for @reason. */
 static gint64
-blocked_key (Keys *k, gint64 reason)
+blocked_key (KeyCache *c, gint64 reason)
 {
-  KeySlot *slot = &k->blocked_cache[(guint64) reason & (KEY_CACHE - 1)];
+  KeySlot *slot = &c->blocked_cache[(guint64) reason & (KEY_CACHE - 1)];
 
   if (slot->id != reason)
-    *slot = (KeySlot){ reason,
-                       weft_lod_goroutine_key (2, 0, g_hash_table_lookup (k->category, GSIZE_TO_POINTER ((gsize) reason))) };
+    *slot = (KeySlot){ reason, weft_lod_goroutine_key (
+                                   2, 0, g_hash_table_lookup (c->keys->category, GSIZE_TO_POINTER ((gsize) reason))) };
   return slot->value;
 }
 
-/* A gstate row feeds its goroutine's lane and, running, its P's (keyed
- * by start function). @reason: the wait reason (0 if none); @p: -1 if
- * none. */
+/* A gstate row feeds its goroutine's lane in @g and, running, its P's in
+ * @pm (keyed by start function); either may be NULL (a thread
+ * accumulating the other part). @reason: the wait reason (0 if none);
+ * @p: -1 if none. */
 static void
-add_gstate (Builder *b, Keys *k, gint64 goid, gint64 start, gint64 end, int state, gint64 reason, gint64 p)
+add_gstate (Builder *g, Builder *pm, KeyCache *c, gint64 goid, gint64 start, gint64 end, int state, gint64 reason, gint64 p)
 {
+  Lane *lane;
+
   /* The start function keys running intervals only, the category
    * blocked ones (weft_lod_goroutine_key). */
-  gint64 pc = state == 0 ? start_pc (k, goid) : 0;
-  Lane  *lane;
-
-  if ((lane = lane_lookup (b, WEFT_LOD_GOROUTINE, goid)) != NULL)
-    lane_add (b, lane, start, end, state == 2 ? blocked_key (k, reason) : weft_lod_goroutine_key (state, pc, NULL));
-  if (state == 0 && p >= 0 && (lane = lane_lookup (b, WEFT_LOD_P, p)) != NULL)
-    lane_add (b, lane, start, end, pc);
+  if (g != NULL && (lane = lane_lookup (g, WEFT_LOD_GOROUTINE, goid)) != NULL)
+    lane_add (g, lane, start, end,
+              state == 2 ? blocked_key (c, reason)
+                         : weft_lod_goroutine_key (state, state == 0 ? start_pc (c, goid) : 0, NULL));
+  if (pm != NULL && state == 0 && p >= 0 && (lane = lane_lookup (pm, WEFT_LOD_P, p)) != NULL)
+    lane_add (pm, lane, start, end, start_pc (c, goid));
 }
 
 /* An mstate row feeds its M's lane; a parked thread shows nothing
  * (queries/window-mstate.sql). */
 static void
-add_mstate (Builder *b, gint64 m, gint64 start, gint64 end, int state)
+add_mstate (Builder *pm, gint64 m, gint64 start, gint64 end, int state)
 {
-  Lane *lane = lane_lookup (b, WEFT_LOD_M, m);
+  Lane *lane = lane_lookup (pm, WEFT_LOD_M, m);
 
   if (lane != NULL && state != 5)
-    lane_add (b, lane, start, end, state);
+    lane_add (pm, lane, start, end, state);
 }
 
 static gboolean
-scan_gstate (Builder *b, Keys *k, WeftStore *store, GError **error)
+scan_gstate (Builder *g, Builder *pm, KeyCache *c, WeftStore *store, GError **error)
 {
   sqlite3_stmt *s = weft_store_prepare (store,
                                         "SELECT goid, start_ns, end_ns, state, wait_reason, IFNULL (p, -1) FROM gstate "
@@ -718,8 +735,8 @@ scan_gstate (Builder *b, Keys *k, WeftStore *store, GError **error)
 
   if (s == NULL)
     return FALSE;
-  while ((rc = sqlite3_step (s)) == SQLITE_ROW && !b->failed)
-    add_gstate (b, k, sqlite3_column_int64 (s, 0), sqlite3_column_int64 (s, 1), sqlite3_column_int64 (s, 2),
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW && !g->failed && !pm->failed)
+    add_gstate (g, pm, c, sqlite3_column_int64 (s, 0), sqlite3_column_int64 (s, 1), sqlite3_column_int64 (s, 2),
                 sqlite3_column_int (s, 3), sqlite3_column_int64 (s, 4), sqlite3_column_int64 (s, 5));
   sqlite3_finalize (s);
   return rc == SQLITE_DONE || rc == SQLITE_ROW
@@ -727,44 +744,50 @@ scan_gstate (Builder *b, Keys *k, WeftStore *store, GError **error)
 }
 
 static gboolean
-scan_mstate (Builder *b, WeftStore *store, GError **error)
+scan_mstate (Builder *pm, WeftStore *store, GError **error)
 {
   sqlite3_stmt *s = weft_store_prepare (store, "SELECT m, start_ns, end_ns, state FROM mstate ORDER BY rowid", error);
   int           rc;
 
   if (s == NULL)
     return FALSE;
-  while ((rc = sqlite3_step (s)) == SQLITE_ROW && !b->failed)
-    add_mstate (b, sqlite3_column_int64 (s, 0), sqlite3_column_int64 (s, 1), sqlite3_column_int64 (s, 2),
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW && !pm->failed)
+    add_mstate (pm, sqlite3_column_int64 (s, 0), sqlite3_column_int64 (s, 1), sqlite3_column_int64 (s, 2),
                 sqlite3_column_int (s, 3));
   sqlite3_finalize (s);
   return rc == SQLITE_DONE || rc == SQLITE_ROW
          || weft_store_set_sqlite_error (error, weft_store_get_db (store), "reading mstate");
 }
 
-/* The same rows from the load's own record of them: each lane gets its
- * rows in the same order (the tables' rowid order), so the buckets are
- * the same. */
-static gboolean
-scan_input (Builder *b, Keys *k, WeftLodInput *input, GError **error)
+/* One thread's accumulation of the load's own record of the rows, into
+ * @g's goroutine lanes or @pm's P and M lanes (one of them NULL): each
+ * lane gets its rows in the same order as from the tables (their rowid
+ * order), so the buckets are the same. */
+typedef struct
 {
-  g_autoptr (GError) local = NULL;
+  Builder            *g, *pm;
+  WeftLodInputReader *reader;
+  KeyCache            cache;
+  GThread            *thread;
+  gboolean            ok;
+  GError             *error;
+} Scan;
+
+static gpointer
+scan_thread (gpointer data)
+{
+  Scan           *sc = data;
+  Builder        *b = sc->g != NULL ? sc->g : sc->pm;
   WeftLodInterval iv;
 
-  if (!weft_lod_input_rewind (input, error))
-    return FALSE;
-  while (!b->failed && weft_lod_input_next (input, &iv, &local))
-    if (iv.mstate)
-      add_mstate (b, iv.lane, iv.start_ns, iv.end_ns, iv.state);
-    else
-      add_gstate (b, k, iv.lane, iv.start_ns, iv.end_ns, iv.state, iv.state == 2 ? iv.aux : 0,
+  while (!b->failed && weft_lod_input_reader_next (sc->reader, &iv, &sc->error))
+    if (!iv.mstate)
+      add_gstate (sc->g, sc->pm, &sc->cache, iv.lane, iv.start_ns, iv.end_ns, iv.state, iv.state == 2 ? iv.aux : 0,
                   iv.state == 0 ? iv.aux : -1);
-  if (local != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  return TRUE;
+    else if (sc->pm != NULL)
+      add_mstate (sc->pm, iv.lane, iv.start_ns, iv.end_ns, iv.state);
+  sc->ok = sc->error == NULL;
+  return NULL;
 }
 
 /* The GC work lanes: mark workers keyed by mode as
@@ -876,38 +899,63 @@ is_table (WeftStore *store, const char *name)
   return found;
 }
 
-/* One build: its Builder and what feeds it. */
+/* A build's lanes in three parts, each its own Builder, in lod_lane's id
+ * order (lanes are registered part by part), so that the buckets,
+ * written one part after another, come in lod_bucket's key order: the P
+ * and M lanes, the goroutine lanes, and the lanes read from the tables
+ * (counters, GC work). After a load the first two are accumulated on
+ * two threads at once; the third, small, on the caller's. */
+enum
+{
+  PART_PM,
+  PART_G,
+  PART_TABLES,
+  N_PARTS
+};
+
+/* One build: its Builders and what feeds them. */
 typedef struct
 {
   WeftStore    *store;
   WeftLodInput *input; /* NULL: the tables are read */
-  Builder       b;
+  Builder       parts[N_PARTS];
   Keys          keys;
   gint64        start_ns, end_ns;
-  /* The accumulation from @input, on a thread of its own after
-   * build_begin(), and its outcome. */
-  GThread *thread;
-  gboolean scanned;
-  GError  *scan_error;
+  /* The accumulation from @input after build_begin(): of PART_PM and of
+   * PART_G. */
+  Scan scans[2];
   /* The time the build has taken on the caller's thread, µs. */
   gint64 spent_us;
 } Build;
 
 static void
-build_free (Build *lb)
+builder_clear (Builder *b)
 {
-  Builder *b = &lb->b;
-
   for (int kind = 0; kind < WEFT_LOD_N_KINDS; kind++)
     g_clear_pointer (&b->lanes[kind], g_hash_table_unref);
-  keys_clear (&lb->keys);
   g_free (b->pending);
   g_free (b->sorted);
   g_clear_pointer (&b->runs, g_ptr_array_unref);
   g_clear_pointer (&b->spill, fclose);
   g_clear_pointer (&b->slots, g_array_unref);
   g_clear_error (&b->spill_error);
-  g_clear_error (&lb->scan_error);
+}
+
+static void
+build_free (Build *lb)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (lb->scans); i++)
+    {
+      Scan *sc = &lb->scans[i];
+
+      if (sc->thread != NULL)
+        g_thread_join (g_steal_pointer (&sc->thread));
+      g_clear_pointer (&sc->reader, weft_lod_input_reader_free);
+      g_clear_error (&sc->error);
+    }
+  for (int i = 0; i < N_PARTS; i++)
+    builder_clear (&lb->parts[i]);
+  keys_clear (&lb->keys);
   g_free (lb);
 }
 
@@ -917,7 +965,8 @@ static Build *
 build_prepare (WeftStore *store, WeftLodInput *input, GError **error)
 {
   Build   *lb = g_new0 (Build, 1);
-  Builder *b = &lb->b;
+  Builder *pm = &lb->parts[PART_PM], *g = &lb->parts[PART_G], *t = &lb->parts[PART_TABLES];
+  gint64   trace_ns;
   gboolean ok;
 
   lb->store = store;
@@ -926,27 +975,32 @@ build_prepare (WeftStore *store, WeftLodInput *input, GError **error)
   lb->end_ns = weft_store_get_meta_int (store, "end_ns", 0);
   /* Buckets are aligned on 0, so the levels must reach a bucket holding
    * [min (start, 0), end). */
-  b->trace_ns = MAX (lb->end_ns - MIN (lb->start_ns, 0), 1);
-  b->trace_bits = ceil_log2 (b->trace_ns) + 1;
-  b->slots = g_array_new (FALSE, FALSE, sizeof (Slot));
-  for (int kind = 0; kind < WEFT_LOD_N_KINDS; kind++)
-    b->lanes[kind] = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) lane_free);
+  trace_ns = MAX (lb->end_ns - MIN (lb->start_ns, 0), 1);
+  for (int i = 0; i < N_PARTS; i++)
+    {
+      Builder *b = &lb->parts[i];
+
+      b->trace_ns = trace_ns;
+      b->trace_bits = ceil_log2 (trace_ns) + 1;
+      b->slots = g_array_new (FALSE, FALSE, sizeof (Slot));
+      for (int kind = 0; kind < WEFT_LOD_N_KINDS; kind++)
+        b->lanes[kind] = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) lane_free);
+    }
   /* lod_bucket is a table only in files written before schema version
    * 3 (else a virtual table over lod_chunk, which cannot be dropped). */
-  ok = (!is_table (store, "lod_bucket")
-        || weft_store_exec (store, "DROP TABLE lod_bucket", error))
+  ok = (!is_table (store, "lod_bucket") || weft_store_exec (store, "DROP TABLE lod_bucket", error))
        && weft_store_exec (store, "DROP TABLE IF EXISTS lod_chunk; DROP TABLE IF EXISTS lod_lane;", error)
        && weft_store_exec_resource (store, "weft-lod.sql", error);
   if (ok && input != NULL)
-    ok = add_input_lanes (b, store, WEFT_LOD_P, input, error) && add_input_lanes (b, store, WEFT_LOD_M, input, error)
-         && add_input_lanes (b, store, WEFT_LOD_GOROUTINE, input, error);
+    ok = add_input_lanes (pm, store, WEFT_LOD_P, input, error) && add_input_lanes (pm, store, WEFT_LOD_M, input, error)
+         && add_input_lanes (g, store, WEFT_LOD_GOROUTINE, input, error);
   else if (ok)
-    ok = add_lanes (b, store, WEFT_LOD_P, "SELECT p, COUNT(*) FROM gstate WHERE state = 0 AND p IS NOT NULL GROUP BY p",
+    ok = add_lanes (pm, store, WEFT_LOD_P, "SELECT p, COUNT(*) FROM gstate WHERE state = 0 AND p IS NOT NULL GROUP BY p",
                     error)
-         && add_lanes (b, store, WEFT_LOD_M, "SELECT m, COUNT(*) FROM mstate GROUP BY m", error)
-         && add_lanes (b, store, WEFT_LOD_GOROUTINE, "SELECT goid, COUNT(*) FROM gstate GROUP BY goid", error);
-  ok = ok && add_lanes (b, store, WEFT_LOD_COUNTER, "SELECT counter, COUNT(*) FROM counter_sample GROUP BY counter", error)
-       && add_lanes (b, store, WEFT_LOD_GC,
+         && add_lanes (pm, store, WEFT_LOD_M, "SELECT m, COUNT(*) FROM mstate GROUP BY m", error)
+         && add_lanes (g, store, WEFT_LOD_GOROUTINE, "SELECT goid, COUNT(*) FROM gstate GROUP BY goid", error);
+  ok = ok && add_lanes (t, store, WEFT_LOD_COUNTER, "SELECT counter, COUNT(*) FROM counter_sample GROUP BY counter", error)
+       && add_lanes (t, store, WEFT_LOD_GC,
                      "SELECT CASE kind WHEN 'worker' THEN 0 WHEN 'assist' THEN 1 ELSE 2 END, COUNT(*) FROM gc_span "
                      "WHERE kind IN ('worker', 'assist', 'sweep') GROUP BY 1",
                      error)
@@ -962,13 +1016,15 @@ since (gint64 t0)
   return g_get_monotonic_time () - t0;
 }
 
-static gpointer
-scan_thread (gpointer data)
+/* Writes what @b has accumulated through @writer, after what was written
+ * before. */
+static void
+write_part (Builder *b, WeftWriter *writer)
 {
-  Build *lb = data;
-
-  lb->scanned = scan_input (&lb->b, &lb->keys, lb->input, &lb->scan_error);
-  return NULL;
+  b->writer = writer;
+  flush_all (b);
+  flush_pending (b, TRUE);
+  b->writer = NULL;
 }
 
 /* Waits for the accumulation, reads what is left from the tables and
@@ -977,37 +1033,48 @@ scan_thread (gpointer data)
 static gboolean
 build_finish (Build *lb, gint64 t0, GError **error)
 {
-  WeftStore *store = lb->store;
-  Builder   *b = &lb->b;
-  gboolean   ok;
+  WeftStore  *store = lb->store;
+  Builder    *pm = &lb->parts[PART_PM], *g = &lb->parts[PART_G], *t = &lb->parts[PART_TABLES];
+  WeftWriter *writer = NULL;
+  KeyCache    cache;
+  gint64      clipped = 0;
+  gboolean    ok;
 
-  if (lb->thread != NULL)
-    g_thread_join (g_steal_pointer (&lb->thread));
-  if (lb->input != NULL && !lb->scanned)
+  key_cache_init (&cache, &lb->keys);
+  /* The small part first, while the threads (if any) run. */
+  ok = (lb->input != NULL || (scan_gstate (g, pm, &cache, store, error) && scan_mstate (pm, store, error)))
+       && scan_counters (t, store, lb->end_ns, error) && scan_gc_spans (t, store, error)
+       && (writer = weft_writer_new (store, FALSE, error)) != NULL;
+  /* Each part as soon as it is complete: the goroutine lanes' thread
+   * usually runs on while the P and M lanes' buckets are written. */
+  for (int i = 0; i < N_PARTS; i++)
     {
-      g_propagate_error (error, g_steal_pointer (&lb->scan_error));
-      ok = FALSE;
-    }
-  else
-    ok = (lb->input != NULL || (scan_gstate (b, &lb->keys, store, error) && scan_mstate (b, store, error)))
-         && scan_counters (b, store, lb->end_ns, error) && scan_gc_spans (b, store, error)
-         && (b->writer = weft_writer_new (store, FALSE, error)) != NULL;
-  if (ok)
-    {
-      flush_all (b);
-      flush_pending (b, TRUE);
-    }
-  /* A failed spill stops the inserts: it explains the failure. */
-  if (b->spill_error != NULL)
-    {
+      Scan *sc = i < (int) G_N_ELEMENTS (lb->scans) ? &lb->scans[i] : NULL;
+
+      if (sc != NULL && sc->thread != NULL)
+        {
+          g_thread_join (g_steal_pointer (&sc->thread));
+          if (ok && !sc->ok)
+            {
+              g_propagate_error (error, g_steal_pointer (&sc->error));
+              ok = FALSE;
+            }
+        }
       if (ok)
-        g_propagate_error (error, g_steal_pointer (&b->spill_error));
-      ok = FALSE;
+        write_part (&lb->parts[i], writer);
+      /* A failed spill stops the inserts: it explains the failure. */
+      if (lb->parts[i].spill_error != NULL)
+        {
+          if (ok)
+            g_propagate_error (error, g_steal_pointer (&lb->parts[i].spill_error));
+          ok = FALSE;
+        }
+      clipped += lb->parts[i].clipped;
     }
-  if (b->writer != NULL && !weft_writer_close (g_steal_pointer (&b->writer), NULL, ok ? error : NULL))
+  if (writer != NULL && !weft_writer_close (writer, NULL, ok ? error : NULL))
     ok = FALSE;
   ok = ok && weft_store_set_meta_int (store, "lod_build_ms", (lb->spent_us + since (t0)) / 1000, error)
-       && weft_store_set_meta_int (store, "lod_clipped", b->clipped, error);
+       && weft_store_set_meta_int (store, "lod_clipped", clipped, error);
   build_free (lb);
   return ok;
 }
@@ -1050,7 +1117,8 @@ weft_lod_build (WeftStore *store, GError **error)
 }
 
 /* Registers the lanes in the load's transaction and starts accumulating
- * the intervals of @input on a thread. */
+ * the intervals of @input on two threads: the P and M lanes on one, the
+ * goroutine lanes on the other, each reading @input for itself. */
 static Build *
 build_begin (WeftStore *store, WeftLodInput *input, GError **error)
 {
@@ -1059,7 +1127,19 @@ build_begin (WeftStore *store, WeftLodInput *input, GError **error)
 
   if (lb == NULL)
     return NULL;
-  lb->thread = g_thread_new ("weft-lod", scan_thread, lb);
+  lb->scans[0].pm = &lb->parts[PART_PM];
+  lb->scans[1].g = &lb->parts[PART_G];
+  for (guint i = 0; i < G_N_ELEMENTS (lb->scans); i++)
+    if ((lb->scans[i].reader = weft_lod_input_read (input, error)) == NULL)
+      {
+        build_free (lb);
+        return NULL;
+      }
+  for (guint i = 0; i < G_N_ELEMENTS (lb->scans); i++)
+    {
+      key_cache_init (&lb->scans[i].cache, &lb->keys);
+      lb->scans[i].thread = g_thread_new (i == 0 ? "weft-lod-pm" : "weft-lod-g", scan_thread, &lb->scans[i]);
+    }
   lb->spent_us = since (t0);
   return lb;
 }
@@ -1077,7 +1157,6 @@ weft_lod_finish_load (WeftStore *store, WeftLodInput *input, GError **error)
     return FALSE;
   if (!weft_store_finish (store, error))
     {
-      g_thread_join (g_steal_pointer (&lb->thread));
       build_free (lb);
       return FALSE;
     }

@@ -64,8 +64,8 @@ gboolean weft_lod_build (WeftStore *store, GError **error);
 /* Ends a bulk load (weft-convert.c, weft-import.c): weft_store_finish()
  * with the level of detail built from the record of the load's
  * intervals the writer kept (@input, weft-lod-input.h) instead of the
- * tables, accumulated on a thread of its own, which needs no SQLite,
- * while the store builds its indexes. The lanes are registered in the
+ * tables, accumulated on two threads (P and M lanes; goroutine lanes),
+ * which need no SQLite, while the store builds its indexes. The lanes are registered in the
  * load's transaction, the buckets written in one of their own after it;
  * 'lod_build_ms' is the time the build added to the load's end. */
 gboolean weft_lod_finish_load (WeftStore *store, WeftLodInput *input, GError **error);

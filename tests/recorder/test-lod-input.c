@@ -48,12 +48,12 @@ goroutine_row (gint64 goid)
 }
 
 static void
-expect (WeftLodInput *in, gboolean mstate, int state, gint64 lane, gint64 start, gint64 end, gint64 aux)
+expect (WeftLodInputReader *in, gboolean mstate, int state, gint64 lane, gint64 start, gint64 end, gint64 aux)
 {
   g_autoptr (GError) error = NULL;
   WeftLodInterval iv;
 
-  g_assert_true (weft_lod_input_next (in, &iv, &error));
+  g_assert_true (weft_lod_input_reader_next (in, &iv, &error));
   g_assert_no_error (error);
   g_assert_cmpint (iv.mstate, ==, mstate);
   g_assert_cmpint (iv.state, ==, state);
@@ -87,23 +87,83 @@ test_round_trip (void)
   g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     weft_lod_input_add (in, &rows[i]);
-  /* Twice: the level of detail may read it again. */
-  for (int pass = 0; pass < 2; pass++)
+  /* Two readers, interleaved: the level of detail reads it on two
+   * threads. */
+  {
+    g_autoptr (WeftLodInputReader) r1 = weft_lod_input_read (in, &error);
+    g_autoptr (WeftLodInputReader) r2 = weft_lod_input_read (in, &error);
+    WeftLodInputReader *readers[] = { r1, r2 };
+
+    g_assert_no_error (error);
+    g_assert_nonnull (r1);
+    g_assert_nonnull (r2);
+    expect (r1, FALSE, 0, 2, 1000, 2000, 3);
+    for (int i = 0; i < 2; i++)
+      {
+        WeftLodInputReader *r = readers[1 - i];
+
+        if (r == r2)
+          expect (r, FALSE, 0, 2, 1000, 2000, 3);
+        expect (r, FALSE, 2, 3, -500, 1500, 7);
+        expect (r, TRUE, 0, 0, 0, 2000, 0);
+        expect (r, FALSE, 1, 2, 2000, 1990, 0);
+        expect (r, FALSE, 0, G_MAXUINT32 + (gint64) 5, G_MAXINT64 / 2, G_MAXINT64 / 2 + 1, -1);
+        expect (r, FALSE, 2, -1, G_MININT64 / 4, 0, 0);
+        expect (r, FALSE, 3, 5, G_MAXINT64, G_MININT64, 0);
+        expect (r, FALSE, 2, 4, 10, 20, 64);
+        expect (r, TRUE, 5, 65535, 5, 6, 0);
+        g_assert_false (weft_lod_input_reader_next (r, &iv, &error));
+        g_assert_no_error (error);
+      }
+  }
+}
+
+/* 400,000 records, several of the reader's 1 MiB buffers: two readers
+ * on two threads each read all of them, in order, across the refills. */
+#define MANY 400000
+
+static gpointer
+read_many (gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  WeftLodInputReader *r = data;
+  WeftLodInterval     iv;
+  gint64              n = 0;
+
+  while (weft_lod_input_reader_next (r, &iv, &error))
     {
-      g_assert_true (weft_lod_input_rewind (in, &error));
-      g_assert_no_error (error);
-      expect (in, FALSE, 0, 2, 1000, 2000, 3);
-      expect (in, FALSE, 2, 3, -500, 1500, 7);
-      expect (in, TRUE, 0, 0, 0, 2000, 0);
-      expect (in, FALSE, 1, 2, 2000, 1990, 0);
-      expect (in, FALSE, 0, G_MAXUINT32 + (gint64) 5, G_MAXINT64 / 2, G_MAXINT64 / 2 + 1, -1);
-      expect (in, FALSE, 2, -1, G_MININT64 / 4, 0, 0);
-      expect (in, FALSE, 3, 5, G_MAXINT64, G_MININT64, 0);
-      expect (in, FALSE, 2, 4, 10, 20, 64);
-      expect (in, TRUE, 5, 65535, 5, 6, 0);
-      g_assert_false (weft_lod_input_next (in, &iv, &error));
-      g_assert_no_error (error);
+      if (iv.lane != n % 7 || iv.start_ns != n * 1000 - (n % 3) * 777 || iv.end_ns != iv.start_ns + n % 100000
+          || iv.aux != (n % 2 ? 0 : n % 1000))
+        return GINT_TO_POINTER (-1);
+      n++;
     }
+  return GSIZE_TO_POINTER (error == NULL ? (gsize) n : 0);
+}
+
+static void
+test_readers (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WeftLodInput) in = weft_lod_input_new (&error);
+  g_autoptr (WeftLodInputReader) r1 = NULL;
+  g_autoptr (WeftLodInputReader) r2 = NULL;
+  GThread *t1, *t2;
+
+  g_assert_no_error (error);
+  for (gint64 n = 0; n < MANY; n++)
+    {
+      gint64  start = n * 1000 - (n % 3) * 777;
+      WeftRow r = gstate_row (n % 7, start, start + n % 100000, n % 2 ? 1 : 2, n % 2 ? -1 : n % 1000, -1);
+
+      weft_lod_input_add (in, &r);
+    }
+  r1 = weft_lod_input_read (in, &error);
+  r2 = weft_lod_input_read (in, &error);
+  g_assert_no_error (error);
+  t1 = g_thread_new ("r1", read_many, r1);
+  t2 = g_thread_new ("r2", read_many, r2);
+  g_assert_cmpint (GPOINTER_TO_SIZE (g_thread_join (t1)), ==, MANY);
+  g_assert_cmpint (GPOINTER_TO_SIZE (g_thread_join (t2)), ==, MANY);
 }
 
 static gint64
@@ -175,5 +235,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Weft/LodInput/round-trip", test_round_trip);
   g_test_add_func ("/Weft/LodInput/lanes", test_lanes);
+  g_test_add_func ("/Weft/LodInput/readers", test_readers);
   return g_test_run ();
 }
