@@ -384,7 +384,10 @@ share_add (const Lane *lane, Level *lv, gint64 key, gint64 cover)
     {
       lv->cap *= 2;
       if (shares == lv->inline_shares)
-        lv->shares = g_memdup2 (shares, lv->cap * sizeof *shares);
+        {
+          lv->shares = g_new (Share, lv->cap);
+          memcpy (lv->shares, shares, lv->n_shares * sizeof *shares);
+        }
       else
         lv->shares = g_renew (Share, shares, lv->cap);
     }

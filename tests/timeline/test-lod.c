@@ -126,6 +126,43 @@ test_p_lane (void)
   g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'lod_clipped'"), ==, 0);
 }
 
+/* P1 runs seven goroutines in turn, 300 times: goroutine 10 + k (start
+ * function 0x10000 × (k + 1)) for 100 + 10k ns. More keys than a level
+ * holds without allocating: the longest, goroutine 16's, still covers
+ * each coarse bucket, with its whole share. */
+static void
+test_many_keys (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (tmpdir, "k.weft", NULL);
+  g_autoptr (WeftStore) store = weft_store_create (path, WEFT_STORE_CREATE_DEFAULT, &error);
+  gint64 p1, cover = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (weft_store_exec (store,
+                                  "INSERT OR REPLACE INTO meta VALUES ('start_ns', 0), ('end_ns', 1048576);"
+                                  "WITH RECURSIVE k (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < 6)"
+                                  " INSERT INTO goroutine (goid, start_pc) SELECT 10 + n, 65536 * (n + 1) FROM k;"
+                                  "WITH RECURSIVE i (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 299),"
+                                  " k (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < 6)"
+                                  " INSERT INTO gstate (goid, start_ns, end_ns, state, p)"
+                                  " SELECT 10 + k.n, i.n * 910 + k.n * 100 + 5 * k.n * (k.n - 1),"
+                                  " i.n * 910 + k.n * 100 + 5 * k.n * (k.n - 1) + 100 + 10 * k.n, 0, 1 FROM i, k"
+                                  " ORDER BY i.n, k.n;",
+                                  &error));
+  g_assert_no_error (error);
+  g_assert_true (weft_lod_build (store, &error));
+  g_assert_no_error (error);
+  p1 = lane_id (store, WEFT_LOD_P, 1);
+  g_assert_cmpint (test_scalar (store, "SELECT intervals FROM lod_lane WHERE kind = 0 AND lane = 1"), ==, 2100);
+  g_assert_cmpint (test_scalar (store, "SELECT base_level FROM lod_lane WHERE kind = 0 AND lane = 1"), ==, 11);
+  /* Level 17: the first 144 periods; level 21: all of them. */
+  g_assert_cmpint (bucket_key (store, p1, 17, 0, &cover), ==, 7 * 65536);
+  g_assert_cmpint (cover, ==, 144 * 160);
+  g_assert_cmpint (bucket_key (store, p1, 21, 0, &cover), ==, 7 * 65536);
+  g_assert_cmpint (cover, ==, 300 * 160);
+}
+
 /* An interval overlapping the one before on its lane is clipped, and
  * counted. */
 static void
@@ -270,6 +307,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Lod/goroutine-lane", test_goroutine_lane);
   g_test_add_func ("/Weft/Lod/counter", test_counter);
   g_test_add_func ("/Weft/Lod/gc-lanes", test_gc_lanes);
+  g_test_add_func ("/Weft/Lod/many-keys", test_many_keys);
   g_test_add_func ("/Weft/Lod/overlap", test_overlap);
   g_test_add_func ("/Weft/Lod/rebuild-and-read-only", test_rebuild_and_read_only);
   ret = g_test_run ();
