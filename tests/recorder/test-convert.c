@@ -537,6 +537,48 @@ test_pingpong (void)
   g_assert_cmpint (test_lod_matches_tables (weft_store_get_path (store)), >=, 3);
 }
 
+/* A channel of two 4 KiB sub-buffers per CPU cannot keep up with
+ * ping-pong at full speed: LTTng discards events, and the conversion
+ * counts them, stores each window in which they were lost (placed in
+ * time among the events), and still rebuilds well-formed intervals from
+ * what was kept. */
+static void
+test_lost_events (void)
+{
+  const char      *cmd[] = { g_getenv ("WEFT_TRACE_GEN"), "bench", "400000", NULL };
+  g_autofree char *ctf = NULL, *db = g_build_filename (tmpdir, "lost.weft", NULL);
+  g_autoptr (WeftStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  WeftConvertStats stats;
+
+  g_setenv ("WEFT_LTTNG_SUBBUF_SIZE", "4k", TRUE);
+  g_setenv ("WEFT_LTTNG_NUM_SUBBUF", "2", TRUE);
+  ctf = record ("lost", cmd);
+  g_unsetenv ("WEFT_LTTNG_SUBBUF_SIZE");
+  g_unsetenv ("WEFT_LTTNG_NUM_SUBBUF");
+  if (ctf == NULL)
+    {
+      g_test_skip ("LTTng cannot trace here");
+      return;
+    }
+  g_assert_true (weft_convert (ctf, db, NULL, &stats, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (stats.events, >, 0);
+  g_assert_cmpuint (stats.lost_events, >, 0);
+  store = weft_store_open (db, WEFT_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (test_scalar (store, "SELECT value FROM meta WHERE key = 'lost_events'"), ==, stats.lost_events);
+  g_assert_cmpint (test_scalar (store, "SELECT SUM(count) FROM lost WHERE kind = 'events'"), ==, stats.lost_events);
+  /* Every window has its times, after the trace's start (a window may
+   * end after the last event kept: the last packet closes when the
+   * session stops). */
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM lost WHERE kind = 'events' AND (start_ns IS NULL "
+                                       "OR end_ns < start_ns OR start_ns < 0)"),
+                   ==, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate WHERE end_ns < start_ns"), ==, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate"), >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -552,6 +594,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Weft/Convert/gc-leaks", test_gc_leaks);
   g_test_add_func ("/Weft/Convert/debug-files", test_debug_files);
   g_test_add_func ("/Weft/Convert/pingpong", test_pingpong);
+  g_test_add_func ("/Weft/Convert/lost-events", test_lost_events);
   rc = g_test_run ();
   rm[2] = tmpdir;
   g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
