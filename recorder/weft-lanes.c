@@ -43,8 +43,9 @@ enum
   COL_END
 };
 
-/* gstate's columns the P chunks are keyed by. */
+/* gstate's columns the P chunks are keyed by, and the range totals'. */
 #define GSTATE_STATE 4
+#define GSTATE_WAIT_REASON 5
 #define GSTATE_P 9
 
 typedef struct
@@ -893,20 +894,20 @@ static const sqlite3_module lane_module = {
   .xUpdate = lane_update,
 };
 
-static const sqlite3_module lod_module;
+static const sqlite3_module lod_module, totals_module;
 
-/* Registers gstate, pstate, mstate and lod_bucket on @db. */
+/* Registers gstate, pstate, mstate, lod_bucket and gstate_totals on @db. */
 int
 weft_lanes_register (sqlite3 *db)
 {
-  for (int i = 0; i < WEFT_LANE_N_TABLES; i++)
-    {
-      int rc = sqlite3_create_module_v2 (db, tables[i].name, &lane_module, GINT_TO_POINTER (i), NULL);
+  int rc;
 
-      if (rc != SQLITE_OK)
-        return rc;
-    }
-  return sqlite3_create_module_v2 (db, "lod_bucket", &lod_module, NULL, NULL);
+  for (int i = 0; i < WEFT_LANE_N_TABLES; i++)
+    if ((rc = sqlite3_create_module_v2 (db, tables[i].name, &lane_module, GINT_TO_POINTER (i), NULL)) != SQLITE_OK)
+      return rc;
+  if ((rc = sqlite3_create_module_v2 (db, "lod_bucket", &lod_module, NULL, NULL)) != SQLITE_OK)
+    return rc;
+  return sqlite3_create_module_v2 (db, "gstate_totals", &totals_module, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------ the packer */
@@ -1519,4 +1520,295 @@ static const sqlite3_module lod_module = {
   .xEof = lod_eof,
   .xColumn = lod_column,
   .xRowid = lod_rowid,
+};
+
+/* ------------------------------------------------------------------ range totals */
+
+/* gstate_totals(t0, t1): the goroutine intervals meeting [t0, t1) added
+ * up by (state, wait_reason): how many, and their time clipped to the
+ * range — queries/range-totals.sql's goroutine rows. The same as
+ *   SELECT state, wait_reason, COUNT(*), SUM(MIN(end_ns, t1) - MAX(start_ns, t0))
+ *   FROM gstate WHERE start_ns < t1 AND end_ns > t0 GROUP BY 1, 2
+ * but added up as the chunks are decoded, with no row through SQLite per
+ * interval: a whole 10M-event trace took 4.4 s through the virtual
+ * table. Chunks that end before t0 or start after t1 are not decoded. A
+ * file written before schema version 3 (its gstate a table of rows, also
+ * once upgraded) gets that query. */
+
+enum
+{
+  TOTALS_STATE,
+  TOTALS_WAIT_REASON,
+  TOTALS_N,
+  TOTALS_NS,
+  TOTALS_T0,
+  TOTALS_T1
+};
+
+typedef struct
+{
+  int      state;
+  gboolean has_reason;
+  gint64   reason, n, ns;
+} Total;
+
+typedef struct
+{
+  sqlite3_vtab base;
+  sqlite3     *db;
+} TotalsVtab;
+
+typedef struct
+{
+  sqlite3_vtab_cursor base;
+  GArray             *totals; /* of Total */
+  guint               i;
+} TotalsCursor;
+
+static int
+totals_connect (sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **vtab, char **err)
+{
+  TotalsVtab *t;
+  int         rc;
+
+  (void) aux, (void) argc, (void) argv, (void) err;
+  if ((rc = sqlite3_declare_vtab (db, "CREATE TABLE x (state INTEGER, wait_reason INTEGER, n INTEGER, ns INTEGER, "
+                                      "t0 HIDDEN, t1 HIDDEN)"))
+      != SQLITE_OK)
+    return rc;
+  if ((t = sqlite3_malloc (sizeof *t)) == NULL)
+    return SQLITE_NOMEM;
+  memset (t, 0, sizeof *t);
+  t->db = db;
+  *vtab = &t->base;
+  return SQLITE_OK;
+}
+
+/* Only as a table-valued function: both arguments given. */
+static int
+totals_best_index (sqlite3_vtab *vtab, sqlite3_index_info *info)
+{
+  int args[2] = { -1, -1 };
+
+  (void) vtab;
+  for (int i = 0; i < info->nConstraint; i++)
+    {
+      const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+
+      if (c->op != SQLITE_INDEX_CONSTRAINT_EQ || (c->iColumn != TOTALS_T0 && c->iColumn != TOTALS_T1))
+        continue;
+      if (!c->usable)
+        return SQLITE_CONSTRAINT;
+      args[c->iColumn - TOTALS_T0] = i;
+    }
+  if (args[0] < 0 || args[1] < 0)
+    {
+      sqlite3_free (vtab->zErrMsg);
+      vtab->zErrMsg = sqlite3_mprintf ("gstate_totals takes two arguments: t0 and t1");
+      return SQLITE_ERROR;
+    }
+  for (int k = 0; k < 2; k++)
+    {
+      info->aConstraintUsage[args[k]].argvIndex = k + 1;
+      info->aConstraintUsage[args[k]].omit = 1;
+    }
+  info->estimatedCost = 1e6;
+  return SQLITE_OK;
+}
+
+static int
+totals_disconnect (sqlite3_vtab *vtab)
+{
+  sqlite3_free (vtab);
+  return SQLITE_OK;
+}
+
+static int
+totals_open (sqlite3_vtab *vtab, sqlite3_vtab_cursor **cursor)
+{
+  (void) vtab;
+  return cursor_open (sizeof (TotalsCursor), cursor);
+}
+
+static int
+totals_close (sqlite3_vtab_cursor *cursor)
+{
+  TotalsCursor *c = (TotalsCursor *) cursor;
+
+  if (c->totals != NULL)
+    g_array_unref (c->totals);
+  sqlite3_free (c);
+  return SQLITE_OK;
+}
+
+/* Adds an interval of @state (@reason, if @has_reason) that covers @ns of
+ * the range. */
+static void
+total_add (GArray *totals, int state, gboolean has_reason, gint64 reason, gint64 ns)
+{
+  Total *t;
+
+  for (guint i = 0; i < totals->len; i++)
+    {
+      t = &g_array_index (totals, Total, i);
+      if (t->state == state && t->has_reason == has_reason && (!has_reason || t->reason == reason))
+        {
+          t->n++;
+          t->ns += ns;
+          return;
+        }
+    }
+  g_array_append_val (totals, ((Total){ state, has_reason, has_reason ? reason : 0, 1, ns }));
+}
+
+/* From a file of schema version 2: its row table. */
+static int
+totals_from_rows (sqlite3 *db, GArray *totals, gint64 t0, gint64 t1)
+{
+  sqlite3_stmt *s;
+  int           rc;
+
+  rc = sqlite3_prepare_v2 (db,
+                           "SELECT state, wait_reason, COUNT(*), SUM(MIN(end_ns, ?2) - MAX(start_ns, ?1)) FROM main.gstate "
+                           "WHERE start_ns < ?2 AND end_ns > ?1 GROUP BY 1, 2",
+                           -1, &s, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+  sqlite3_bind_int64 (s, 1, t0);
+  sqlite3_bind_int64 (s, 2, t1);
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    g_array_append_val (totals, ((Total){ sqlite3_column_int (s, 0), sqlite3_column_type (s, 1) != SQLITE_NULL,
+                                          sqlite3_column_int64 (s, 1), sqlite3_column_int64 (s, 2),
+                                          sqlite3_column_int64 (s, 3) }));
+  sqlite3_finalize (s);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int
+totals_from_chunks (sqlite3 *db, GArray *totals, gint64 t0, gint64 t1)
+{
+  const guint      n_cols = tables[WEFT_LANE_GSTATE].n_cols;
+  g_autofree Ival *ivs = NULL;
+  guint            cap = 0;
+  sqlite3_stmt    *s;
+  int              rc;
+
+  rc = sqlite3_prepare_v2 (db, "SELECT lane, n, data FROM main.gstate_chunk WHERE start_ns < ?2 AND end_ns > ?1", -1,
+                           &s, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+  sqlite3_bind_int64 (s, 1, t0);
+  sqlite3_bind_int64 (s, 2, t1);
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      guint n = (guint) sqlite3_column_int (s, 1);
+
+      /* A chunk that insert_one() merged into may hold more than
+       * WEFT_LANE_CHUNK. */
+      if (n > cap)
+        ivs = g_renew (Ival, ivs, (cap = MAX (n, WEFT_LANE_CHUNK)));
+      if (!chunk_decode (sqlite3_column_blob (s, 2), (gsize) sqlite3_column_bytes (s, 2), n, n_cols,
+                         sqlite3_column_int64 (s, 0), ivs))
+        {
+          rc = SQLITE_CORRUPT;
+          break;
+        }
+      for (guint i = 0; i < n; i++)
+        {
+          const Ival *iv = &ivs[i];
+
+          if (iv->v[COL_START] < t1 && iv->v[COL_END] > t0)
+            total_add (totals, (int) iv->v[GSTATE_STATE], !(iv->nulls & (1u << GSTATE_WAIT_REASON)),
+                       iv->v[GSTATE_WAIT_REASON], MIN (iv->v[COL_END], t1) - MAX (iv->v[COL_START], t0));
+        }
+    }
+  sqlite3_finalize (s);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int
+totals_filter (sqlite3_vtab_cursor *cursor, int plan, const char *idx_str, int argc, sqlite3_value **argv)
+{
+  TotalsCursor *c = (TotalsCursor *) cursor;
+  sqlite3      *db = ((TotalsVtab *) cursor->pVtab)->db;
+  gint64        has_rows = 0;
+  int           rc;
+
+  (void) plan, (void) idx_str;
+  if (c->totals == NULL)
+    c->totals = g_array_new (FALSE, FALSE, sizeof (Total));
+  g_array_set_size (c->totals, 0);
+  c->i = 0;
+  if (argc < 2 || sqlite3_value_type (argv[0]) == SQLITE_NULL || sqlite3_value_type (argv[1]) == SQLITE_NULL)
+    return SQLITE_OK;
+  rc = query_int64 (db, "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'gstate'", NULL, 0,
+                    &has_rows);
+  if (rc == SQLITE_OK)
+    rc = (has_rows ? totals_from_rows : totals_from_chunks) (db, c->totals, sqlite3_value_int64 (argv[0]),
+                                                             sqlite3_value_int64 (argv[1]));
+  return rc;
+}
+
+static int
+totals_next (sqlite3_vtab_cursor *cursor)
+{
+  ((TotalsCursor *) cursor)->i++;
+  return SQLITE_OK;
+}
+
+static int
+totals_eof (sqlite3_vtab_cursor *cursor)
+{
+  TotalsCursor *c = (TotalsCursor *) cursor;
+
+  return c->totals == NULL || c->i >= c->totals->len;
+}
+
+static int
+totals_column (sqlite3_vtab_cursor *cursor, sqlite3_context *ctx, int col)
+{
+  TotalsCursor *c = (TotalsCursor *) cursor;
+  const Total  *t = &g_array_index (c->totals, Total, c->i);
+
+  switch (col)
+    {
+    case TOTALS_STATE:
+      sqlite3_result_int (ctx, t->state);
+      break;
+    case TOTALS_WAIT_REASON:
+      if (t->has_reason)
+        sqlite3_result_int64 (ctx, t->reason);
+      else
+        sqlite3_result_null (ctx);
+      break;
+    case TOTALS_N:
+      sqlite3_result_int64 (ctx, t->n);
+      break;
+    case TOTALS_NS:
+      sqlite3_result_int64 (ctx, t->ns);
+      break;
+    default:
+      sqlite3_result_null (ctx);
+    }
+  return SQLITE_OK;
+}
+
+static int
+totals_rowid (sqlite3_vtab_cursor *cursor, sqlite3_int64 *rowid)
+{
+  *rowid = ((TotalsCursor *) cursor)->i;
+  return SQLITE_OK;
+}
+
+static const sqlite3_module totals_module = {
+  .xConnect = totals_connect,
+  .xBestIndex = totals_best_index,
+  .xDisconnect = totals_disconnect,
+  .xOpen = totals_open,
+  .xClose = totals_close,
+  .xFilter = totals_filter,
+  .xNext = totals_next,
+  .xEof = totals_eof,
+  .xColumn = totals_column,
+  .xRowid = totals_rowid,
 };

@@ -186,17 +186,12 @@ weft_window_show_range_totals (WeftWindow *self, gint64 start_ns, gint64 end_ns)
   g_autofree char *len = weft_format_duration (end_ns - start_ns);
   /* Translators: the range whose totals are shown, "12.0ms – 40.0ms (28.0ms)". */
   g_autofree char *label = g_strdup_printf (_ ("Totals of %s – %s (%s)"), from, to, len);
-  gint64           trace_start, trace_end;
 
   g_return_if_fail (WEFT_IS_WINDOW (self) && self->path != NULL);
 
   gtk_label_set_text (self->range_label, label);
   weft_query_view_set_param (self->range_totals, ":t0", start_ns);
   weft_query_view_set_param (self->range_totals, ":t1", end_ns);
-  /* A tenth of the trace or more: range-totals.sql reads the goroutine
-   * table twice rather than sort every interval in range. */
-  weft_timeline_get_trace (self->timeline, &trace_start, &trace_end);
-  weft_query_view_set_param (self->range_totals, ":wide", (end_ns - start_ns) * 10 >= trace_end - trace_start);
   weft_query_view_load (self->range_totals, self->path);
   gtk_revealer_set_reveal_child (self->range_revealer, TRUE);
 }

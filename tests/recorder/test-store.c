@@ -135,6 +135,7 @@ test_older_version (void)
   g_assert_cmpint (test_scalar (store, "PRAGMA user_version"), ==, 1);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM cpu_profile"), ==, 0);
   g_assert_cmpint (test_scalar (store, "SELECT end_ns FROM gstate WHERE goid = 7 AND start_ns <= 15"), ==, 20);
+  g_assert_cmpint (test_scalar (store, "SELECT ns FROM gstate_totals (0, 15) WHERE state = 0"), ==, 5);
   g_clear_pointer (&store, weft_store_free);
 
   store = weft_store_open (path, WEFT_STORE_OPEN_READ_WRITE, &error);
@@ -146,6 +147,7 @@ test_older_version (void)
   /* Its rows stay in its own table, which SQLite finds first. */
   g_assert_cmpint (test_scalar (store, "SELECT SUM(end_ns) FROM gstate WHERE state = 0 AND p = 1"), ==, 20);
   g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate_chunk"), ==, 0);
+  g_assert_cmpint (test_scalar (store, "SELECT ns FROM gstate_totals (12, 100) WHERE state = 0"), ==, 8);
   g_remove (path);
 }
 
@@ -306,6 +308,35 @@ test_lane_tables (void)
 
       g_assert_cmpint (test_scalar (store, sql), ==, 1);
     }
+  /* The range totals (gstate_totals, decoding the chunks) against the
+   * same sums over the plain table, with wait reasons, NULL included. */
+  g_assert_true (weft_store_exec (store,
+                                  "INSERT INTO gstate (goid, start_ns, end_ns, state, wait_reason) VALUES "
+                                  "(6, 100, 5000, 2, 7), (6, 5000, 9000, 2, 9), (6, 9000, 9500, 2, NULL), "
+                                  "(6, 9500, 70000, 2, 7);"
+                                  "INSERT INTO ref (id, goid, start_ns, end_ns, state, wait_reason, open_start, open_end) "
+                                  "SELECT id, goid, start_ns, end_ns, state, wait_reason, 0, 0 FROM gstate WHERE goid = 6",
+                                  &error));
+  g_assert_no_error (error);
+  for (int k = 0; k < 200; k++)
+    {
+      gint64           t0 = g_rand_int_range (rand, -100, 66000), t1 = t0 + g_rand_int_range (rand, 0, 70000);
+      g_autofree char *sql = g_strdup_printf (
+          "SELECT (SELECT group_concat(x, ' ') FROM (SELECT state || '/' || IFNULL(wait_reason, '-') || '/' || n || '/' || ns"
+          " AS x FROM gstate_totals (%1$" G_GINT64_FORMAT ", %2$" G_GINT64_FORMAT ") ORDER BY state, wait_reason))"
+          " IS (SELECT group_concat(x, ' ') FROM (SELECT state || '/' || IFNULL(wait_reason, '-') || '/' || COUNT(*) || '/'"
+          " || SUM(MIN(end_ns, %2$" G_GINT64_FORMAT ") - MAX(start_ns, %1$" G_GINT64_FORMAT ")) AS x FROM ref"
+          " WHERE start_ns < %2$" G_GINT64_FORMAT " AND end_ns > %1$" G_GINT64_FORMAT
+          " GROUP BY state, wait_reason ORDER BY state, wait_reason))",
+          t0, t1);
+
+      g_assert_cmpint (test_scalar (store, sql), ==, 1);
+    }
+  g_assert_cmpint (test_scalar (store, "SELECT COUNT(*) FROM gstate_totals (0, 66000) WHERE state = 2"), ==, 3);
+  g_assert_false (weft_store_exec (store, "SELECT * FROM gstate_totals", &error));
+  g_assert_nonnull (strstr (error->message, "two arguments"));
+  g_clear_error (&error);
+
   /* Only inserts. */
   g_assert_false (weft_store_exec (store, "DELETE FROM gstate WHERE goid = 1", &error));
   g_assert_error (error, WEFT_STORE_ERROR, WEFT_STORE_ERROR_SQLITE);

@@ -319,32 +319,6 @@ test_range_totals (void)
   g_assert_cmpstr (totals (range, "STW", "GC sweep termination", "total_ns"), ==, "2000000");
   g_assert_null (totals (range, "STW", "GC mark termination", "total_ns"));
   g_assert_cmpstr (totals (range, "GC", "mark", "total_ns"), ==, "28000000");
-  /* A tenth of the trace or more: the window asked range-totals.sql for
-   * its wide way of adding up (reading the goroutines twice); the narrow
-   * one (one read, every interval sorted) gives the same rows. */
-  weft_timeline_get_trace (timeline, &start, &end);
-  g_assert_cmpint (50 * MS * 10, >=, end - start);
-  {
-    g_autoptr (GHashTable) params = weft_query_params_new ();
-    g_autoptr (WeftQueryResult) narrow = NULL;
-    g_autoptr (WeftQueryResult) wide = NULL;
-    g_autoptr (GError) error = NULL;
-
-    weft_query_params_set (params, ":t0", 0);
-    weft_query_params_set (params, ":t1", 50 * MS);
-    weft_query_params_set (params, ":wide", 0);
-    narrow = weft_query_run (db_path, "range-totals", params, NULL, &error);
-    g_assert_no_error (error);
-    weft_query_params_set (params, ":wide", 1);
-    wide = weft_query_run (db_path, "range-totals", params, NULL, &error);
-    g_assert_no_error (error);
-    g_assert_cmpuint (narrow->rows->len, ==, weft_query_view_get_n_rows (range));
-    g_assert_cmpuint (wide->rows->len, ==, narrow->rows->len);
-    for (guint i = 0; i < narrow->rows->len; i++)
-      for (guint c = 0; c < narrow->n_columns; c++)
-        g_assert_cmpstr (weft_query_row_get_raw (g_ptr_array_index (wide->rows, i), c), ==,
-                         weft_query_row_get_raw (g_ptr_array_index (narrow->rows, i), c));
-  }
   screenshot (window, "window-range-totals");
   gtk_widget_activate_action (window, "win.zoom-selection", NULL);
   weft_timeline_get_range (timeline, &start, &end);
