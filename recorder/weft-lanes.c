@@ -1262,22 +1262,22 @@ typedef struct
   guint               n, cap, i;
 } LodCursor;
 
+/* A virtual table that keeps only its connection (lod_bucket,
+ * gstate_totals). */
 typedef struct
 {
   sqlite3_vtab base;
   sqlite3     *db;
-} LodVtab;
+} DbVtab;
 
+/* xConnect of a DbVtab declared as @decl. */
 static int
-lod_connect (sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **vtab, char **err)
+db_vtab_connect (sqlite3 *db, const char *decl, sqlite3_vtab **vtab)
 {
-  LodVtab *t;
-  int      rc;
+  DbVtab *t;
+  int     rc;
 
-  (void) aux, (void) argc, (void) argv, (void) err;
-  if ((rc = sqlite3_declare_vtab (db, "CREATE TABLE x (lane INTEGER NOT NULL, level INTEGER NOT NULL, "
-                                      "bucket INTEGER NOT NULL, key INTEGER NOT NULL, cover INTEGER NOT NULL)"))
-      != SQLITE_OK)
+  if ((rc = sqlite3_declare_vtab (db, decl)) != SQLITE_OK)
     return rc;
   if ((t = sqlite3_malloc (sizeof *t)) == NULL)
     return SQLITE_NOMEM;
@@ -1288,10 +1288,20 @@ lod_connect (sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_
 }
 
 static int
-lod_disconnect (sqlite3_vtab *vtab)
+db_vtab_disconnect (sqlite3_vtab *vtab)
 {
   sqlite3_free (vtab);
   return SQLITE_OK;
+}
+
+static int
+lod_connect (sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **vtab, char **err)
+{
+  (void) aux, (void) argc, (void) argv, (void) err;
+  return db_vtab_connect (db,
+                          "CREATE TABLE x (lane INTEGER NOT NULL, level INTEGER NOT NULL, bucket INTEGER NOT NULL, "
+                          "key INTEGER NOT NULL, cover INTEGER NOT NULL)",
+                          vtab);
 }
 
 /* idxNum: 1 lane and level (argv 1, 2), | 2 a lower bound of bucket, | 4
@@ -1419,7 +1429,7 @@ static int
 lod_filter (sqlite3_vtab_cursor *cursor, int plan, const char *idx_str, int argc, sqlite3_value **argv)
 {
   LodCursor *c = (LodCursor *) cursor;
-  sqlite3   *db = ((LodVtab *) cursor->pVtab)->db;
+  sqlite3   *db = ((DbVtab *) cursor->pVtab)->db;
   gint64     lane = 0, level = 0, lo = G_MININT64, from = G_MININT64;
   int        a = 0, rc;
 
@@ -1512,7 +1522,7 @@ lod_rowid (sqlite3_vtab_cursor *cursor, sqlite3_int64 *rowid)
 static const sqlite3_module lod_module = {
   .xConnect = lod_connect,
   .xBestIndex = lod_best_index,
-  .xDisconnect = lod_disconnect,
+  .xDisconnect = db_vtab_disconnect,
   .xOpen = lod_open,
   .xClose = lod_close,
   .xFilter = lod_filter,
@@ -1554,12 +1564,6 @@ typedef struct
 
 typedef struct
 {
-  sqlite3_vtab base;
-  sqlite3     *db;
-} TotalsVtab;
-
-typedef struct
-{
   sqlite3_vtab_cursor base;
   GArray             *totals; /* of Total */
   guint               i;
@@ -1568,20 +1572,9 @@ typedef struct
 static int
 totals_connect (sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **vtab, char **err)
 {
-  TotalsVtab *t;
-  int         rc;
-
   (void) aux, (void) argc, (void) argv, (void) err;
-  if ((rc = sqlite3_declare_vtab (db, "CREATE TABLE x (state INTEGER, wait_reason INTEGER, n INTEGER, ns INTEGER, "
-                                      "t0 HIDDEN, t1 HIDDEN)"))
-      != SQLITE_OK)
-    return rc;
-  if ((t = sqlite3_malloc (sizeof *t)) == NULL)
-    return SQLITE_NOMEM;
-  memset (t, 0, sizeof *t);
-  t->db = db;
-  *vtab = &t->base;
-  return SQLITE_OK;
+  return db_vtab_connect (
+      db, "CREATE TABLE x (state INTEGER, wait_reason INTEGER, n INTEGER, ns INTEGER, t0 HIDDEN, t1 HIDDEN)", vtab);
 }
 
 /* Only as a table-valued function: both arguments given. */
@@ -1613,13 +1606,6 @@ totals_best_index (sqlite3_vtab *vtab, sqlite3_index_info *info)
       info->aConstraintUsage[args[k]].omit = 1;
     }
   info->estimatedCost = 1e6;
-  return SQLITE_OK;
-}
-
-static int
-totals_disconnect (sqlite3_vtab *vtab)
-{
-  sqlite3_free (vtab);
   return SQLITE_OK;
 }
 
@@ -1730,7 +1716,7 @@ static int
 totals_filter (sqlite3_vtab_cursor *cursor, int plan, const char *idx_str, int argc, sqlite3_value **argv)
 {
   TotalsCursor *c = (TotalsCursor *) cursor;
-  sqlite3      *db = ((TotalsVtab *) cursor->pVtab)->db;
+  sqlite3      *db = ((DbVtab *) cursor->pVtab)->db;
   gint64        has_rows = 0;
   int           rc;
 
@@ -1803,7 +1789,7 @@ totals_rowid (sqlite3_vtab_cursor *cursor, sqlite3_int64 *rowid)
 static const sqlite3_module totals_module = {
   .xConnect = totals_connect,
   .xBestIndex = totals_best_index,
-  .xDisconnect = totals_disconnect,
+  .xDisconnect = db_vtab_disconnect,
   .xOpen = totals_open,
   .xClose = totals_close,
   .xFilter = totals_filter,
