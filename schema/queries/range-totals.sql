@@ -8,7 +8,7 @@
 -- The goroutine rows come from gstate_totals (recorder/weft-lanes.c),
 -- which adds the intervals up as it decodes the chunks that meet the
 -- range, with no row through SQLite per interval: all of a 10M-event
--- trace in 0.3 s (reading gstate, 4.4 s). The viewer runs it in a worker
+-- trace in 0.5 s (reading gstate, 4.4 s). The viewer runs it in a worker
 -- thread, cancelled when the selection changes.
 WITH t AS MATERIALIZED (SELECT state, wait_reason, n, ns FROM gstate_totals (:t0, :t1)),
 g (state, n, ns) AS (SELECT state, SUM(n), SUM(ns) FROM t GROUP BY state),
