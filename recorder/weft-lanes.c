@@ -196,6 +196,29 @@ chunk_decode (const guint8 *p, gsize size, guint n, guint n_cols, gint64 lane, I
   return p == end;
 }
 
+/* Decodes the chunk of the row @s holds, read as "lane, start_ns,
+ * last_start, n, data" (its lane @lane, @n intervals), into *@ivs,
+ * grown to hold them (*@cap long). */
+static gboolean
+decode_row (sqlite3_stmt *s, gint64 lane, guint n, guint n_cols, Ival **ivs, guint *cap)
+{
+  if (n > *cap)
+    {
+      *cap = MAX (n, 2 * *cap);
+      *ivs = g_renew (Ival, *ivs, *cap);
+    }
+  return chunk_decode (sqlite3_column_blob (s, 4), (gsize) sqlite3_column_bytes (s, 4), n, n_cols, lane, *ivs);
+}
+
+/* A virtual table's error for a chunk that does not decode. */
+static int
+corrupt_chunk (sqlite3_vtab *vtab, const char *table, gint64 lane)
+{
+  sqlite3_free (vtab->zErrMsg);
+  vtab->zErrMsg = sqlite3_mprintf ("%s: a corrupt chunk of lane %lld", table, (long long) lane);
+  return SQLITE_CORRUPT;
+}
+
 /* ------------------------------------------------------------------ chunk tables */
 
 /* The SQL of one chunk table (gstate_chunk, gstate_p_chunk…) on one
@@ -266,10 +289,6 @@ write_chunk (ChunkTable *t, const Chunk *c)
   return SQLITE_OK;
 }
 
-/* Puts @iv where it belongs in its lane: into the last chunk starting at
- * or before it, if it starts inside that chunk or the chunk has room,
- * else into a chunk of its own (which then sits between its
- * neighbours). */
 /* Puts @iv where it belongs in its lane: into the last chunk starting at
  * or before it, if it starts inside that chunk or the chunk has room,
  * else into a chunk of its own (which then sits between its
@@ -397,7 +416,7 @@ query_int64 (sqlite3 *db, const char *sql, const gint64 *args, int n_args, gint6
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* xOpen of both modules: a zeroed cursor of @size bytes. */
+/* xOpen of every module: a zeroed cursor of @size bytes. */
 static int
 cursor_open (gsize size, sqlite3_vtab_cursor **cursor)
 {
@@ -659,19 +678,8 @@ next_chunk (LaneCursor *c)
           c->eof = TRUE;
           return SQLITE_OK;
         }
-      if (n > c->cap)
-        {
-          c->cap = MAX (n, 2 * c->cap);
-          c->ivs = g_renew (Ival, c->ivs, c->cap);
-        }
-      if (!chunk_decode (sqlite3_column_blob (c->chunks, 4), (gsize) sqlite3_column_bytes (c->chunks, 4), n,
-                         tables[t->which].n_cols, lane, c->ivs))
-        {
-          sqlite3_free (t->base.zErrMsg);
-          t->base.zErrMsg = sqlite3_mprintf ("%s: a corrupt chunk of lane %lld", tables[t->which].name,
-                                             (long long) lane);
-          return SQLITE_CORRUPT;
-        }
+      if (!decode_row (c->chunks, lane, n, tables[t->which].n_cols, &c->ivs, &c->cap))
+        return corrupt_chunk (&t->base, tables[t->which].name, lane);
       if (c->null_p)
         {
           guint kept = 0;
@@ -1410,12 +1418,7 @@ lod_next_chunk (LodCursor *c)
           guint64 x;
 
           if (!weft_get_varint (&p, end, &x))
-            {
-              sqlite3_free (c->base.pVtab->zErrMsg);
-              c->base.pVtab->zErrMsg = sqlite3_mprintf ("lod_bucket: a corrupt chunk of lane %lld",
-                                                        (long long) c->lane);
-              return SQLITE_CORRUPT;
-            }
+            return corrupt_chunk (c->base.pVtab, "lod_bucket", c->lane);
           c->v[i] = prev[i % LOD_COLS] = (gint64) ((guint64) prev[i % LOD_COLS] + (guint64) weft_unzigzag (x));
         }
       c->n = n;
@@ -1459,8 +1462,6 @@ lod_filter (sqlite3_vtab_cursor *cursor, int plan, const char *idx_str, int argc
     lo = sqlite3_value_int64 (argv[a++]);
   if (plan & 4)
     c->hi = sqlite3_value_int64 (argv[a]);
-  else if (plan & 2)
-    c->hi = G_MAXINT64;
   if (plan & 2)
     {
       /* The chunk holding lo starts at or before it; those before end
@@ -1671,32 +1672,29 @@ totals_from_rows (sqlite3 *db, GArray *totals, gint64 t0, gint64 t1)
 }
 
 static int
-totals_from_chunks (sqlite3 *db, GArray *totals, gint64 t0, gint64 t1)
+totals_from_chunks (sqlite3_vtab *vtab, sqlite3 *db, GArray *totals, gint64 t0, gint64 t1)
 {
-  const guint      n_cols = tables[WEFT_LANE_GSTATE].n_cols;
   g_autofree Ival *ivs = NULL;
   guint            cap = 0;
   sqlite3_stmt    *s;
   int              rc;
 
-  rc = sqlite3_prepare_v2 (db, "SELECT lane, n, data FROM main.gstate_chunk WHERE start_ns < ?2 AND end_ns > ?1", -1,
-                           &s, NULL);
+  rc = sqlite3_prepare_v2 (db,
+                           "SELECT lane, start_ns, last_start, n, data FROM main.gstate_chunk "
+                           "WHERE start_ns < ?2 AND end_ns > ?1",
+                           -1, &s, NULL);
   if (rc != SQLITE_OK)
     return rc;
   sqlite3_bind_int64 (s, 1, t0);
   sqlite3_bind_int64 (s, 2, t1);
   while ((rc = sqlite3_step (s)) == SQLITE_ROW)
     {
-      guint n = (guint) sqlite3_column_int (s, 1);
+      gint64 lane = sqlite3_column_int64 (s, 0);
+      guint  n = (guint) sqlite3_column_int64 (s, 3);
 
-      /* A chunk that insert_one() merged into may hold more than
-       * WEFT_LANE_CHUNK. */
-      if (n > cap)
-        ivs = g_renew (Ival, ivs, (cap = MAX (n, WEFT_LANE_CHUNK)));
-      if (!chunk_decode (sqlite3_column_blob (s, 2), (gsize) sqlite3_column_bytes (s, 2), n, n_cols,
-                         sqlite3_column_int64 (s, 0), ivs))
+      if (!decode_row (s, lane, n, tables[WEFT_LANE_GSTATE].n_cols, &ivs, &cap))
         {
-          rc = SQLITE_CORRUPT;
+          rc = corrupt_chunk (vtab, "gstate_totals", lane);
           break;
         }
       for (guint i = 0; i < n; i++)
@@ -1729,9 +1727,10 @@ totals_filter (sqlite3_vtab_cursor *cursor, int plan, const char *idx_str, int a
     return SQLITE_OK;
   rc = query_int64 (db, "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'gstate'", NULL, 0,
                     &has_rows);
-  if (rc == SQLITE_OK)
-    rc = (has_rows ? totals_from_rows : totals_from_chunks) (db, c->totals, sqlite3_value_int64 (argv[0]),
-                                                             sqlite3_value_int64 (argv[1]));
+  if (rc == SQLITE_OK && has_rows)
+    rc = totals_from_rows (db, c->totals, sqlite3_value_int64 (argv[0]), sqlite3_value_int64 (argv[1]));
+  else if (rc == SQLITE_OK)
+    rc = totals_from_chunks (cursor->pVtab, db, c->totals, sqlite3_value_int64 (argv[0]), sqlite3_value_int64 (argv[1]));
   return rc;
 }
 
