@@ -125,6 +125,7 @@ typedef struct
   /* Sorted runs of PENDING_MAX buckets, spilled to a temporary file: for
    * each, the file offset of each slot's buckets (guint64 [n_slots + 1]). */
   FILE      *spill;
+  guint8    *spill_buf; /* [SPILL_BUF]: what is written to it or read back */
   GPtrArray *runs;
   GError    *spill_error;
 } Builder;
@@ -189,41 +190,10 @@ spill_fail (Builder *b, const char *what)
   b->failed = TRUE;
 }
 
-/* Writes @v to @f; returns its length. */
-static guint
-spill_varint (FILE *f, guint64 v)
-{
-  guint n = 1;
-
-  for (; v >= 0x80; v >>= 7, n++)
-    putc_unlocked ((int) (v & 0x7f) | 0x80, f);
-  putc_unlocked ((int) v, f);
-  return n;
-}
-
-/* A varint from @f, its length added to @len; FALSE at the file's end or
- * on a malformed one. */
-static gboolean
-unspill_varint (FILE *f, guint64 *out, guint64 *len)
-{
-  guint64 v = 0;
-
-  for (int shift = 0; shift < 64; shift += 7)
-    {
-      int c = getc_unlocked (f);
-
-      if (c == EOF)
-        return FALSE;
-      (*len)++;
-      v |= (guint64) (c & 0x7f) << shift;
-      if (!(c & 0x80))
-        {
-          *out = v;
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
+/* The spilled runs go through a buffer of SPILL_BUF bytes, each bucket
+ * as three varints (weft-varint.h). */
+#define SPILL_BUF (64 << 10)
+#define SPILL_RECORD (3 * WEFT_VARINT_MAX)
 
 /* Writes, after the runs spilled, each slot's buckets from every run in
  * turn: lod_bucket's key order. */
@@ -236,28 +206,49 @@ merge_runs (Builder *b)
     for (guint r = 0; r < b->runs->len && !b->failed; r++)
       {
         const guint64 *at = g_ptr_array_index (b->runs, r);
+        guint8        *buf = b->spill_buf;
         Bucket         v = { 0, 0, 0 };
-        guint64        len = 0;
+        guint64        left = at[slot + 1] - at[slot];
+        gsize          len = 0, pos = 0;
 
-        if (at[slot] == at[slot + 1])
+        if (left == 0)
           continue;
         if (fseeko (b->spill, (off_t) at[slot], SEEK_SET) != 0)
           {
             spill_fail (b, "reading");
             return;
           }
-        while (len < at[slot + 1] - at[slot] && !b->failed)
+        /* The run's part ends with a whole bucket. */
+        while ((left > 0 || pos < len) && !b->failed)
           {
-            guint64 bucket, key, cover;
+            const guint8 *p;
+            guint64       bucket, key, cover;
 
-            if (!unspill_varint (b->spill, &bucket, &len) || !unspill_varint (b->spill, &key, &len)
-                || !unspill_varint (b->spill, &cover, &len))
+            if (len - pos < SPILL_RECORD && left > 0)
               {
-                if (!ferror (b->spill))
-                  errno = EIO; /* truncated: no errno of its own */
+                gsize rest = len - pos, n = (gsize) MIN ((guint64) (SPILL_BUF - rest), left);
+
+                memmove (buf, buf + pos, rest);
+                if (fread (buf + rest, 1, n, b->spill) != n)
+                  {
+                    if (!ferror (b->spill))
+                      errno = EIO; /* truncated: no errno of its own */
+                    spill_fail (b, "reading");
+                    return;
+                  }
+                left -= n;
+                len = rest + n;
+                pos = 0;
+              }
+            p = buf + pos;
+            if (!weft_get_varint (&p, buf + len, &bucket) || !weft_get_varint (&p, buf + len, &key)
+                || !weft_get_varint (&p, buf + len, &cover))
+              {
+                errno = EIO; /* malformed */
                 spill_fail (b, "reading");
                 return;
               }
+            pos = (gsize) (p - buf);
             v.bucket = (gint64) ((guint64) v.bucket + (guint64) weft_unzigzag (bucket));
             v.key = (gint64) ((guint64) v.key + (guint64) weft_unzigzag (key));
             v.cover = (gint64) cover;
@@ -305,6 +296,7 @@ flush_pending (Builder *b, gboolean last)
       int              fd = g_file_open_tmp ("weft-lod-runs-XXXXXX", &path, NULL);
 
       b->runs = g_ptr_array_new_with_free_func (g_free);
+      b->spill_buf = g_malloc (SPILL_BUF);
       if (fd < 0 || (b->spill = fdopen (fd, "w+b")) == NULL)
         {
           spill_fail (b, "creating");
@@ -317,7 +309,9 @@ flush_pending (Builder *b, gboolean last)
   if (!b->failed && b->n_pending > 0)
     {
       guint64 *at = g_new (guint64, n_slots + 1);
-      guint64  pos = 0;
+      guint8  *buf = b->spill_buf;
+      guint64  pos = 0; /* of buf[0] in the file */
+      gsize    len = 0;
       off_t    end;
 
       if (fseeko (b->spill, 0, SEEK_END) != 0 || (end = ftello (b->spill)) < 0)
@@ -328,20 +322,29 @@ flush_pending (Builder *b, gboolean last)
         {
           Bucket prev = { 0, 0, 0 };
 
-          at[slot] = pos;
-          for (guint32 i = starts[slot]; i < starts[slot + 1]; i++)
+          at[slot] = pos + len;
+          for (guint32 i = starts[slot]; i < starts[slot + 1] && !b->failed; i++)
             {
               const Bucket *v = &b->sorted[i];
+              guint8       *p;
 
-              pos += spill_varint (b->spill, weft_zigzag ((gint64) ((guint64) v->bucket - (guint64) prev.bucket)));
-              pos += spill_varint (b->spill, weft_zigzag ((gint64) ((guint64) v->key - (guint64) prev.key)));
-              pos += spill_varint (b->spill, (guint64) v->cover);
+              if (len > SPILL_BUF - SPILL_RECORD)
+                {
+                  if (fwrite (buf, 1, len, b->spill) != len)
+                    spill_fail (b, "writing");
+                  pos += len;
+                  len = 0;
+                }
+              p = weft_put_varint (buf + len, weft_zigzag ((gint64) ((guint64) v->bucket - (guint64) prev.bucket)));
+              p = weft_put_varint (p, weft_zigzag ((gint64) ((guint64) v->key - (guint64) prev.key)));
+              p = weft_put_varint (p, (guint64) v->cover);
+              len = (gsize) (p - buf);
               prev = *v;
             }
         }
-      at[n_slots] = pos;
-      if (!b->failed && ferror (b->spill))
+      if (!b->failed && fwrite (buf, 1, len, b->spill) != len)
         spill_fail (b, "writing");
+      at[n_slots] = pos + len;
       g_ptr_array_add (b->runs, at);
     }
   g_free (starts);
@@ -772,8 +775,7 @@ typedef struct
   WeftLodInputReader *reader;
   KeyCache            cache;
   GThread            *thread;
-  gboolean            ok;
-  GError             *error;
+  GError             *error; /* set if reading the record failed */
 } Scan;
 
 static gpointer
@@ -789,7 +791,6 @@ scan_thread (gpointer data)
                   iv.state == 0 ? iv.aux : -1);
     else if (sc->pm != NULL)
       add_mstate (sc->pm, iv.lane, iv.start_ns, iv.end_ns, iv.state);
-  sc->ok = sc->error == NULL;
   return NULL;
 }
 
@@ -940,6 +941,7 @@ builder_clear (Builder *b)
   g_free (b->sorted);
   g_clear_pointer (&b->runs, g_ptr_array_unref);
   g_clear_pointer (&b->spill, fclose);
+  g_free (b->spill_buf);
   g_clear_pointer (&b->slots, g_array_unref);
   g_clear_error (&b->spill_error);
 }
@@ -1057,7 +1059,7 @@ build_finish (Build *lb, gint64 t0, GError **error)
       if (sc != NULL && sc->thread != NULL)
         {
           g_thread_join (g_steal_pointer (&sc->thread));
-          if (ok && !sc->ok)
+          if (ok && sc->error != NULL)
             {
               g_propagate_error (error, g_steal_pointer (&sc->error));
               ok = FALSE;
