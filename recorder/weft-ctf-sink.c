@@ -9,13 +9,14 @@ G_DEFINE_QUARK (weft - ctf - error - quark, weft_ctf_error)
 /* How one event class maps onto a WeftEventSpec, resolved on first sight. */
 typedef struct
 {
-  WeftEventType         type;
-  const WeftEventSpec  *spec;
-  int                   member[16]; /* payload member index per spec field, -1: absent */
-  gboolean              is_signed[16];
-  gboolean              incomplete;
-  gboolean              has_clock;
-  const bt_clock_class *clock; /* to convert go_status's wait_since */
+  WeftEventType        type;
+  const WeftEventSpec *spec;
+  int                  member[16]; /* payload member index per spec field, -1: absent */
+  gboolean             is_signed[16];
+  gboolean             incomplete;
+  /* The stream's clock (NULL: its events have no time); also converts
+   * go_status's wait_since. */
+  const bt_clock_class *clock;
 } ClassInfo;
 
 #define CLASS_CACHE 64
@@ -170,7 +171,6 @@ resolve_class (SinkData *data, const bt_event_class *ec)
 
   info->type = name != NULL ? weft_event_type_from_name (name) : WEFT_EV_UNKNOWN;
   info->clock = bt_stream_class_borrow_default_clock_class_const (sc);
-  info->has_clock = info->clock != NULL;
   if (info->type != WEFT_EV_UNKNOWN)
     {
       guint64 n = payload != NULL ? bt_field_class_structure_get_member_count (payload) : 0;
@@ -274,7 +274,7 @@ on_event (SinkData *data, const bt_message *msg, gint64 time_ns)
       data->class_cache[slot].ec = ec;
       data->class_cache[slot].info = info;
     }
-  if (info->has_clock)
+  if (info->clock != NULL)
     ts = time_ns;
   if (info->type == WEFT_EV_UNKNOWN)
     {

@@ -374,6 +374,14 @@ lane_table (guint kind)
     }
 }
 
+/* The kinds that are packed (weft-lanes.h), not inserted: the lane
+ * tables' and the level of detail's buckets. */
+static gboolean
+packed (guint kind)
+{
+  return lane_table (kind) != WEFT_LANE_N_TABLES || kind == WEFT_ROW_LOD_BUCKET;
+}
+
 static gboolean
 packer_failed (WeftWriter *self)
 {
@@ -478,8 +486,7 @@ insert_batch (WeftWriter *self, Batch *b)
   index_by_kind (b);
   self->scan_batch = b;
   for (guint k = 0; k < WEFT_ROW_N_KINDS; k++)
-    if (!row_by_row (k) && lane_table (k) == WEFT_LANE_N_TABLES && k != WEFT_ROW_LOD_BUCKET
-        && b->kind_start[k + 1] > b->kind_start[k])
+    if (!row_by_row (k) && !packed (k) && b->kind_start[k + 1] > b->kind_start[k])
       {
         self->scan_kind = (WeftRowKind) k;
         if (!step_or_fail (self, kind_stmt (self, k)))
@@ -489,7 +496,7 @@ insert_batch (WeftWriter *self, Batch *b)
   /* The packed kinds' rows are counted as chunks, by the packers. */
   self->rows += b->n_rows;
   for (guint k = 0; k < WEFT_ROW_N_KINDS; k++)
-    if (lane_table (k) != WEFT_LANE_N_TABLES || k == WEFT_ROW_LOD_BUCKET)
+    if (packed (k))
       self->rows -= b->kind_start[k + 1] - b->kind_start[k];
 }
 
