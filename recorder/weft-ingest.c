@@ -299,8 +299,9 @@ rel_time (WeftIngest *self, gint64 abs_ns)
   t = abs_ns - self->origin;
   if (t < self->last)
     {
-      /* The sink merges the streams in time order; equal times are fine, earlier ones mean
-       * a broken clock. Clamp so that intervals stay well formed. */
+      /* The sink merges the streams in time order; equal times are fine,
+       * earlier ones mean a broken clock. Clamp so that intervals stay
+       * well formed. */
       inconsistent (self, INC_TIME_BACKWARDS);
       return self->last;
     }

@@ -2,19 +2,20 @@
  *
  * The writer hands over every gstate and mstate row as it takes a batch,
  * on its own thread (which, since it packs the lane rows rather than
- * inserting them, mostly waits for the reading thread). They go, in that order — each table's rowid order —
- * to an unlinked temporary file, compactly: a byte for the table and the
- * state, then varints: the lane, the start as a difference from the
- * previous record's start, the length and, for gstate rows, aux (all
- * zigzag-coded: rows come in the order intervals end, so starts go back
- * and forth, and an inconsistent trace may have negative lengths). Ping-
- * pong takes 6.5 bytes per interval, not the 40 of a struct. The file
+ * inserting them, mostly waits for the reading thread). They go, in that
+ * order — each table's rowid order — to an unlinked temporary file,
+ * compactly: a byte for the table and the state, then varints: the lane,
+ * the start as a difference from the previous record's start, the length
+ * and, for gstate rows, aux (all zigzag-coded: rows come in the order
+ * intervals end, so starts go back and forth, and an inconsistent trace
+ * may have negative lengths). Ping-pong takes 6.5 bytes per interval,
+ * not the 40 of a struct. The file
  * is read back in order by weft_lod_finish_load()'s threads, each with
  * a reader of its own (pread(), no shared file position).
  *
  * It also counts the intervals of each lane, so that the level of
- * detail knows its lanes without a pass over the tables (weft_lod_finish_load()
- * runs while the store builds its indexes). A goroutine's count is kept
+ * detail knows its lanes without a pass over the tables
+ * (weft_lod_finish_load() runs while the store builds its indexes). A goroutine's count is kept
  * while it lives — its row is written when it exits, after its last
  * interval — then only if it makes a lane: memory follows the live
  * goroutines and the busy lanes, not every goroutine of the trace.

@@ -10,10 +10,11 @@
  * written and its shares are added to its parent in the next stored
  * level (two up), which is exact (a bucket's shares are the sum of its
  * quarters') and makes the cost per interval independent of the number
- * of levels. Levels that are not stored are not accumulated at all. The levels
- * run from the lane's base level (WEFT_LOD_PER_BUCKET intervals per bucket
- * on average over the trace) to the first that holds the whole trace in a
- * bucket, so each level has at most intervals / WEFT_LOD_PER_BUCKET rows;
+ * of levels. Levels that are not stored are not accumulated at all. The
+ * levels run from the lane's base level (WEFT_LOD_PER_BUCKET intervals
+ * per bucket on average over the trace) to the first that holds the whole
+ * trace in a bucket, so each level has at most intervals /
+ * WEFT_LOD_PER_BUCKET rows;
  * every WEFT_LOD_STRIDE-th is written, a lane about 4/3 of its base
  * level.
  *

@@ -1607,9 +1607,10 @@ static int64_t  cycle_pause; /* sweep termination's pause, when the mark ran bet
  * goroutine waits there. The last round of rescanning dirty cards before
  * mark termination runs unbroken (mark_finishing): cards dirtied while
  * the worker waited for its share would lengthen the pause. Each slice
- * on a P is one gc_worker_begin(mode) … gc_worker_end. Not done: Go's second and further dedicated workers
- * (GOMAXPROCS >= 8) and, with GOMAXPROCS 6, the fractional share next to
- * the dedicated worker: idle Ps and assists mark alongside instead. */
+ * on a P is one gc_worker_begin(mode) … gc_worker_end. Not done: Go's
+ * second and further dedicated workers (GOMAXPROCS >= 8) and, with
+ * GOMAXPROCS 6, the fractional share next to the dedicated worker: idle
+ * Ps and assists mark alongside instead. */
 
 #define BACKGROUND_UTILIZATION 0.25
 #define MAX_UTIL_ERROR 0.3
